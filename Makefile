@@ -1,0 +1,85 @@
+# Hearth — the two commands a newcomer runs are `make run` and `make test`.
+# Both install what is missing first (Debian/Ubuntu), so a clean clone needs
+# nothing else done by hand.
+
+SHELL := /bin/bash
+GO ?= go
+NPM ?= npm
+DESKTOP_TAGS := desktop,production,webkit2_41
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS := -X github.com/hearth-app/hearth/app.Version=$(VERSION) -X github.com/hearth-app/hearth/app.Commit=$(COMMIT)
+
+# System packages: the desktop build needs GTK/WebKit headers; tests need a
+# browser and a virtual display.
+RUN_PKGS := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
+TEST_PKGS := $(RUN_PKGS) chromium xvfb xauth imagemagick fonts-dejavu-core
+
+.PHONY: run test deps-run deps-test ui ui-deps headless go-check go-test ui-test e2e bench clean help
+
+help:
+	@echo "make run    build the UI and the desktop app, then open it"
+	@echo "make test   install test dependencies and run every test"
+	@echo "make bench  run the benchmarks (see docs/benchmarks.md)"
+
+# --- dependencies -----------------------------------------------------------
+
+deps-run:
+	@scripts/ensure-packages.sh $(RUN_PKGS)
+
+deps-test:
+	@scripts/ensure-packages.sh $(TEST_PKGS)
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+ui-deps: frontend/node_modules/.package-lock.json
+
+ui: ui-deps
+	cd frontend && $(NPM) run build
+
+# --- build ------------------------------------------------------------------
+
+# A pure-Go binary with every subcommand but the window (CGO_ENABLED=0 works).
+headless: ui
+	CGO_ENABLED=0 $(GO) build -tags nodesktop -ldflags "$(LDFLAGS)" -o bin/hearth-headless .
+
+-include mk/desktop.mk
+
+run: deps-run ui desktop
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+		echo "No display here, so no window can open."; \
+		echo "Run the backend headless and use Hearth from a browser or the CLI:"; \
+		echo "  bin/hearth serve        # prints the URL to open"; \
+		echo "  bin/hearth chat \"hi\"    # in another terminal"; \
+		exit 0; \
+	fi; \
+	exec bin/hearth
+
+# --- tests ------------------------------------------------------------------
+
+go-check:
+	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './frontend/*')); \
+	if [ -n "$$bad" ]; then echo "gofmt would change:"; echo "$$bad"; exit 1; fi
+	$(GO) vet -tags nodesktop ./...
+	$(GO) vet -tags $(DESKTOP_TAGS) ./...
+
+go-test:
+	$(GO) test -race -tags nodesktop -count=1 ./...
+
+ui-test: ui-deps
+	cd frontend && $(NPM) run typecheck && $(NPM) test
+
+e2e: ui
+	cd frontend && $(NPM) run e2e
+
+test: deps-test go-check go-test ui-test e2e smoke-desktop
+	@echo "all tests passed"
+
+bench:
+	$(GO) test -tags nodesktop -run '^$$' -bench . -benchmem -count 6 ./backend/... | tee bench.out
+	@echo "compare runs with: go run golang.org/x/perf/cmd/benchstat@latest bench.out"
+
+clean:
+	rm -rf bin dist frontend/dist/assets frontend/dist/index.html .smoke

@@ -1,0 +1,217 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/hearth-app/hearth/backend/agent"
+	"github.com/hearth-app/hearth/backend/config"
+	"github.com/hearth-app/hearth/backend/instance"
+	"github.com/hearth-app/hearth/backend/media"
+	"github.com/hearth-app/hearth/backend/protocol"
+	"github.com/hearth-app/hearth/backend/server"
+	"github.com/hearth-app/hearth/backend/store"
+)
+
+// ErrAlreadyRunning means another live Hearth holds the data directory or the
+// socket.
+var ErrAlreadyRunning = errors.New("Hearth is already running")
+
+// BackendOptions are what the desktop shell adds to a plain server.
+type BackendOptions struct {
+	// OnFocus is called when a second launch asks this instance to come forward.
+	OnFocus func()
+	// ExtraOrigins are further Origins allowed to use the API.
+	ExtraOrigins []string
+}
+
+// Backend is a running store + engine + server.
+type Backend struct {
+	URL, WS, Socket, Token string
+
+	cfg      config.Config
+	log      *slog.Logger
+	lock     *instance.Lock
+	store    *store.Store
+	engine   *agent.Engine
+	server   *server.Server
+	endpoint string
+}
+
+// StartBackend opens the store, recovers interrupted turns, listens on the unix
+// socket and loopback TCP, and writes endpoint.json. ui is the built web UI
+// rooted at its index.html (nil or empty serves a how-to-build page).
+func StartBackend(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, opts BackendOptions) (_ *Backend, err error) {
+	b := &Backend{cfg: cfg, log: log, Socket: cfg.Socket}
+	defer func() {
+		if err != nil {
+			b.close(context.Background())
+		}
+	}()
+	if b.lock, err = instance.Acquire(cfg.DataDir); err != nil {
+		if errors.Is(err, instance.ErrLocked) {
+			return nil, fmt.Errorf("%w: %w", ErrAlreadyRunning, err)
+		}
+		return nil, err
+	}
+	if b.store, err = store.Open(ctx, cfg.DBPath(), store.Options{Logger: log}); err != nil {
+		return nil, err
+	}
+	files, err := media.NewFiles(cfg.MediaDir())
+	if err != nil {
+		return nil, err
+	}
+	secret, err := mediaSecret(ctx, b.store)
+	if err != nil {
+		return nil, err
+	}
+	providers, err := newProviderSet(cfg, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	b.Token = cfg.Token
+	if b.Token == "" {
+		b.Token = server.NewToken()
+	}
+	limits := media.Limits{MaxImages: cfg.Media.MaxImages, MaxImageBytes: cfg.Media.MaxImageBytes,
+		MaxVideos: cfg.Media.MaxVideos, MaxVideoBytes: cfg.Media.MaxVideoBytes}
+
+	var srv *server.Server
+	b.engine = agent.New(agent.Options{
+		Store: b.store, Files: files, Limits: limits, Providers: providers, Logger: log,
+		Broadcast: func(frame []byte) { srv.Broadcast(frame) },
+		MediaURL:  func(id string) string { return media.SignURL(secret, id, time.Now().Add(30*24*time.Hour)) },
+	})
+	srv = server.New(server.Options{
+		Engine: b.engine, Store: b.store, Files: files, Limits: limits, Settings: providers,
+		Token: b.Token, MediaSecret: secret, UI: ui, ReadLimit: cfg.WSReadLimit,
+		AllowRemote: cfg.AllowRemote, ExtraOrigins: opts.ExtraOrigins, Version: Version,
+		OnFocus: opts.OnFocus, Logger: log,
+	})
+	b.server = srv
+	if err := b.engine.Recover(ctx); err != nil {
+		return nil, err
+	}
+	if err := srv.ListenUnix(cfg.Socket); err != nil {
+		if errors.Is(err, server.ErrSocketInUse) {
+			return nil, fmt.Errorf("%w: %w", ErrAlreadyRunning, err)
+		}
+		return nil, err
+	}
+	if cfg.Listen != config.ListenOff {
+		addr, err := srv.ListenTCP(cfg.Listen)
+		if err != nil {
+			return nil, err
+		}
+		host, port, _ := net.SplitHostPort(addr.String())
+		if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() {
+			log.Warn("listening on a non-loopback address: anyone who can reach it and has the token can use your chats", "addr", addr.String())
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			host = "127.0.0.1"
+		}
+		hp := net.JoinHostPort(host, port)
+		b.URL = "http://" + hp + "/"
+		b.WS = "ws://" + hp + "/ws"
+	}
+	b.endpoint = cfg.EndpointFile()
+	if err := instance.WriteEndpoint(b.endpoint, instance.Endpoint{Socket: cfg.Socket, URL: b.URL, WS: b.WS, Token: b.Token, PID: os.Getpid()}); err != nil {
+		return nil, err
+	}
+	log.Info("hearth listening", "socket", cfg.Socket, "url", b.URL, "data", cfg.DataDir, "provider", cfg.Provider, "provider_url", cfg.ProviderURL)
+	return b, nil
+}
+
+// UIURL is the browser URL with the token in the fragment, which the page takes
+// and strips from the address bar.
+func (b *Backend) UIURL() string {
+	if b.URL == "" {
+		return ""
+	}
+	return b.URL + "#token=" + b.Token
+}
+
+// Shutdown ends running turns (recorded as interrupted), closes every
+// connection and the store, and removes the socket and endpoint file.
+func (b *Backend) Shutdown(ctx context.Context) error {
+	return b.close(ctx)
+}
+
+func (b *Backend) close(ctx context.Context) error {
+	var errs []error
+	if b.engine != nil {
+		errs = append(errs, b.engine.Shutdown(ctx))
+	}
+	if b.server != nil {
+		errs = append(errs, b.server.Shutdown(ctx))
+	}
+	if b.store != nil {
+		errs = append(errs, b.store.Close())
+	}
+	if b.endpoint != "" {
+		errs = append(errs, instance.RemoveEndpoint(b.endpoint))
+	}
+	if b.lock != nil {
+		errs = append(errs, b.lock.Release())
+	}
+	b.engine, b.server, b.store, b.endpoint, b.lock = nil, nil, nil, "", nil
+	return errors.Join(errs...)
+}
+
+// mediaSecret is kept in the store so media URLs stay valid across restarts.
+func mediaSecret(ctx context.Context, st *store.Store) ([]byte, error) {
+	v, ok, err := st.GetSetting(ctx, "media_secret")
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if b, err := hex.DecodeString(v); err == nil && len(b) >= 16 {
+			return b, nil
+		}
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	if err := st.SetSetting(ctx, "media_secret", hex.EncodeToString(b)); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// AskToFocus asks the instance on cfg's socket to show its window.
+func AskToFocus(ctx context.Context, cfg config.Config) error {
+	sock := findSocket(cfg)
+	hc := unixHTTP(sock)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://hearth/api/focus", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("ask the running Hearth at %s to show itself: %w", sock, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("the running Hearth at %s has no window (it is `hearth serve`)", sock)
+	}
+	return nil
+}
+
+func unixHTTP(sock string) *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}}
+}
+
+var _ = protocol.Version

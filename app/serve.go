@@ -1,0 +1,39 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"log/slog"
+	"time"
+
+	"github.com/hearth-app/hearth/backend/config"
+)
+
+// runServe is `hearth serve`: the backend without a window. Its one stdout line
+// tells scripts and tests where it listens.
+func runServe(ctx context.Context, e env, cfg config.Config, fs *flag.FlagSet, log *slog.Logger) error {
+	if fs.NArg() > 0 {
+		return exitCode{code: 2, msg: "serve takes no arguments"}
+	}
+	b, err := StartBackend(ctx, cfg, e.ui, log, BackendOptions{})
+	if err != nil {
+		return err
+	}
+	line, _ := json.Marshal(struct {
+		Event  string `json:"event"`
+		URL    string `json:"url"`
+		WS     string `json:"ws"`
+		Socket string `json:"socket"`
+		Token  string `json:"token"`
+		UI     string `json:"ui"`
+	}{"listening", b.URL, b.WS, b.Socket, b.Token, b.UIURL()})
+	if _, err := e.stdout.Write(append(line, '\n')); err != nil {
+		log.Warn("could not print the listening line", "err", err)
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return b.Shutdown(sctx)
+}

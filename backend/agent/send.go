@@ -1,0 +1,178 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hearth-app/hearth/backend/media"
+	"github.com/hearth-app/hearth/backend/protocol"
+	"github.com/hearth-app/hearth/backend/store"
+)
+
+// Accepted is what Send reports back.
+type Accepted struct {
+	TurnID string
+	Queued bool
+}
+
+// Send commits a user message, acknowledges it to sink, tells the chat's other
+// subscribers, and starts a turn (or queues it behind the running one). Media is
+// stored before anything is committed, so a refused upload leaves no message.
+func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) error {
+	if !e.running() {
+		return refuse(protocol.ReasonShuttingDown, "the server is shutting down")
+	}
+	refs, err := e.resolveMedia(ctx, cmd.Media)
+	if err != nil {
+		return err
+	}
+	r, err := e.roomFor(ctx, cmd.ChatID)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	if r.deleted {
+		r.mu.Unlock()
+		return refuse(protocol.ReasonNotFound, "chat %s was deleted", cmd.ChatID)
+	}
+	running := r.turn != nil
+	if running && !cmd.Queue {
+		r.mu.Unlock()
+		return refuse(protocol.ReasonBusy, "a turn is running in this chat; cancel it, or send with queue:true to run this message after it")
+	}
+	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	if err != nil {
+		r.mu.Unlock()
+		return err
+	}
+	ids := make([]string, len(refs))
+	for i, m := range refs {
+		ids[i] = m.ID
+	}
+	m, err := e.opts.Store.AppendUserMessage(ctx, cmd.ChatID, seq, cmd.Content, ids, cmd.Model)
+	if err != nil {
+		r.mu.Unlock()
+		return fmt.Errorf("commit user message: %w", err)
+	}
+	t := newTurn(e.ctx, cmd.ChatID, m.ID, cmd.Model, cmd.ReasoningEffort)
+	msg := messageJSON(m, e.opts.MediaURL)
+	sink.Send(encode(protocol.MessageAccepted(cmd.ReqID, t.id, msg, running)))
+	r.publishLocked(seq, encode(protocol.UserMessage(msg, running)), false, sink)
+	r.subs[sink] = struct{}{}
+	if running {
+		r.queue = append(r.queue, t)
+	} else {
+		r.turn = t
+		e.wg.Add(1)
+		go e.runTurn(r, t)
+	}
+	r.mu.Unlock()
+	e.nameChat(ctx, cmd.ChatID, cmd.Content)
+	return nil
+}
+
+// nameChat gives a chat still called DefaultTitle the first line of its first
+// message as title, and announces the chat's new activity either way.
+func (e *Engine) nameChat(ctx context.Context, chatID, content string) {
+	c, err := e.opts.Store.GetChat(ctx, chatID)
+	if err != nil {
+		return
+	}
+	if c.Title == DefaultTitle || c.Title == "" {
+		if t := titleFrom(content); t != "" {
+			if nc, err := e.opts.Store.UpdateChat(ctx, chatID, store.ChatPatch{Title: &t}); err == nil {
+				c = nc
+			}
+		}
+	}
+	e.opts.Broadcast(encode(protocol.ChatUpdated("", e.chatJSON(c))))
+}
+
+// titleFrom makes a short title from a message: its first non-empty line, cut at
+// a word boundary near 60 characters.
+func titleFrom(content string) string {
+	for _, line := range strings.Split(content, "\n") {
+		line = strings.Join(strings.Fields(line), " ")
+		if line == "" {
+			continue
+		}
+		if utf8.RuneCountInString(line) <= 60 {
+			return line
+		}
+		runes := []rune(line)[:60]
+		s := string(runes)
+		if i := strings.LastIndexByte(s, ' '); i > 30 {
+			s = s[:i]
+		}
+		return s + "…"
+	}
+	return ""
+}
+
+// resolveMedia turns a message's media items into stored uploads, storing inline
+// data URLs first, and enforces the per-message limits.
+func (e *Engine) resolveMedia(ctx context.Context, items []protocol.MediaItem) ([]store.MediaRef, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	if e.opts.Files == nil {
+		return nil, refuse(protocol.ReasonInvalidMedia, "media is not enabled on this server")
+	}
+	refs := make([]store.MediaRef, 0, len(items))
+	infos := make([]media.Info, 0, len(items))
+	for i, it := range items {
+		if it.ID != "" {
+			ref, err := e.opts.Store.GetMedia(ctx, it.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, refuse(protocol.ReasonInvalidMedia, "media[%d]: no upload with id %s", i, it.ID)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("load media %s: %w", it.ID, err)
+			}
+			refs = append(refs, ref)
+			infos = append(infos, media.Info{ID: ref.ID, MIME: ref.MIME, Kind: kindOf(ref.MIME), Size: ref.Size, Name: ref.Name})
+			continue
+		}
+		data, err := media.ParseDataURL(it.DataURL)
+		if err != nil {
+			return nil, mediaRefusal(i, err)
+		}
+		info, err := e.opts.Files.Put(ctx, bytes.NewReader(data), it.Name, e.opts.Limits)
+		if err != nil {
+			return nil, mediaRefusal(i, err)
+		}
+		ref := store.MediaRef{ID: info.ID, MIME: info.MIME, Name: info.Name, Size: info.Size}
+		if err := e.opts.Store.PutMedia(ctx, ref); err != nil {
+			return nil, fmt.Errorf("record media: %w", err)
+		}
+		refs = append(refs, ref)
+		infos = append(infos, info)
+	}
+	if err := media.CheckMessage(infos, e.opts.Limits); err != nil {
+		return nil, mediaRefusal(-1, err)
+	}
+	return refs, nil
+}
+
+func kindOf(mime string) media.Kind {
+	if strings.HasPrefix(mime, "video/") {
+		return media.Kind("video")
+	}
+	return media.Kind("image")
+}
+
+func mediaRefusal(i int, err error) error {
+	var me *media.Error
+	prefix := ""
+	if i >= 0 {
+		prefix = fmt.Sprintf("media[%d]: ", i)
+	}
+	if errors.As(err, &me) {
+		return &Error{Reason: me.Reason, Detail: prefix + me.Message}
+	}
+	return &Error{Reason: protocol.ReasonInvalidMedia, Detail: prefix + err.Error()}
+}

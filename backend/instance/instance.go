@@ -1,0 +1,131 @@
+// Package instance keeps one Hearth per data directory and tells clients where
+// the running one listens.
+package instance
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// ErrLocked means another live process holds the data directory.
+var ErrLocked = errors.New("another Hearth is running on this data directory")
+
+// Lock is held for the life of a server. It is an advisory file lock, which the
+// kernel drops when the process dies, so a crash can never leave it stuck.
+type Lock struct {
+	f    *os.File
+	path string
+}
+
+// Acquire takes the lock of dataDir or fails with ErrLocked naming the holder.
+func Acquire(dataDir string) (*Lock, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dataDir, err)
+	}
+	path := filepath.Join(dataDir, "hearth.lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock %s: %w", path, err)
+	}
+	if err := tryLock(f); err != nil {
+		holder, _ := os.ReadFile(path)
+		_ = f.Close()
+		pid := strings.TrimSpace(string(holder))
+		if pid != "" {
+			return nil, fmt.Errorf("%w (pid %s, %s)", ErrLocked, pid, dataDir)
+		}
+		return nil, fmt.Errorf("%w (%s)", ErrLocked, dataDir)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return &Lock{f: f, path: path}, nil
+}
+
+// Release drops the lock. The file stays: removing it would race with a new
+// instance locking a fresh file of the same name.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	_ = l.f.Truncate(0)
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+// Endpoint is what a client needs to reach a running instance.
+type Endpoint struct {
+	Socket string `json:"socket"`
+	URL    string `json:"url,omitempty"`
+	WS     string `json:"ws,omitempty"`
+	Token  string `json:"token,omitempty"`
+	PID    int    `json:"pid"`
+}
+
+// WriteEndpoint writes the endpoint file atomically with mode 0600 in a 0700 dir.
+func WriteEndpoint(path string, ep Endpoint) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	b, err := json.MarshalIndent(ep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode endpoint: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".endpoint-*")
+	if err != nil {
+		return fmt.Errorf("write endpoint: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write endpoint: %w", err)
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write endpoint: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write endpoint: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write endpoint: %w", err)
+	}
+	return nil
+}
+
+// ReadEndpoint reads the endpoint file.
+func ReadEndpoint(path string) (Endpoint, error) {
+	var ep Endpoint
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ep, fmt.Errorf("read endpoint %s: %w", path, err)
+	}
+	if err := json.Unmarshal(b, &ep); err != nil {
+		return ep, fmt.Errorf("parse endpoint %s: %w", path, err)
+	}
+	return ep, nil
+}
+
+// RemoveEndpoint removes the file if it still names this process.
+func RemoveEndpoint(path string) error {
+	ep, err := ReadEndpoint(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return os.Remove(path)
+	}
+	if ep.PID != os.Getpid() {
+		return nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove endpoint %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,273 @@
+// Package protocol holds the wire types of Hearth's WebSocket protocol v1 and the
+// pure router that turns one inbound frame into a decision. Nothing here does I/O:
+// the server applies decisions, so the whole protocol is testable without a socket.
+package protocol
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Version is the protocol version announced in ready.
+const Version = 1
+
+// Chat is a chat as clients see it.
+type Chat struct {
+	ID           string    `json:"id"`
+	Title        string    `json:"title"`
+	Model        string    `json:"model"`
+	System       string    `json:"system"`
+	Pinned       bool      `json:"pinned"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	LastSeq      int64     `json:"last_seq"`
+	MessageCount int       `json:"message_count"`
+	Running      bool      `json:"running"`
+}
+
+// Usage counts tokens as the provider reported them.
+type Usage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+// Media is an attachment as clients see it; URL loads in an <img> or <video> tag.
+type Media struct {
+	ID   string `json:"id"`
+	MIME string `json:"mime"`
+	Size int64  `json:"size"`
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// Message is one stored message.
+type Message struct {
+	ID          int64     `json:"id"`
+	ChatID      string    `json:"chat_id"`
+	Seq         int64     `json:"seq"`
+	EndSeq      int64     `json:"end_seq"`
+	TurnID      string    `json:"turn_id,omitempty"`
+	Role        string    `json:"role"`
+	Content     string    `json:"content"`
+	Reasoning   string    `json:"reasoning,omitempty"`
+	ReasoningMS int64     `json:"reasoning_ms,omitempty"`
+	Model       string    `json:"model,omitempty"`
+	Status      string    `json:"status"`
+	Error       string    `json:"error,omitempty"`
+	Usage       *Usage    `json:"usage,omitempty"`
+	Media       []Media   `json:"media"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Model is one model the provider offers.
+type Model struct {
+	ID   string `json:"id"`
+	Size int64  `json:"size,omitempty"`
+}
+
+// SearchHit is one full-text search result.
+type SearchHit struct {
+	ChatID    string `json:"chat_id"`
+	ChatTitle string `json:"chat_title"`
+	MessageID int64  `json:"message_id"`
+	Seq       int64  `json:"seq"`
+	Role      string `json:"role"`
+	Snippet   string `json:"snippet"`
+}
+
+// Settings is what the settings form shows; the API key itself is never sent back.
+type Settings struct {
+	Provider    string   `json:"provider"`
+	ProviderURL string   `json:"provider_url"`
+	Model       string   `json:"model"`
+	HasAPIKey   bool     `json:"has_api_key"`
+	Overridden  []string `json:"overridden"`
+	ConfigFile  string   `json:"config_file"`
+}
+
+// Event is every server → client frame. One struct with omitted empty fields keeps
+// the encoder in one place; the per-event constructors below decide which fields a
+// given event carries, and protocol.md documents them.
+type Event struct {
+	Event  string `json:"event"`
+	ChatID string `json:"chat_id,omitempty"`
+	Seq    int64  `json:"seq,omitempty"`
+	ReqID  string `json:"req_id,omitempty"`
+
+	// ready
+	ClientID string `json:"client_id,omitempty"`
+	Protocol int    `json:"protocol,omitempty"`
+	Server   string `json:"server,omitempty"`
+
+	// turns
+	TurnID     string  `json:"turn_id,omitempty"`
+	Model      string  `json:"model,omitempty"`
+	MessageID  int64   `json:"message_id,omitempty"`
+	Text       *string `json:"text,omitempty"`
+	DurationMS *int64  `json:"duration_ms,omitempty"`
+	Status     string  `json:"status,omitempty"`
+	LatencyMS  *int64  `json:"latency_ms,omitempty"`
+	Usage      *Usage  `json:"usage,omitempty"`
+	Error      string  `json:"error,omitempty"`
+
+	// messages
+	Message *Message `json:"message,omitempty"`
+	Queued  *bool    `json:"queued,omitempty"`
+
+	// attach
+	LastSeq *int64 `json:"last_seq,omitempty"`
+	Chat    *Chat  `json:"chat,omitempty"`
+
+	// lists
+	Items       any      `json:"items,omitempty"`
+	HasMore     *bool    `json:"has_more,omitempty"`
+	NextBefore  string   `json:"next_before,omitempty"`
+	Query       *string  `json:"query,omitempty"`
+	Provider    string   `json:"provider,omitempty"`
+	URL         string   `json:"url,omitempty"`
+	ProviderURL string   `json:"provider_url,omitempty"`
+	HasAPIKey   *bool    `json:"has_api_key,omitempty"`
+	Overridden  []string `json:"overridden,omitempty"`
+	ConfigFile  string   `json:"config_file,omitempty"`
+	Reason      string   `json:"reason,omitempty"`
+	Detail      string   `json:"detail,omitempty"`
+}
+
+// Encode marshals an event; events are plain data, so failure means a programming error.
+func Encode(e Event) []byte {
+	b, err := json.Marshal(e)
+	if err != nil {
+		b, _ = json.Marshal(Event{Event: "error", Reason: ReasonInternal, Detail: "could not encode event: " + err.Error(), ReqID: e.ReqID})
+	}
+	return b
+}
+
+func str(s string) *string { return &s }
+func i64(v int64) *int64   { return &v }
+func boolp(v bool) *bool   { return &v }
+
+// Ready greets a new connection.
+func Ready(clientID, chatID, server string) Event {
+	return Event{Event: "ready", ClientID: clientID, ChatID: chatID, Protocol: Version, Server: server}
+}
+
+// Err is the error event; the connection stays open.
+func Err(reqID, reason, detail string) Event {
+	return Event{Event: "error", ReqID: reqID, Reason: reason, Detail: detail}
+}
+
+// ErrChat is an error about one chat.
+func ErrChat(reqID, chatID, reason, detail string) Event {
+	e := Err(reqID, reason, detail)
+	e.ChatID = chatID
+	return e
+}
+
+// Pong answers ping.
+func Pong(reqID string) Event { return Event{Event: "pong", ReqID: reqID} }
+
+// Attached ends an attach replay.
+func Attached(reqID string, chat Chat, lastSeq int64, status, turnID string) Event {
+	return Event{Event: "attached", ReqID: reqID, ChatID: chat.ID, LastSeq: i64(lastSeq), Status: status, TurnID: turnID, Chat: &chat}
+}
+
+// Detached confirms a detach.
+func Detached(reqID, chatID string) Event {
+	return Event{Event: "detached", ReqID: reqID, ChatID: chatID}
+}
+
+// UserMessage tells subscribers a user message was committed.
+func UserMessage(m Message, queued bool) Event {
+	return Event{Event: "user_message", ChatID: m.ChatID, Seq: m.Seq, Message: &m, Queued: boolp(queued)}
+}
+
+// MessageAccepted acknowledges a committed user message to its sender.
+func MessageAccepted(reqID, turnID string, m Message, queued bool) Event {
+	return Event{Event: "message_accepted", ReqID: reqID, ChatID: m.ChatID, Seq: m.Seq, TurnID: turnID, Message: &m, Queued: boolp(queued)}
+}
+
+// TurnStart opens a turn.
+func TurnStart(chatID string, seq int64, turnID, model string, messageID int64) Event {
+	return Event{Event: "turn_start", ChatID: chatID, Seq: seq, TurnID: turnID, Model: model, MessageID: messageID}
+}
+
+// ReasoningDelta carries a piece of model reasoning.
+func ReasoningDelta(chatID string, seq int64, turnID, text string) Event {
+	return Event{Event: "reasoning_delta", ChatID: chatID, Seq: seq, TurnID: turnID, Text: str(text)}
+}
+
+// ReasoningEnd closes the reasoning; Text is all of it, so a client that missed
+// deltas can replace what it has.
+func ReasoningEnd(chatID string, seq int64, turnID string, durationMS int64, text string) Event {
+	return Event{Event: "reasoning_end", ChatID: chatID, Seq: seq, TurnID: turnID, DurationMS: i64(durationMS), Text: str(text)}
+}
+
+// Delta carries a piece of the answer.
+func Delta(chatID string, seq int64, turnID, text string) Event {
+	return Event{Event: "delta", ChatID: chatID, Seq: seq, TurnID: turnID, Text: str(text)}
+}
+
+// StreamEnd closes the answer; Text is all of it.
+func StreamEnd(chatID string, seq int64, turnID, text string) Event {
+	return Event{Event: "stream_end", ChatID: chatID, Seq: seq, TurnID: turnID, Text: str(text)}
+}
+
+// TurnEnd closes a turn.
+func TurnEnd(chatID string, seq int64, turnID, status string, latencyMS int64, usage *Usage, errText string) Event {
+	return Event{Event: "turn_end", ChatID: chatID, Seq: seq, TurnID: turnID, Status: status, LatencyMS: i64(latencyMS), Usage: usage, Error: errText}
+}
+
+// ChatCreated, ChatUpdated and ChatDeleted are broadcast to every connection.
+func ChatCreated(c Chat) Event { return Event{Event: "chat_created", ChatID: c.ID, Chat: &c} }
+
+// ChatUpdated is broadcast when a chat's metadata or activity changes.
+func ChatUpdated(reqID string, c Chat) Event {
+	return Event{Event: "chat_updated", ReqID: reqID, ChatID: c.ID, Chat: &c}
+}
+
+// ChatDeleted is broadcast when a chat is deleted.
+func ChatDeleted(reqID, chatID string) Event {
+	return Event{Event: "chat_deleted", ReqID: reqID, ChatID: chatID}
+}
+
+// Chats answers list_chats.
+func Chats(reqID string, items []Chat, hasMore bool, nextBefore string) Event {
+	if items == nil {
+		items = []Chat{}
+	}
+	return Event{Event: "chats", ReqID: reqID, Items: items, HasMore: boolp(hasMore), NextBefore: nextBefore}
+}
+
+// History answers history.
+func History(reqID, chatID string, items []Message, hasMore bool, lastSeq int64) Event {
+	if items == nil {
+		items = []Message{}
+	}
+	return Event{Event: "history", ReqID: reqID, ChatID: chatID, Items: items, HasMore: boolp(hasMore), LastSeq: i64(lastSeq)}
+}
+
+// Models answers list_models.
+func Models(reqID string, items []Model, provider, url string) Event {
+	if items == nil {
+		items = []Model{}
+	}
+	return Event{Event: "models", ReqID: reqID, Items: items, Provider: provider, URL: url}
+}
+
+// SettingsEvent answers get_settings and set_settings.
+func SettingsEvent(reqID string, s Settings) Event {
+	if s.Overridden == nil {
+		s.Overridden = []string{}
+	}
+	return Event{Event: "settings", ReqID: reqID, Provider: s.Provider, ProviderURL: s.ProviderURL, Model: s.Model,
+		HasAPIKey: boolp(s.HasAPIKey), Overridden: s.Overridden, ConfigFile: s.ConfigFile}
+}
+
+// SearchResults answers search.
+func SearchResults(reqID, query string, items []SearchHit) Event {
+	if items == nil {
+		items = []SearchHit{}
+	}
+	return Event{Event: "search_results", ReqID: reqID, Query: str(query), Items: items}
+}

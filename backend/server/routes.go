@@ -1,0 +1,99 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// tcpHandler guards everything on the TCP listener: Host always (DNS
+// rebinding), Origin and token on everything but the static UI.
+func (s *Server) tcpHandler() http.Handler {
+	api := s.apiMux(false)
+	ui := s.uiHandler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hostAllowed(r.Host, s.opts.AllowRemote) {
+			httpError(w, http.StatusForbidden, "forbidden_host", "Host "+r.Host+" is not a loopback name; open Hearth through 127.0.0.1 or localhost")
+			return
+		}
+		if !isAPIPath(r.URL.Path) {
+			ui.ServeHTTP(w, r)
+			return
+		}
+		if !originAllowed(r.Header.Get("Origin"), r.Host, s.opts.ExtraOrigins) {
+			httpError(w, http.StatusForbidden, "forbidden_origin", "requests from origin "+r.Header.Get("Origin")+" are not allowed")
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/media/") && s.signedMediaOK(r) {
+			api.ServeHTTP(w, r)
+			return
+		}
+		tok, via := tokenFrom(r)
+		if !tokenOK(tok, s.opts.Token) {
+			httpError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong token: use the URL printed by `hearth serve`")
+			return
+		}
+		if r.URL.Path == "/ws" {
+			s.serveWS(w, r, via)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
+
+// unixHandler trusts the peer check of the socket; no token needed.
+func (s *Server) unixHandler() http.Handler {
+	api := s.apiMux(true)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ws" {
+			_, via := tokenFrom(r)
+			s.serveWS(w, r, via)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
+
+func isAPIPath(p string) bool {
+	return p == "/ws" || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/media/")
+}
+
+func (s *Server) apiMux(unix bool) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/media", s.handleUpload)
+	mux.HandleFunc("GET /media/{id}", s.handleMedia)
+	mux.HandleFunc("GET /api/status", s.handleStatus)
+	if unix {
+		mux.HandleFunc("POST /api/focus", s.handleFocus)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httpError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	return mux
+}
+
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"version": s.opts.Version, "clients": s.Clients(), "protocol": 1})
+}
+
+func (s *Server) handleFocus(w http.ResponseWriter, r *http.Request) {
+	if s.opts.OnFocus == nil {
+		httpError(w, http.StatusNotFound, "no_window", "this instance has no window")
+		return
+	}
+	s.opts.OnFocus()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// httpError is the one shape of every HTTP refusal.
+func httpError(w http.ResponseWriter, status int, reason, detail string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"reason": reason, "detail": detail}})
+}

@@ -1,0 +1,185 @@
+// Package server is Hearth's I/O shell: the unix-socket and loopback-TCP
+// listeners, authentication, the WebSocket connections (whose decisions come from
+// the pure protocol router), the HTTP API for media, and the embedded UI.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hearth-app/hearth/backend/agent"
+	"github.com/hearth-app/hearth/backend/media"
+	"github.com/hearth-app/hearth/backend/protocol"
+	"github.com/hearth-app/hearth/backend/store"
+)
+
+// Settings reads and saves the provider settings the UI's form edits.
+type Settings interface {
+	Get() protocol.Settings
+	Set(ctx context.Context, cmd protocol.SetSettings) (protocol.Settings, error)
+}
+
+// Options configures a Server.
+type Options struct {
+	Engine   *agent.Engine
+	Store    *store.Store
+	Files    *media.Files
+	Limits   media.Limits
+	Settings Settings
+	// Token guards every TCP request but the static UI.
+	Token string
+	// MediaSecret signs media URLs so <img> tags can load them without the token.
+	MediaSecret  []byte
+	UI           fs.FS
+	ReadLimit    int64
+	PingEvery    time.Duration
+	AllowRemote  bool
+	ExtraOrigins []string
+	Version      string
+	// OnFocus is called when a second launch asks this instance to show itself.
+	OnFocus func()
+	Logger  *slog.Logger
+}
+
+// Server serves both listeners.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	https  []*http.Server
+	socket string
+	wg     sync.WaitGroup
+}
+
+// New makes a server; call ListenUnix / ListenTCP, then Shutdown at the end.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ReadLimit <= 0 {
+		opts.ReadLimit = 36 << 20
+	}
+	if opts.PingEvery <= 0 {
+		opts.PingEvery = 30 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel, conns: map[*conn]struct{}{}}
+}
+
+// Broadcast sends a frame to every connection.
+func (s *Server) Broadcast(frame []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Send(frame)
+	}
+}
+
+// Clients is the number of open WebSocket connections.
+func (s *Server) Clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+func (s *Server) addConn(c *conn) {
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *Server) removeConn(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// ListenUnix serves local clients on a unix socket (see unix.go for the rules).
+func (s *Server) ListenUnix(path string) error {
+	l, err := listenUnix(path)
+	if err != nil {
+		return err
+	}
+	s.socket = path
+	s.serve(&peerListener{Listener: l, log: s.log}, s.unixHandler(), true)
+	return nil
+}
+
+// ListenTCP serves the web view and browsers on addr; it returns the address
+// actually bound (the port is random by default).
+func (s *Server) ListenTCP(addr string) (net.Addr, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s.serve(l, s.tcpHandler(), false)
+	return l.Addr(), nil
+}
+
+func (s *Server) serve(l net.Listener, h http.Handler, unix bool) {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	if unix {
+		hs.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+			return context.WithValue(ctx, unixKey{}, true)
+		}
+	}
+	s.mu.Lock()
+	s.https = append(s.https, hs)
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("listener stopped", "addr", l.Addr().String(), "err", err)
+		}
+	}()
+}
+
+// Shutdown stops accepting, closes every connection and removes the socket.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.cancel()
+	s.mu.Lock()
+	hss := s.https
+	s.mu.Unlock()
+	var errs []error
+	for _, hs := range hss {
+		if err := hs.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.wg.Wait()
+	if s.socket != "" {
+		if err := os.Remove(s.socket); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// NewToken makes a per-instance token.
+func NewToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func newID(prefix string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
