@@ -17,7 +17,6 @@ import (
 	"github.com/hearth-app/hearth/backend/config"
 	"github.com/hearth-app/hearth/backend/instance"
 	"github.com/hearth-app/hearth/backend/media"
-	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/server"
 	"github.com/hearth-app/hearth/backend/store"
 )
@@ -82,8 +81,11 @@ func StartBackend(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Lo
 	if b.Token == "" {
 		b.Token = server.NewToken()
 	}
-	limits := media.Limits{MaxImages: cfg.Media.MaxImages, MaxImageBytes: cfg.Media.MaxImageBytes,
-		MaxVideos: cfg.Media.MaxVideos, MaxVideoBytes: cfg.Media.MaxVideoBytes}
+	limits := media.Limits(cfg.Media)
+	// Uploads cut off by a crash leave temp files; an hour old is surely dead.
+	if n, err := files.RemoveStaleTemps(time.Now().Add(-time.Hour)); err == nil && n > 0 {
+		log.Info("removed unfinished uploads", "count", n)
+	}
 
 	var srv *server.Server
 	b.engine = agent.New(agent.Options{
@@ -213,5 +215,3 @@ func unixHTTP(sock string) *http.Client {
 		return d.DialContext(ctx, "unix", sock)
 	}}}
 }
-
-var _ = protocol.Version

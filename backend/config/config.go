@@ -1,0 +1,211 @@
+// Package config resolves Hearth's settings from built-in defaults, the TOML
+// config file, the environment and command-line flags, in that order of
+// increasing priority, and validates the result before anything listens.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/adrg/xdg"
+)
+
+// Built-in defaults. Byte sizes are spelled out so the docs can quote them.
+const (
+	DefaultListen      = "127.0.0.1:0"
+	DefaultProvider    = ProviderOpenAI
+	DefaultLogLevel    = "info"
+	DefaultWSReadLimit = 36 << 20
+
+	DefaultMaxImages     = 4
+	DefaultMaxImageBytes = 8 << 20
+	DefaultMaxVideos     = 1
+	DefaultMaxVideoBytes = 20 << 20
+
+	ProviderOpenAI = "openai"
+	ProviderOllama = "ollama"
+
+	// ListenOff disables the TCP listener; only the unix socket serves.
+	ListenOff = "off"
+
+	defaultOllamaHostPort = "127.0.0.1:11434"
+	appDir                = "hearth"
+)
+
+// MediaLimits mirrors media.Limits field for field, so the composition root
+// can convert with media.Limits(cfg.Media) while config stays free of any
+// dependency on the media package.
+type MediaLimits struct {
+	MaxImages     int
+	MaxImageBytes int64
+	MaxVideos     int
+	MaxVideoBytes int64
+}
+
+// Config is the resolved, validated configuration of one Hearth process.
+type Config struct {
+	DataDir string
+	Socket  string
+	// Listen is a host:port for the TCP listener, or ListenOff.
+	Listen string
+
+	Provider    string
+	ProviderURL string
+	Model       string
+	APIKey      string
+
+	AllowRemote bool
+	// Token is a fixed access token; empty means the server generates one
+	// per instance.
+	Token string
+
+	// RuntimeDir holds endpoint.json of the running instance.
+	RuntimeDir string
+	// ConfigFile is the file that was read, or would have been if it existed.
+	ConfigFile string
+	LogLevel   string
+
+	Media       MediaLimits
+	WSReadLimit int64
+}
+
+// Env looks up an environment variable; os.LookupEnv in production, a map
+// in tests so that no test depends on the developer's environment.
+type Env func(key string) (string, bool)
+
+// MapEnv adapts a map to Env, for tests and for callers that build an
+// environment programmatically.
+func MapEnv(m map[string]string) Env {
+	return func(key string) (string, bool) {
+		v, ok := m[key]
+		return v, ok
+	}
+}
+
+// DBPath is the SQLite database file.
+func (c Config) DBPath() string { return filepath.Join(c.DataDir, "hearth.db") }
+
+// MediaDir holds the content-addressed media files.
+func (c Config) MediaDir() string { return filepath.Join(c.DataDir, "media") }
+
+// EndpointFile is where a running instance advertises its socket, URL and
+// token to local clients.
+func (c Config) EndpointFile() string { return filepath.Join(c.RuntimeDir, "endpoint.json") }
+
+// Load resolves the configuration: defaults < config file < environment <
+// flags. A nil env means os.LookupEnv; a nil ov means no flags were given.
+// A missing config file is not an error: every key has a default.
+func Load(env Env, ov *Overrides) (Config, error) {
+	return load(env, ov, systemBaseDirs(), runtime.GOOS)
+}
+
+// load is Load with the operating-system facts injected, so tests never see
+// the real home directory or the real XDG runtime dir.
+func load(env Env, ov *Overrides, sys baseDirs, goos string) (Config, error) {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	if ov == nil {
+		ov = &Overrides{}
+	}
+	dirs := resolveBaseDirs(env, sys)
+
+	path, err := configPath(env, ov, dirs)
+	if err != nil {
+		return Config{}, err
+	}
+	fc, err := readFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg, src, err := resolve(env, ov, fc, dirs, path)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := validate(cfg, src, goos); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// configPath picks the config file: --config, then HEARTH_CONFIG, then the
+// XDG location.
+func configPath(env Env, ov *Overrides, dirs baseDirs) (string, error) {
+	p := filepath.Join(dirs.configHome, appDir, "config.toml")
+	if v, ok := lookup(env, "HEARTH_CONFIG"); ok {
+		p = v
+	}
+	if ov.ConfigFile != nil {
+		p = *ov.ConfigFile
+	}
+	if p == "" {
+		return "", errors.New("config: the config file path is empty (--config / HEARTH_CONFIG)")
+	}
+	p = expandHome(p, dirs.home)
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("config: config file path %q: %w", p, err)
+	}
+	return abs, nil
+}
+
+// baseDirs are the XDG base directories Hearth derives its paths from.
+// runtimeDir is empty when the system offers none.
+type baseDirs struct {
+	home, dataHome, configHome, stateHome, runtimeDir string
+}
+
+// systemBaseDirs asks adrg/xdg, which knows the per-OS conventions. Its
+// runtime dir on Linux is a guess (/run/user/UID) that may not exist, e.g. in
+// containers or under su; a socket there would fail, so a missing one counts
+// as "no runtime dir" and Hearth falls back to the state dir.
+func systemBaseDirs() baseDirs {
+	rt := xdg.RuntimeDir
+	if fi, err := os.Stat(rt); err != nil || !fi.IsDir() {
+		rt = ""
+	}
+	return baseDirs{
+		home:       xdg.Home,
+		dataHome:   xdg.DataHome,
+		configHome: xdg.ConfigHome,
+		stateHome:  xdg.StateHome,
+		runtimeDir: rt,
+	}
+}
+
+// resolveBaseDirs lets the injected environment win over the system values.
+// The XDG spec says relative paths in these variables are invalid and must
+// be ignored.
+func resolveBaseDirs(env Env, sys baseDirs) baseDirs {
+	d := sys
+	for _, e := range []struct {
+		key string
+		dst *string
+	}{
+		{"HOME", &d.home},
+		{"XDG_DATA_HOME", &d.dataHome},
+		{"XDG_CONFIG_HOME", &d.configHome},
+		{"XDG_STATE_HOME", &d.stateHome},
+		{"XDG_RUNTIME_DIR", &d.runtimeDir},
+	} {
+		if v, ok := lookup(env, e.key); ok && filepath.IsAbs(v) {
+			*e.dst = v
+		}
+	}
+	return d
+}
+
+// hearthRuntimeDir is where the socket and endpoint.json live by default.
+func (d baseDirs) hearthRuntimeDir() string {
+	if d.runtimeDir != "" {
+		return filepath.Join(d.runtimeDir, appDir)
+	}
+	return filepath.Join(d.stateHome, appDir, "run")
+}
+
+// isNotExist is separated so file.go and tests agree on what "missing" means.
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

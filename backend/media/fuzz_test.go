@@ -1,0 +1,62 @@
+package media
+
+import (
+	"encoding/base64"
+	"testing"
+)
+
+func seedAll(f *testing.F) [][]byte {
+	seeds := [][]byte{
+		pngBytes(f), jpegBytes(f), gifBytes(f), webpBytes(), mp4Bytes(), quickTimeBytes(), webmBytes(),
+		htmlBytes, svgBytes, svgProlog, svgPlain, pdfBytes, ebmlHeader("matroska"),
+		ftyp("heic", 0, "mif1"), {0x1A, 0x45, 0xDF, 0xA3, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x42, 0x82},
+		[]byte("<?xml"), []byte("<!--"), []byte("<!DOCTYPE"),
+	}
+	return seeds
+}
+
+// FuzzSniff: never panics, and an accepted verdict is always on the
+// allow-list with the matching kind; a refusal is always a media *Error.
+func FuzzSniff(f *testing.F) {
+	for _, s := range seedAll(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		mime, kind, err := Sniff(b)
+		if err != nil {
+			if ReasonOf(err) == "" {
+				t.Fatalf("refusal without a reason: %v", err)
+			}
+			return
+		}
+		if k, ok := KindOf(mime); !ok || k != kind {
+			t.Fatalf("accepted %q as %q", mime, kind)
+		}
+	})
+}
+
+// FuzzParseDataURL: never panics; accepted data round-trips through a
+// canonical data URL, and whatever it decodes to can be sniffed safely.
+func FuzzParseDataURL(f *testing.F) {
+	for _, s := range seedAll(f) {
+		f.Add("data:image/png;base64," + base64.StdEncoding.EncodeToString(s))
+		f.Add("data:;base64," + base64.RawURLEncoding.EncodeToString(s))
+	}
+	f.Add("data:image/png;base64,iVBORw0KGgo=\n")
+	f.Add("data:,hello")
+	f.Add("DATA:;BASE64,====")
+	f.Fuzz(func(t *testing.T, s string) {
+		data, err := ParseDataURL(s)
+		if err != nil {
+			if ReasonOf(err) == "" {
+				t.Fatalf("refusal without a reason: %v", err)
+			}
+			return
+		}
+		again, err := ParseDataURL("data:;base64," + base64.StdEncoding.EncodeToString(data))
+		if err != nil || string(again) != string(data) {
+			t.Fatalf("round trip failed: %v", err)
+		}
+		_, _, _ = Sniff(data)
+	})
+}

@@ -1,0 +1,202 @@
+// Package media validates uploaded images and videos and stores them as
+// content-addressed files. The type of an upload is decided from its bytes
+// only, never from a client's label, and checked against a short allow-list:
+// whatever the browser later receives is something it renders as media, not
+// as a document that could run script.
+package media
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Kind is the broad class of an allowed upload; limits apply per kind.
+type Kind string
+
+const (
+	KindImage Kind = "image"
+	KindVideo Kind = "video"
+)
+
+// Stable machine-readable reasons; clients switch on them.
+const (
+	ReasonUnsupportedType = "unsupported_type"
+	ReasonSVGRefused      = "svg_refused"
+	ReasonTooLarge        = "too_large"
+	ReasonTooManyImages   = "too_many_images"
+	ReasonTooManyVideos   = "too_many_videos"
+	ReasonEmpty           = "empty"
+	ReasonBadDataURL      = "bad_data_url"
+	ReasonNotFound        = "not_found"
+)
+
+// Limits bound one message's attachments. Non-positive values are enforced
+// literally (they refuse that kind), never read as "unlimited".
+type Limits struct {
+	MaxImages     int
+	MaxImageBytes int64
+	MaxVideos     int
+	MaxVideoBytes int64
+}
+
+// DefaultLimits: 4 images of 8 MiB and 1 video of 20 MiB per message.
+func DefaultLimits() Limits {
+	return Limits{MaxImages: 4, MaxImageBytes: 8 << 20, MaxVideos: 1, MaxVideoBytes: 20 << 20}
+}
+
+func (l Limits) maxBytes(k Kind) int64 {
+	if k == KindVideo {
+		return l.MaxVideoBytes
+	}
+	return l.MaxImageBytes
+}
+
+// Error is a refusal the client can act on: Reason is stable, Message is for
+// people, HTTPStatus is what the HTTP API answers with.
+type Error struct {
+	Reason     string
+	Message    string
+	HTTPStatus int
+	err        error
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap exposes the underlying cause (for instance a base64 error).
+func (e *Error) Unwrap() error { return e.err }
+
+// statusOf is the HTTP status of each reason.
+var statusOf = map[string]int{
+	ReasonUnsupportedType: http.StatusUnsupportedMediaType,
+	ReasonSVGRefused:      http.StatusUnsupportedMediaType,
+	ReasonTooLarge:        http.StatusRequestEntityTooLarge,
+	ReasonTooManyImages:   http.StatusBadRequest,
+	ReasonTooManyVideos:   http.StatusBadRequest,
+	ReasonEmpty:           http.StatusBadRequest,
+	ReasonBadDataURL:      http.StatusBadRequest,
+	ReasonNotFound:        http.StatusNotFound,
+}
+
+func newError(reason string, cause error, format string, args ...any) *Error {
+	return &Error{Reason: reason, Message: fmt.Sprintf(format, args...), HTTPStatus: statusOf[reason], err: cause}
+}
+
+// ReasonOf returns the Reason of a media *Error anywhere in err's chain, or
+// "" for other errors (I/O failures, cancellation).
+func ReasonOf(err error) string {
+	var me *Error
+	if errors.As(err, &me) {
+		return me.Reason
+	}
+	return ""
+}
+
+// allowed is the allow-list: MIME type → kind.
+var allowed = map[string]Kind{
+	"image/png":       KindImage,
+	"image/jpeg":      KindImage,
+	"image/webp":      KindImage,
+	"image/gif":       KindImage,
+	"video/mp4":       KindVideo,
+	"video/webm":      KindVideo,
+	"video/quicktime": KindVideo,
+}
+
+// KindOf reports the kind of an allowed MIME type.
+func KindOf(mime string) (Kind, bool) {
+	k, ok := allowed[mime]
+	return k, ok
+}
+
+// CheckMessage enforces the per-message limits on attachments that are
+// already stored; sizes are checked again because limits may have been
+// lowered since an upload was accepted.
+func CheckMessage(items []Info, lim Limits) error {
+	var images, videos int
+	for _, it := range items {
+		k, ok := allowed[it.MIME]
+		if !ok || k != it.Kind {
+			return newError(ReasonUnsupportedType, nil, "attachment %s has an unsupported type %q", it.ID, it.MIME)
+		}
+		if it.Size > lim.maxBytes(k) {
+			return tooLarge(k, lim.maxBytes(k))
+		}
+		if k == KindVideo {
+			videos++
+		} else {
+			images++
+		}
+	}
+	if images > lim.MaxImages {
+		return newError(ReasonTooManyImages, nil, "a message may carry at most %d images, this one has %d", lim.MaxImages, images)
+	}
+	if videos > lim.MaxVideos {
+		return newError(ReasonTooManyVideos, nil, "a message may carry at most %d videos, this one has %d", lim.MaxVideos, videos)
+	}
+	return nil
+}
+
+func tooLarge(k Kind, limit int64) *Error {
+	return newError(ReasonTooLarge, nil, "%s is larger than the limit of %s", k, formatBytes(limit))
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n > 0 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n > 0 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+const (
+	maxNameBytes = 200
+	// A longer "extension" is more likely part of the name; keeping it
+	// whole could leave no room for the name itself.
+	maxExtBytes = 16
+)
+
+// SanitizeName keeps a client-supplied file name fit for display and for a
+// Content-Disposition header: the last path element only, no control or
+// invisible formatting characters (bidi overrides can disguise an
+// extension), valid UTF-8, at most 200 bytes with the extension kept.
+func SanitizeName(name string) string {
+	name = strings.ToValidUTF8(name, "\uFFFD")
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if strings.Trim(name, ".") == "" {
+		return "upload"
+	}
+	if len(name) > maxNameBytes {
+		ext := path.Ext(name)
+		if len(ext) > maxExtBytes {
+			ext = ""
+		}
+		name = truncateUTF8(strings.TrimSuffix(name, ext), maxNameBytes-len(ext)) + ext
+	}
+	return name
+}
+
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
