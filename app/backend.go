@@ -31,6 +31,8 @@ type BackendOptions struct {
 	OnFocus func()
 	// ExtraOrigins are further Origins allowed to use the API.
 	ExtraOrigins []string
+	// QueueBytes bounds each connection's unsent frames; 0 means the default.
+	QueueBytes int
 }
 
 // Backend is a running store + engine + server.
@@ -95,7 +97,7 @@ func StartBackend(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Lo
 	})
 	srv = server.New(server.Options{
 		Engine: b.engine, Store: b.store, Files: files, Limits: limits, Settings: providers,
-		Token: b.Token, MediaSecret: secret, UI: ui, ReadLimit: cfg.WSReadLimit,
+		Token: b.Token, MediaSecret: secret, UI: ui, ReadLimit: cfg.WSReadLimit, QueueBytes: opts.QueueBytes,
 		AllowRemote: cfg.AllowRemote, ExtraOrigins: opts.ExtraOrigins, Version: Version,
 		OnFocus: opts.OnFocus, Logger: log,
 	})

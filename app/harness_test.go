@@ -45,8 +45,13 @@ func testConfig(t *testing.T, fake *llmtest.Server) config.Config {
 
 func startWith(t *testing.T, cfg config.Config, fake *llmtest.Server) *testHearth {
 	t.Helper()
+	return startWithOptions(t, cfg, fake, BackendOptions{})
+}
+
+func startWithOptions(t *testing.T, cfg config.Config, fake *llmtest.Server, opts BackendOptions) *testHearth {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, err := StartBackend(context.Background(), cfg, nil, log, BackendOptions{})
+	b, err := StartBackend(context.Background(), cfg, nil, log, opts)
 	if err != nil {
 		t.Fatalf("start backend: %v", err)
 	}
@@ -250,4 +255,19 @@ func answerOf(evs []map[string]any, kind string) string {
 		}
 	}
 	return b.String()
+}
+
+// dialRaw connects without reading anything, like a stuck client.
+func dialRaw(t *testing.T, ctx context.Context, sock string) *websocket.Conn {
+	t.Helper()
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}}
+	ws, _, err := websocket.Dial(ctx, "ws://hearth/ws", &websocket.DialOptions{HTTPClient: hc})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { _ = ws.CloseNow() })
+	return ws
 }

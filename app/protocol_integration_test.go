@@ -411,3 +411,48 @@ func TestUnixSocketModes(t *testing.T) {
 		t.Fatalf("endpoint.json: %v %v", ep, err)
 	}
 }
+
+func TestSlowClientIsDroppedWithoutSlowingOthers(t *testing.T) {
+	fake := llmtest.New()
+	t.Cleanup(fake.Close)
+	// A 750 KiB answer streamed over about 3 s, against a 256 KiB send bound.
+	h := startWithOptions(t, testConfig(t, fake), fake, BackendOptions{QueueBytes: 256 << 10})
+	steps := make([]llmtest.Step, 1500)
+	chunk := strings.Repeat("x", 512)
+	for i := range steps {
+		steps[i] = llmtest.Step{Content: chunk, Delay: 2 * time.Millisecond}
+	}
+	h.fake.SetDefault(llmtest.Script{Steps: steps})
+	fast := h.dial(t)
+	chat := fast.newChat()
+
+	// A client that attaches and then never reads a byte.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	slow := dialRaw(t, ctx, h.Socket)
+	if err := slow.Write(ctx, websocket.MessageText, []byte(`{"type":"attach","chat_id":"`+chat+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return h.server.Clients() == 2 })
+	time.Sleep(100 * time.Millisecond) // let the attach land
+
+	start := time.Now()
+	fast.request(map[string]any{"type": "message", "chat_id": chat, "content": "flood"})
+	evs := fast.collectTurn()
+	if got := len(answerOf(evs, "delta")); got != len(steps)*len(chunk) {
+		t.Fatalf("fast client got %d of %d chars", got, len(steps))
+	}
+	t.Logf("fast client got the whole turn in %v", time.Since(start))
+	waitFor(t, func() bool { return h.server.Clients() == 1 })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -84,6 +84,9 @@ func decodeReqID(raw json.RawMessage) (string, error) {
 	}
 	var n json.Number
 	if err := json.Unmarshal(raw, &n); err == nil {
+		if len(n) > 200 {
+			return "", errors.New("longer than 200 bytes")
+		}
 		return n.String(), nil
 	}
 	return "", errors.New("must be a string or a number")

@@ -18,10 +18,9 @@ func tokenFrom(r *http.Request) (token, viaProtocol string) {
 	if t := r.URL.Query().Get("token"); t != "" {
 		return t, ""
 	}
-	if h := r.Header.Get("Authorization"); h != "" {
-		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t), ""
-		}
+	if h := r.Header.Get("Authorization"); len(h) > len("Bearer ") && strings.EqualFold(h[:len("Bearer ")], "Bearer ") {
+		// The auth scheme is case-insensitive (RFC 7235).
+		return strings.TrimSpace(h[len("Bearer "):]), ""
 	}
 	for _, p := range websocketProtocols(r) {
 		if t, ok := strings.CutPrefix(p, "bearer."); ok {

@@ -39,9 +39,11 @@ type Options struct {
 	// Token guards every TCP request but the static UI.
 	Token string
 	// MediaSecret signs media URLs so <img> tags can load them without the token.
-	MediaSecret  []byte
-	UI           fs.FS
-	ReadLimit    int64
+	MediaSecret []byte
+	UI          fs.FS
+	ReadLimit   int64
+	// QueueBytes bounds each connection's unsent frames (default 16 MiB).
+	QueueBytes   int
 	PingEvery    time.Duration
 	AllowRemote  bool
 	ExtraOrigins []string

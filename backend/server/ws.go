@@ -40,7 +40,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, viaProtocol str
 	// the server's own context instead.
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	c := newConn(clientID, ws, s.log)
+	c := newConn(clientID, ws, s.log, s.opts.QueueBytes)
 	s.addConn(c)
 	defer s.removeConn(c)
 	defer s.opts.Engine.DetachAll(c)
