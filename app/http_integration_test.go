@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"encoding/json"
 	"image"
@@ -241,3 +242,5 @@ func TestUploadRefusals(t *testing.T) {
 		t.Fatalf("refused messages were stored: %v", items)
 	}
 }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -43,6 +43,9 @@ func commands() []command {
 		{name: "attach", usage: "hearth attach ID", summary: "print a chat's history, then follow it live", run: runAttach},
 		{name: "models", usage: "hearth models", summary: "models the configured provider offers", run: runModels},
 		{name: "search", usage: "hearth search QUERY", summary: "full-text search across chats", run: runSearch},
+		{name: "export", usage: "hearth export ID [--format md|json]", summary: "write one chat to stdout", run: runExport, flags: exportFlags},
+		{name: "import", usage: "hearth import FILE", summary: "bring back a chat exported as JSON", run: runImport},
+		{name: "backup", usage: "hearth backup DEST", summary: "consistent copy of the database and media, while running", run: runBackup},
 		{name: "version", usage: "hearth version", summary: "version, commit, protocol version", run: runVersion},
 	}
 }

@@ -63,8 +63,11 @@ func (s *Server) apiMux(unix bool) *http.ServeMux {
 	mux.HandleFunc("POST /api/media", s.handleUpload)
 	mux.HandleFunc("GET /media/{id}", s.handleMedia)
 	mux.HandleFunc("GET /api/status", s.handleStatus)
+	mux.HandleFunc("GET /api/chats/{id}/export", s.handleExport)
+	mux.HandleFunc("POST /api/import", s.handleImport)
 	if unix {
 		mux.HandleFunc("POST /api/focus", s.handleFocus)
+		mux.HandleFunc("POST /api/backup", s.handleBackup)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
