@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearth-app/hearth/backend/llm/llmtest"
 	"github.com/hearth-app/hearth/backend/store"
@@ -76,6 +77,21 @@ func TestExportImportBackup(t *testing.T) {
 	}
 	if !bytes.Equal(b.Messages[0].Media[0].Data, pic) {
 		t.Fatal("attachment bytes differ after import")
+	}
+	// Attaching from the start replays the imported turn like any other.
+	c.send(map[string]any{"type": "attach", "chat_id": newID, "since": 0})
+	_, seen := c.until("attached", 5*time.Second)
+	var replay []map[string]any
+	for _, e := range seen {
+		if e["chat_id"] == newID && seqOf(e) > 0 {
+			replay = append(replay, e)
+		}
+	}
+	if got := names(replay); strings.Join(got, ",") != "user_message,turn_start,reasoning_end,stream_end,turn_end" {
+		t.Fatalf("replay of an imported chat: %v", got)
+	}
+	if str(replay[3], "text") != "Hello from llmtest." {
+		t.Fatalf("imported stream_end %v", replay[3])
 	}
 	// A non-export is refused with a reason.
 	bad := filepath.Join(u.home, "bad.json")

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func BenchmarkAppendUserMessage(b *testing.B) {
+	ctx := context.Background()
+	s := openAt(b, filepath.Join(b.TempDir(), "hearth.db"))
+	c := mustChat(b, s, NewChat{})
+	text := strings.Repeat("a typical user message of moderate length ", 5)
+	seq := int64(0)
+	for b.Loop() {
+		seq++
+		if _, err := s.AppendUserMessage(ctx, c.ID, seq, text, nil, "m"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// One checkpoint of a reply that has grown to about 4 KB, as the engine
+// writes it every 250 ms while streaming.
+func BenchmarkCheckpointAssistant(b *testing.B) {
+	ctx := context.Background()
+	s := openAt(b, filepath.Join(b.TempDir(), "hearth.db"))
+	c := mustChat(b, s, NewChat{})
+	m, err := s.StartAssistant(ctx, c.ID, "t", "m", 1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	content := strings.Repeat("streamed answer text ", 200)
+	reasoning := strings.Repeat("thinking about it ", 100)
+	now := time.Now()
+	hwm := int64(1)
+	for b.Loop() {
+		hwm += 10
+		if err := s.CheckpointAssistant(ctx, m.ID, Checkpoint{Content: content, Reasoning: reasoning,
+			ReasoningStartedAt: &now, SeqHWM: hwm}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLargeChat measures reads on one chat of 100k messages (plus the
+// search index over them); the fixture is built once, outside the timings.
+func BenchmarkLargeChat(b *testing.B) {
+	const n = 100_000
+	ctx := context.Background()
+	s := openAt(b, filepath.Join(b.TempDir(), "hearth.db"))
+	start := time.Now()
+	chatID := buildLargeChat(b, s, n)
+	b.Logf("fixture: %d messages in %v", n, time.Since(start).Round(time.Millisecond))
+
+	b.Run("History50/newest", func(b *testing.B) {
+		for b.Loop() {
+			msgs, more, err := s.History(ctx, chatID, 0, 50)
+			if err != nil || len(msgs) != 50 || !more {
+				b.Fatal(len(msgs), more, err)
+			}
+		}
+	})
+	b.Run("History50/middle", func(b *testing.B) {
+		for b.Loop() {
+			msgs, _, err := s.History(ctx, chatID, n/2, 50)
+			if err != nil || len(msgs) != 50 {
+				b.Fatal(len(msgs), err)
+			}
+		}
+	})
+	b.Run("MessagesSince/last10", func(b *testing.B) {
+		for b.Loop() {
+			msgs, err := s.MessagesSince(ctx, chatID, n-10)
+			if err != nil || len(msgs) != 10 {
+				b.Fatal(len(msgs), err)
+			}
+		}
+	})
+	// "quartz" is in about 1% of messages, "zyzzyva" in 10 of them.
+	for _, q := range []string{"quartz", "zyzzyva", "river stone", "riv"} {
+		b.Run("Search20/"+q, func(b *testing.B) {
+			for b.Loop() {
+				hits, err := s.Search(ctx, q, 20)
+				if err != nil || len(hits) == 0 {
+					b.Fatal(len(hits), err)
+				}
+			}
+		})
+	}
+	b.Run("ListChats", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.ListChats(ctx, ListChats{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// buildLargeChat inserts n finished messages in one transaction through the
+// real schema (so triggers and the FTS index do their normal work).
+func buildLargeChat(b testing.TB, s *Store, n int) string {
+	b.Helper()
+	ctx := context.Background()
+	c := mustChat(b, s, NewChat{Title: "large"})
+	words := strings.Fields(`the a river stone light wind model answer question code function
+		value table index query result reason token stream chat file path error test build
+		green blue small large quick slow bright dark north south city forest ocean mountain`)
+	rng := rand.New(rand.NewPCG(1, 2))
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := s.nowMS()
+		for i := 1; i <= n; i++ {
+			var sb strings.Builder
+			for range 20 + rng.IntN(60) {
+				sb.WriteString(words[rng.IntN(len(words))])
+				sb.WriteByte(' ')
+			}
+			if i%100 == 0 {
+				sb.WriteString("quartz ")
+			}
+			if i%10_000 == 0 {
+				sb.WriteString("zyzzyva ")
+			}
+			role := RoleUser
+			if i%2 == 0 {
+				role = RoleAssistant
+			}
+			_, err := insertMessage(ctx, tx, Message{ChatID: c.ID, Seq: int64(i), EndSeq: int64(i), Role: role,
+				Content: sb.String(), Status: StatusDone}, now, now)
+			if err != nil {
+				return err
+			}
+		}
+		return advanceChat(ctx, tx, c.ID, int64(n), int64(n), now)
+	})
+	if err != nil {
+		b.Fatal(fmt.Errorf("build fixture: %w", err))
+	}
+	return c.ID
+}

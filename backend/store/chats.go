@@ -1,0 +1,254 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Chat is one conversation. LastSeq is the highest seq committed to the
+// store; SeqHWM the highest seq that may have been handed out (see
+// docs/storage.md). MessageCount is maintained by triggers.
+type Chat struct {
+	ID, Title, Model, System string
+	Pinned                   bool
+	CreatedAt, UpdatedAt     time.Time
+	LastSeq, SeqHWM          int64
+	MessageCount             int
+}
+
+// NewChat describes a chat to create; an empty ID is generated.
+type NewChat struct {
+	ID, Title, Model, System string
+}
+
+// ListChats is the page request of Store.ListChats. Before/BeforeID are the
+// UpdatedAt/ID of the last chat of the previous page.
+type ListChats struct {
+	Limit    int
+	Before   *time.Time
+	BeforeID string
+}
+
+// ChatPatch changes the non-nil fields.
+type ChatPatch struct {
+	Title, Model, System *string
+	Pinned               *bool
+}
+
+const chatCols = `id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, message_count`
+
+// ValidChatID reports whether id matches ^[A-Za-z0-9_:-]{1,64}$.
+func ValidChatID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == ':' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// newChatID returns "c" + 15 lowercase base32 characters (75 random bits).
+func newChatID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return "c" + strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))[:15]
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanChat(sc scanner) (Chat, error) {
+	var c Chat
+	var pinned int
+	var created, updated int64
+	err := sc.Scan(&c.ID, &c.Title, &c.Model, &c.System, &pinned, &created, &updated,
+		&c.LastSeq, &c.SeqHWM, &c.MessageCount)
+	if err != nil {
+		return Chat{}, err
+	}
+	c.Pinned = pinned != 0
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return c, nil
+}
+
+func getChat(ctx context.Context, q queryer, id string) (Chat, error) {
+	c, err := scanChat(q.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Chat{}, fmt.Errorf("chat %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Chat{}, fmt.Errorf("get chat %q: %w", id, err)
+	}
+	return c, nil
+}
+
+// CreateChat inserts a chat. A given ID must be valid and unused (ErrExists).
+func (s *Store) CreateChat(ctx context.Context, nc NewChat) (Chat, error) {
+	if nc.ID != "" && !ValidChatID(nc.ID) {
+		return Chat{}, fmt.Errorf("create chat: %w: chat id %q", ErrInvalid, nc.ID)
+	}
+	var c Chat
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		now := s.nowMS()
+		c, err = insertChat(ctx, tx, nc, now, now, 0, false)
+		return err
+	})
+	if err != nil {
+		return Chat{}, fmt.Errorf("create chat: %w", err)
+	}
+	return c, nil
+}
+
+// insertChat inserts a chat row; with an empty ID it draws random ids until
+// one is free (a clash is astronomically unlikely, but cheap to handle).
+func insertChat(ctx context.Context, tx *sql.Tx, nc NewChat, created, updated, lastSeq int64, pinned bool) (Chat, error) {
+	id := nc.ID
+	generated := id == ""
+	for attempt := 0; attempt < 8; attempt++ {
+		if generated {
+			id = newChatID()
+		}
+		row := tx.QueryRowContext(ctx, `INSERT INTO chats
+			(id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING
+			RETURNING `+chatCols,
+			id, nc.Title, nc.Model, nc.System, boolInt(pinned), created, updated, lastSeq, lastSeq)
+		c, err := scanChat(row)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return Chat{}, err
+		}
+		if !generated {
+			return Chat{}, fmt.Errorf("chat %q: %w", id, ErrExists)
+		}
+	}
+	return Chat{}, errors.New("could not draw an unused chat id")
+}
+
+// GetChat returns the chat or ErrNotFound.
+func (s *Store) GetChat(ctx context.Context, id string) (Chat, error) {
+	return getChat(ctx, s.r, id)
+}
+
+// ListChats returns chats, most recently updated first (ties by id,
+// descending), starting after the cursor. Limit defaults to 50, max 500.
+func (s *Store) ListChats(ctx context.Context, p ListChats) ([]Chat, error) {
+	limit := clampLimit(p.Limit)
+	var rows *sql.Rows
+	var err error
+	switch {
+	case p.Before != nil && p.BeforeID != "":
+		rows, err = s.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats
+			WHERE (updated_at, id) < (?, ?) ORDER BY updated_at DESC, id DESC LIMIT ?`,
+			p.Before.UnixMilli(), p.BeforeID, limit)
+	case p.Before != nil:
+		rows, err = s.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats
+			WHERE updated_at < ? ORDER BY updated_at DESC, id DESC LIMIT ?`,
+			p.Before.UnixMilli(), limit)
+	default:
+		rows, err = s.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats
+			ORDER BY updated_at DESC, id DESC LIMIT ?`, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list chats: %w", err)
+	}
+	defer rows.Close()
+	var out []Chat
+	for rows.Next() {
+		c, err := scanChat(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list chats: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list chats: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateChat applies the patch and bumps updated_at. An empty patch returns
+// the chat unchanged.
+func (s *Store) UpdateChat(ctx context.Context, id string, p ChatPatch) (Chat, error) {
+	var set []string
+	var args []any
+	add := func(col string, v any) {
+		set = append(set, col+" = ?")
+		args = append(args, v)
+	}
+	if p.Title != nil {
+		add("title", *p.Title)
+	}
+	if p.Model != nil {
+		add("model", *p.Model)
+	}
+	if p.System != nil {
+		add("system", *p.System)
+	}
+	if p.Pinned != nil {
+		add("pinned", boolInt(*p.Pinned))
+	}
+	if len(set) == 0 {
+		return s.GetChat(ctx, id)
+	}
+	add("updated_at", s.nowMS())
+	args = append(args, id)
+	var c Chat
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = scanChat(tx.QueryRowContext(ctx,
+			`UPDATE chats SET `+strings.Join(set, ", ")+` WHERE id = ? RETURNING `+chatCols, args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("chat %q: %w", id, ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return Chat{}, fmt.Errorf("update chat: %w", err)
+	}
+	return c, nil
+}
+
+// DeleteChat removes the chat with its messages, media links and search
+// entries (foreign-key cascades and triggers). Media rows stay: they are
+// shared by content hash.
+func (s *Store) DeleteChat(ctx context.Context, id string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM chats WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("chat %q: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete chat: %w", err)
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,399 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Roles and statuses as stored (the schema CHECKs the same sets).
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+	RoleSystem    = "system"
+
+	StatusStreaming   = "streaming"
+	StatusDone        = "done"
+	StatusCancelled   = "cancelled"
+	StatusError       = "error"
+	StatusInterrupted = "interrupted"
+)
+
+// Usage is the token accounting a provider reported for a turn.
+type Usage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+// MediaRef is the metadata of one content-addressed media file; ID is the
+// lowercase hex sha256 of its bytes.
+type MediaRef struct {
+	ID, MIME, Name string
+	Size           int64
+}
+
+// Message is one stored message. Seq is the seq of the event that created it
+// (user_message or turn_start); EndSeq that of its last event. While a row
+// is streaming its EndSeq equals Seq.
+type Message struct {
+	ID                                   int64
+	ChatID                               string
+	Seq, EndSeq, ReasoningEndSeq         int64
+	StreamEndSeq                         int64
+	TurnID, Role, Content, Reasoning     string
+	ReasoningStartedAt, ReasoningEndedAt *time.Time
+	Model, Status, Error                 string
+	Usage                                *Usage
+	ParentID                             *int64
+	LatencyMS                            int64
+	Media                                []MediaRef
+	CreatedAt, UpdatedAt                 time.Time
+}
+
+// Checkpoint is the periodic save of a streaming reply.
+type Checkpoint struct {
+	Content, Reasoning                   string
+	ReasoningStartedAt, ReasoningEndedAt *time.Time
+	SeqHWM                               int64
+}
+
+// Final is the last write of an assistant reply.
+type Final struct {
+	Content, Reasoning                   string
+	ReasoningStartedAt, ReasoningEndedAt *time.Time
+	Status, Error                        string
+	Usage                                *Usage
+	LatencyMS                            int64
+	ReasoningEndSeq, StreamEndSeq        int64
+	EndSeq                               int64
+}
+
+// AppendUserMessage commits a user message as the event with the given seq,
+// which must be above the chat's last_seq (ErrSeq). mediaIDs must already be
+// stored with PutMedia (ErrMissingMedia). The message is durable when this
+// returns, so the caller may acknowledge it.
+func (s *Store) AppendUserMessage(ctx context.Context, chatID string, seq int64, content string, mediaIDs []string, model string) (Message, error) {
+	var m Message
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := checkNextSeq(ctx, tx, chatID, seq); err != nil {
+			return err
+		}
+		now := s.nowMS()
+		id, err := insertMessage(ctx, tx, Message{
+			ChatID: chatID, Seq: seq, EndSeq: seq, Role: RoleUser, Content: content,
+			Model: model, Status: StatusDone,
+		}, now, now)
+		if err != nil {
+			return err
+		}
+		if err := linkMedia(ctx, tx, id, mediaIDs); err != nil {
+			return err
+		}
+		if err := advanceChat(ctx, tx, chatID, seq, seq, now); err != nil {
+			return err
+		}
+		m, err = getMessage(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Message{}, fmt.Errorf("append user message to %q: %w", chatID, err)
+	}
+	return m, nil
+}
+
+// StartAssistant inserts the streaming row of a turn whose turn_start event
+// has the given seq (above last_seq, else ErrSeq). parentID, when set, must be
+// a message of the same chat.
+func (s *Store) StartAssistant(ctx context.Context, chatID, turnID, model string, seq int64, parentID *int64) (Message, error) {
+	var m Message
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := checkNextSeq(ctx, tx, chatID, seq); err != nil {
+			return err
+		}
+		if parentID != nil {
+			var n int
+			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE id = ? AND chat_id = ?`,
+				*parentID, chatID).Scan(&n)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("%w: parent message %d is not in chat %q", ErrInvalid, *parentID, chatID)
+			}
+		}
+		now := s.nowMS()
+		id, err := insertMessage(ctx, tx, Message{
+			ChatID: chatID, Seq: seq, EndSeq: seq, TurnID: turnID, Role: RoleAssistant,
+			Model: model, Status: StatusStreaming, ParentID: parentID,
+		}, now, now)
+		if err != nil {
+			return err
+		}
+		if err := advanceChat(ctx, tx, chatID, seq, seq, now); err != nil {
+			return err
+		}
+		m, err = getMessage(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Message{}, fmt.Errorf("start assistant in %q: %w", chatID, err)
+	}
+	return m, nil
+}
+
+// CheckpointAssistant saves the streaming row's text so far and raises the
+// chat's seq_hwm to cp.SeqHWM, so seqs already handed out are never reused
+// after a crash. The chat's updated_at is left alone to keep checkpoints
+// cheap; StartAssistant and FinishAssistant set it.
+func (s *Store) CheckpointAssistant(ctx context.Context, messageID int64, cp Checkpoint) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var chatID string
+		err := tx.QueryRowContext(ctx, `UPDATE messages SET content = ?, reasoning = ?,
+			reasoning_started_at = ?, reasoning_ended_at = ?, updated_at = ?
+			WHERE id = ? AND status = 'streaming' RETURNING chat_id`,
+			cp.Content, cp.Reasoning, toNullMS(cp.ReasoningStartedAt), toNullMS(cp.ReasoningEndedAt),
+			s.nowMS(), messageID).Scan(&chatID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notStreaming(ctx, tx, messageID)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE chats SET seq_hwm = max(seq_hwm, ?) WHERE id = ?`, cp.SeqHWM, chatID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("checkpoint message %d: %w", messageID, err)
+	}
+	return nil
+}
+
+// FinishAssistant is the final write of a streaming row. f.EndSeq must be
+// above the row's seq; ReasoningEndSeq and StreamEndSeq are 0 (no such event)
+// or between the two. The chat's last_seq moves to EndSeq (never backwards).
+func (s *Store) FinishAssistant(ctx context.Context, messageID int64, f Final) error {
+	switch f.Status {
+	case StatusDone, StatusCancelled, StatusError, StatusInterrupted:
+	default:
+		return fmt.Errorf("finish message %d: %w: status %q", messageID, ErrInvalid, f.Status)
+	}
+	usage, err := usageJSON(f.Usage)
+	if err != nil {
+		return fmt.Errorf("finish message %d: %w", messageID, err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var chatID, status string
+		var seq int64
+		err := tx.QueryRowContext(ctx, `SELECT chat_id, seq, status FROM messages WHERE id = ?`, messageID).
+			Scan(&chatID, &seq, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("message %d: %w", messageID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if status != StatusStreaming {
+			return fmt.Errorf("message %d is %s: %w", messageID, status, ErrNotStreaming)
+		}
+		if f.EndSeq <= seq {
+			return fmt.Errorf("%w: end seq %d not above message seq %d", ErrSeq, f.EndSeq, seq)
+		}
+		for _, v := range []int64{f.ReasoningEndSeq, f.StreamEndSeq} {
+			if v != 0 && (v <= seq || v > f.EndSeq) {
+				return fmt.Errorf("%w: event seq %d outside (%d, %d]", ErrSeq, v, seq, f.EndSeq)
+			}
+		}
+		now := s.nowMS()
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET content = ?, reasoning = ?,
+			reasoning_started_at = ?, reasoning_ended_at = ?, status = ?, error = ?, usage = ?,
+			latency_ms = ?, reasoning_end_seq = ?, stream_end_seq = ?, end_seq = ?, updated_at = ?
+			WHERE id = ?`,
+			f.Content, f.Reasoning, toNullMS(f.ReasoningStartedAt), toNullMS(f.ReasoningEndedAt),
+			f.Status, f.Error, usage, f.LatencyMS, f.ReasoningEndSeq, f.StreamEndSeq, f.EndSeq, now, messageID)
+		if err != nil {
+			return err
+		}
+		return advanceChat(ctx, tx, chatID, f.EndSeq, f.EndSeq, now)
+	})
+	if err != nil {
+		return fmt.Errorf("finish message %d: %w", messageID, err)
+	}
+	return nil
+}
+
+// ReserveSeq raises the chat's seq_hwm to upTo (never lowers it), before
+// seqs up to upTo are handed out from memory.
+func (s *Store) ReserveSeq(ctx context.Context, chatID string, upTo int64) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE chats SET seq_hwm = max(seq_hwm, ?) WHERE id = ?`, upTo, chatID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("chat %q: %w", chatID, ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reserve seq: %w", err)
+	}
+	return nil
+}
+
+// RecoverInterrupted is run at start-up, before any turn starts. Every row
+// still streaming (its process died) becomes 'interrupted' and keeps its last
+// checkpointed text. Its stream_end and turn_end get the two seqs after
+// max(seq_hwm, last_seq), since anything up to the hwm may already have been
+// seen by a client; the chat's last_seq and seq_hwm move to the turn_end seq.
+func (s *Store) RecoverInterrupted(ctx context.Context) ([]Message, error) {
+	var out []Message
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		type row struct {
+			id     int64
+			chatID string
+		}
+		var todo []row
+		rows, err := tx.QueryContext(ctx, `SELECT id, chat_id FROM messages
+			WHERE status = 'streaming' ORDER BY chat_id, seq`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.chatID); err != nil {
+				rows.Close()
+				return err
+			}
+			todo = append(todo, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		now := s.nowMS()
+		for _, r := range todo {
+			var hwm int64
+			err := tx.QueryRowContext(ctx, `SELECT max(seq_hwm, last_seq) FROM chats WHERE id = ?`, r.chatID).Scan(&hwm)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'interrupted',
+				stream_end_seq = ?, end_seq = ?, updated_at = ? WHERE id = ?`, hwm+1, hwm+2, now, r.id)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE chats SET last_seq = ?, seq_hwm = ? WHERE id = ?`,
+				hwm+2, hwm+2, r.chatID)
+			if err != nil {
+				return err
+			}
+			m, err := getMessage(ctx, tx, r.id)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recover interrupted turns: %w", err)
+	}
+	if len(out) > 0 {
+		s.log.Info("marked interrupted turns", "count", len(out))
+	}
+	return out, nil
+}
+
+// checkNextSeq enforces that a new event seq is above the chat's last_seq.
+func checkNextSeq(ctx context.Context, tx *sql.Tx, chatID string, seq int64) error {
+	var last int64
+	err := tx.QueryRowContext(ctx, `SELECT last_seq FROM chats WHERE id = ?`, chatID).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("chat %q: %w", chatID, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if seq <= last {
+		return fmt.Errorf("%w: seq %d is not above last_seq %d", ErrSeq, seq, last)
+	}
+	return nil
+}
+
+// advanceChat records committed events up to lastSeq. Both counters only
+// ever grow.
+func advanceChat(ctx context.Context, tx *sql.Tx, chatID string, lastSeq, hwm, nowMS int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE chats SET last_seq = max(last_seq, ?),
+		seq_hwm = max(seq_hwm, ?, ?), updated_at = ? WHERE id = ?`, lastSeq, lastSeq, hwm, nowMS, chatID)
+	return err
+}
+
+func insertMessage(ctx context.Context, tx *sql.Tx, m Message, created, updated int64) (int64, error) {
+	usage, err := usageJSON(m.Usage)
+	if err != nil {
+		return 0, err
+	}
+	var parent sql.NullInt64
+	if m.ParentID != nil {
+		parent = sql.NullInt64{Int64: *m.ParentID, Valid: true}
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO messages (chat_id, seq, turn_id, role, content, reasoning,
+		reasoning_started_at, reasoning_ended_at, model, status, error, usage, parent_id, latency_ms,
+		reasoning_end_seq, stream_end_seq, end_seq, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.ChatID, m.Seq, m.TurnID, m.Role, m.Content, m.Reasoning,
+		toNullMS(m.ReasoningStartedAt), toNullMS(m.ReasoningEndedAt), m.Model, m.Status, m.Error, usage,
+		parent, m.LatencyMS, m.ReasoningEndSeq, m.StreamEndSeq, m.EndSeq, created, updated).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert message: %w", err)
+	}
+	return id, nil
+}
+
+// linkMedia attaches media in the given order; each id must have a row.
+func linkMedia(ctx context.Context, tx *sql.Tx, messageID int64, mediaIDs []string) error {
+	for i, mid := range mediaIDs {
+		res, err := tx.ExecContext(ctx, `INSERT INTO message_media (message_id, media_id, position)
+			SELECT ?, id, ? FROM media WHERE id = ?`, messageID, i, mid)
+		if err != nil {
+			return fmt.Errorf("link media: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("%w: %q", ErrMissingMedia, mid)
+		}
+	}
+	return nil
+}
+
+// notStreaming explains why a streaming-only update matched no row.
+func notStreaming(ctx context.Context, q queryer, messageID int64) error {
+	var status string
+	err := q.QueryRowContext(ctx, `SELECT status FROM messages WHERE id = ?`, messageID).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("message %d: %w", messageID, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("message %d is %s: %w", messageID, status, ErrNotStreaming)
+}
+
+func usageJSON(u *Usage) (sql.NullString, error) {
+	if u == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(u)
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("encode usage: %w", err)
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}

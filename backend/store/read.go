@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+const msgCols = `id, chat_id, seq, end_seq, reasoning_end_seq, stream_end_seq, turn_id, role, content,
+	reasoning, reasoning_started_at, reasoning_ended_at, model, status, error, usage, parent_id,
+	latency_ms, created_at, updated_at`
+
+func scanMessage(sc scanner) (Message, error) {
+	var m Message
+	var rStart, rEnd, parent sql.NullInt64
+	var usage sql.NullString
+	var created, updated int64
+	err := sc.Scan(&m.ID, &m.ChatID, &m.Seq, &m.EndSeq, &m.ReasoningEndSeq, &m.StreamEndSeq,
+		&m.TurnID, &m.Role, &m.Content, &m.Reasoning, &rStart, &rEnd, &m.Model, &m.Status,
+		&m.Error, &usage, &parent, &m.LatencyMS, &created, &updated)
+	if err != nil {
+		return Message{}, err
+	}
+	m.ReasoningStartedAt, m.ReasoningEndedAt = nullTime(rStart), nullTime(rEnd)
+	if parent.Valid {
+		p := parent.Int64
+		m.ParentID = &p
+	}
+	if usage.Valid {
+		var u Usage
+		if err := json.Unmarshal([]byte(usage.String), &u); err != nil {
+			return Message{}, fmt.Errorf("message %d: decode usage: %w", m.ID, err)
+		}
+		m.Usage = &u
+	}
+	m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
+	return m, nil
+}
+
+func queryMessages(ctx context.Context, q queryer, query string, args ...any) ([]Message, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// attachMedia fills Media of msgs, which all belong to one chat. It asks
+// for the chat's seq range rather than a list of ids, so the cost stays one
+// index range scan however many messages are passed.
+func attachMedia(ctx context.Context, q queryer, msgs []Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(msgs))
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for i, m := range msgs {
+		if m.ChatID != msgs[0].ChatID {
+			return errors.New("attachMedia: messages of several chats")
+		}
+		idx[m.ID] = i
+		lo, hi = min(lo, m.Seq), max(hi, m.Seq)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT mm.message_id, md.id, md.mime, md.name, md.size
+		FROM messages m
+		JOIN message_media mm ON mm.message_id = m.id
+		JOIN media md ON md.id = mm.media_id
+		WHERE m.chat_id = ? AND m.seq BETWEEN ? AND ?
+		ORDER BY mm.message_id, mm.position`, msgs[0].ChatID, lo, hi)
+	if err != nil {
+		return fmt.Errorf("load media: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var mid int64
+		var r MediaRef
+		if err := rows.Scan(&mid, &r.ID, &r.MIME, &r.Name, &r.Size); err != nil {
+			return fmt.Errorf("load media: %w", err)
+		}
+		if i, ok := idx[mid]; ok {
+			msgs[i].Media = append(msgs[i].Media, r)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load media: %w", err)
+	}
+	return nil
+}
+
+func getMessage(ctx context.Context, q queryer, id int64) (Message, error) {
+	m, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Message{}, fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	one := []Message{m}
+	if err := attachMedia(ctx, q, one); err != nil {
+		return Message{}, err
+	}
+	return one[0], nil
+}
+
+// chatExists distinguishes "no messages" from "no chat" for list reads.
+func chatExists(ctx context.Context, q queryer, chatID string) error {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM chats WHERE id = ?`, chatID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("chat %q: %w", chatID, ErrNotFound)
+	}
+	return nil
+}
+
+// GetMessage returns one message with its media, or ErrNotFound.
+func (s *Store) GetMessage(ctx context.Context, id int64) (Message, error) {
+	var m Message
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		m, err = getMessage(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Message{}, fmt.Errorf("get message: %w", err)
+	}
+	return m, nil
+}
+
+// History returns the newest limit messages with seq < beforeSeq (0: no
+// bound) in ascending seq order, and whether older ones exist. limit
+// defaults to 50, max 500.
+func (s *Store) History(ctx context.Context, chatID string, beforeSeq int64, limit int) ([]Message, bool, error) {
+	limit = clampLimit(limit)
+	if beforeSeq <= 0 {
+		beforeSeq = math.MaxInt64
+	}
+	var msgs []Message
+	var more bool
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		if err := chatExists(ctx, tx, chatID); err != nil {
+			return err
+		}
+		var err error
+		msgs, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
+			WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, chatID, beforeSeq, limit+1)
+		if err != nil {
+			return err
+		}
+		if len(msgs) > limit {
+			more, msgs = true, msgs[:limit]
+		}
+		slices.Reverse(msgs)
+		return attachMedia(ctx, tx, msgs)
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("history of %q: %w", chatID, err)
+	}
+	return msgs, more, nil
+}
+
+// MessagesSince returns the messages with end_seq > since in ascending seq
+// order: everything a client that has seen up to since lacks, as committed
+// rows. A row still streaming has end_seq = seq (its turn_start), so it is
+// included only when its start is newer than since; the live part of a
+// running turn belongs to the engine, not the store.
+func (s *Store) MessagesSince(ctx context.Context, chatID string, since int64) ([]Message, error) {
+	var msgs []Message
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		if err := chatExists(ctx, tx, chatID); err != nil {
+			return err
+		}
+		var err error
+		msgs, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
+			WHERE chat_id = ? AND end_seq > ? ORDER BY seq`, chatID, since)
+		if err != nil {
+			return err
+		}
+		return attachMedia(ctx, tx, msgs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("messages of %q since %d: %w", chatID, since, err)
+	}
+	return msgs, nil
+}
+
+// Transcript returns every message of the chat in seq order, with media:
+// the conversation as it is sent to the model.
+func (s *Store) Transcript(ctx context.Context, chatID string) ([]Message, error) {
+	var msgs []Message
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		if err := chatExists(ctx, tx, chatID); err != nil {
+			return err
+		}
+		var err error
+		msgs, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
+			WHERE chat_id = ? ORDER BY seq`, chatID)
+		if err != nil {
+			return err
+		}
+		return attachMedia(ctx, tx, msgs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("transcript of %q: %w", chatID, err)
+	}
+	return msgs, nil
+}
