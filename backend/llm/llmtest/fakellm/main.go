@@ -1,0 +1,143 @@
+// Command fakellm runs the llmtest fake model server for manual and browser
+// tests: point Hearth at it with --provider-url URL/v1 (or --provider ollama
+// --provider-url URL) and chat with a "model" whose behaviour is known.
+//
+// It prints one JSON line, {"url":"http://127.0.0.1:PORT"}, once listening,
+// and exits on SIGINT or SIGTERM. What it answers depends on the last user
+// message:
+//
+//	contains "fail"   HTTP 500
+//	contains "slow"   ~100 answer chunks 100 ms apart (for stop/cancel tests)
+//	contains "image"  says how many images arrived and their MIME types
+//	contains "math"   an answer with $E=mc^2$ and a $$ display block
+//	anything else     ~1 s of reasoning, then a markdown answer echoing the
+//	                  prompt with a fenced Go block, in chunks ~30 ms apart
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hearth-app/hearth/backend/llm/llmtest"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
+	format := flag.String("format", llmtest.FormatReasoningContent,
+		"reasoning format on /v1: reasoning_content | reasoning | think | think_noopen")
+	models := flag.String("models", llmtest.ModelChat+","+llmtest.ModelR1, "comma-separated model ids to list")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(*addr, *format, strings.Split(*models, ","), log); err != nil {
+		log.Error("fakellm", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, format string, models []string, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := llmtest.Listen(addr)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	srv.SetModels(models...)
+	srv.Use(func(r llmtest.RecordedRequest) (llmtest.Script, bool) {
+		sc := reply(r)
+		sc.Format = format
+		log.Info("request", "path", r.Path, "model", r.Model, "prompt", clip(r.LastUser(), 60), "fail", sc.Fail)
+		return sc, true
+	})
+	line, err := json.Marshal(map[string]string{"url": srv.URL})
+	if err != nil {
+		return fmt.Errorf("encoding address: %w", err)
+	}
+	if _, err := fmt.Fprintf(os.Stdout, "%s\n", line); err != nil {
+		return fmt.Errorf("announcing address: %w", err)
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return nil
+}
+
+const chunkGap = 30 * time.Millisecond
+
+// reply scripts the answer to one request.
+func reply(r llmtest.RecordedRequest) llmtest.Script {
+	prompt := r.LastUser()
+	low := strings.ToLower(prompt)
+	switch {
+	case strings.Contains(low, "fail"):
+		return llmtest.Script{Fail: llmtest.FailServer}
+	case strings.Contains(low, "slow"):
+		steps := thinking("a slow answer", 3)
+		for i := 1; i <= 100; i++ {
+			steps = append(steps, llmtest.Step{Content: fmt.Sprintf("word%d ", i), Delay: 100 * time.Millisecond})
+		}
+		return llmtest.Script{Steps: steps}
+	case strings.Contains(low, "image"):
+		return llmtest.Script{Steps: append(thinking("the attached images", 5), answerSteps(imageAnswer(r))...)}
+	case strings.Contains(low, "math"):
+		ans := "The famous relation is $E=mc^2$, and the Gaussian integral is\n\n" +
+			"$$\n\\int_{-\\infty}^{\\infty} e^{-x^2}\\,dx = \\sqrt{\\pi}\n$$\n\nBoth render as math."
+		return llmtest.Script{Steps: append(thinking("some math", 5), answerSteps(ans)...)}
+	}
+	ans := fmt.Sprintf("You said: **%s**\n\nHere is a Go program that says it back:\n\n"+
+		"```go\npackage main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(%s)\n}\n```\n\nThat is all.",
+		strings.ReplaceAll(prompt, "*", `\*`), strconv.Quote(prompt))
+	return llmtest.Script{Steps: append(thinking(strconv.Quote(clip(prompt, 80)), 10), answerSteps(ans)...)}
+}
+
+// thinking is a short reasoning stream spread over about n×100 ms.
+func thinking(topic string, n int) []llmtest.Step {
+	text := fmt.Sprintf("Let me think about %s… The user wants a clear answer, so I will keep it short and show an example.", topic)
+	chunks := llmtest.Chunks(text, max(1, len(text)/n))
+	steps := make([]llmtest.Step, 0, len(chunks))
+	for _, c := range chunks {
+		steps = append(steps, llmtest.Step{Reasoning: c, Delay: 100 * time.Millisecond})
+	}
+	return steps
+}
+
+func answerSteps(text string) []llmtest.Step {
+	return llmtest.Steps("", text, 8, chunkGap)
+}
+
+func imageAnswer(r llmtest.RecordedRequest) string {
+	var last llmtest.RecordedMessage
+	for _, m := range r.Messages {
+		if m.Role == "user" {
+			last = m
+		}
+	}
+	if len(last.Images) == 0 {
+		return "I received 0 images."
+	}
+	mimes := make([]string, 0, len(last.Images))
+	for _, img := range last.Images {
+		mimes = append(mimes, img.MIME)
+	}
+	noun := "images"
+	if len(last.Images) == 1 {
+		noun = "image"
+	}
+	return fmt.Sprintf("I received %d %s: %s.", len(last.Images), noun, strings.Join(mimes, ", "))
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-app/hearth/backend/llm/llmtest"
+)
+
+func ask(prompt string, images ...llmtest.RecordedImage) llmtest.RecordedRequest {
+	return llmtest.RecordedRequest{Messages: []llmtest.RecordedMessage{{Role: "user", Content: prompt, Images: images}}}
+}
+
+func text(sc llmtest.Script) (reasoning, content string, took time.Duration) {
+	var r, c strings.Builder
+	for _, s := range sc.Steps {
+		r.WriteString(s.Reasoning)
+		c.WriteString(s.Content)
+		took += s.Delay
+	}
+	return r.String(), c.String(), took
+}
+
+func TestReplies(t *testing.T) {
+	if sc := reply(ask("please fail")); sc.Fail != llmtest.FailServer {
+		t.Fatalf("fail: %+v", sc)
+	}
+	slow := reply(ask("go slow"))
+	if _, _, took := text(slow); len(slow.Steps) < 100 || took < 10*time.Second {
+		t.Fatalf("slow: %d steps over %s", len(slow.Steps), took)
+	}
+	_, c, _ := text(reply(ask("this image?", llmtest.RecordedImage{MIME: "image/png"}, llmtest.RecordedImage{MIME: "image/jpeg"})))
+	if !strings.Contains(c, "2 images: image/png, image/jpeg") {
+		t.Fatalf("image: %q", c)
+	}
+	_, c, _ = text(reply(ask("math please")))
+	if !strings.Contains(c, "$E=mc^2$") || !strings.Contains(c, "$$\n") {
+		t.Fatalf("math: %q", c)
+	}
+	r, c, took := text(reply(ask("hello world")))
+	if !strings.HasPrefix(r, `Let me think about "hello world"`) || !strings.Contains(c, "```go\n") ||
+		!strings.Contains(c, `fmt.Println("hello world")`) || took < time.Second {
+		t.Fatalf("default: reasoning %q content %q over %s", r, c, took)
+	}
+}
