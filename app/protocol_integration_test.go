@@ -456,3 +456,26 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestModelServerNotRunningIsExplained(t *testing.T) {
+	fake := llmtest.New()
+	cfg := testConfig(t, fake)
+	fake.Close() // nothing listens there any more
+	h := startWith(t, cfg, fake)
+	c := h.dial(t)
+	if ev := c.request(map[string]any{"type": "list_models"}); ev["reason"] != "provider_unreachable" || !strings.Contains(str(ev, "detail"), strings.TrimPrefix(fake.URL, "http://")) {
+		t.Fatalf("list_models with no server: %v", ev)
+	}
+	chat := c.newChat()
+	c.request(map[string]any{"type": "message", "chat_id": chat, "content": "anyone there?"})
+	evs := c.collectTurn()
+	end := evs[len(evs)-1]
+	if end["status"] != "error" || !strings.Contains(str(end, "error"), strings.TrimPrefix(fake.URL, "http://")) || !strings.Contains(str(end, "error"), "running") {
+		t.Fatalf("turn_end with no model server: %v", end)
+	}
+	// The question is kept, so nothing typed is lost.
+	hist := c.request(map[string]any{"type": "history", "chat_id": chat})
+	if items := hist["items"].([]any); items[0].(map[string]any)["content"] != "anyone there?" {
+		t.Fatalf("history %v", items)
+	}
+}
