@@ -13,7 +13,7 @@ LDFLAGS := -X github.com/hearth-app/hearth/app.Version=$(VERSION) -X github.com/
 # System packages: the desktop build needs GTK/WebKit headers; tests need a
 # browser and a virtual display.
 RUN_PKGS := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
-TEST_PKGS := $(RUN_PKGS) chromium xvfb xauth imagemagick fonts-dejavu-core
+TEST_PKGS := $(RUN_PKGS) chromium xvfb xauth xdotool imagemagick fonts-dejavu-core
 
 .PHONY: run test deps-run deps-test ui ui-deps headless go-check go-test ui-test e2e bench clean help
 
@@ -45,7 +45,7 @@ ui: ui-deps
 headless: ui
 	CGO_ENABLED=0 $(GO) build -tags nodesktop -ldflags "$(LDFLAGS)" -o bin/hearth-headless .
 
--include mk/desktop.mk
+include mk/desktop.mk
 
 run: deps-run ui desktop
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
