@@ -96,6 +96,22 @@ func TestTCPRefusals(t *testing.T) {
 			}
 		})
 	}
+	// The desktop window's page uploads cross-origin: its preflight is answered
+	// without the token, and the reply is readable by that origin only.
+	resp, _ := h.do(t, "OPTIONS", "/api/media", nil, map[string]string{"Origin": "wails://wails",
+		"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"})
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "wails://wails" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Fatalf("desktop preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	resp, _ = h.do(t, "OPTIONS", "/api/media", nil, map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+	if resp.StatusCode != 403 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("foreign preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	resp, _ = h.do(t, "POST", "/api/media", bytes.NewReader(pngBytes(t)), map[string]string{"Origin": "wails://wails", "Authorization": bearer})
+	if resp.StatusCode != 201 || resp.Header.Get("Access-Control-Allow-Origin") != "wails://wails" {
+		t.Fatalf("desktop upload: %d %v", resp.StatusCode, resp.Header)
+	}
 	// The WebSocket itself: foreign Origin refused, token by subprotocol works.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -47,7 +47,8 @@ func TestTurnStreamsToTwoClientsIdentically(t *testing.T) {
 	evA := a.collectTurn()
 	evB := b.collectTurn()
 	um := evB[0]
-	if um["event"] != "user_message" || seqOf(um) != seqOf(acc) {
+	if um["event"] != "user_message" || seqOf(um) != seqOf(acc) || um["turn_id"] != acc["turn_id"] ||
+		um["message"].(map[string]any)["turn_id"] != acc["turn_id"] {
 		t.Fatalf("other subscriber: first event %v, want user_message with seq %d", um, seqOf(acc))
 	}
 	ca, cb := chatEvents(evA), chatEvents(evB)

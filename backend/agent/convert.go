@@ -45,7 +45,7 @@ func messageJSON(m store.Message, url MediaURL) protocol.Message {
 func snapshotFrames(m store.Message, url MediaURL) []frame {
 	msg := messageJSON(m, url)
 	if m.Role != "assistant" {
-		return []frame{{seq: m.Seq, data: encode(protocol.UserMessage(msg, false))}}
+		return []frame{{seq: m.Seq, data: encode(protocol.UserMessage(msg, "", false))}}
 	}
 	if m.Status == "streaming" {
 		// Only the running turn streams, and it replays from memory.

@@ -60,8 +60,9 @@ func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) 
 	}
 	t := newTurn(e.ctx, cmd.ChatID, m.ID, cmd.Model, cmd.ReasoningEffort)
 	msg := messageJSON(m, e.opts.MediaURL)
+	msg.TurnID = t.id
 	sink.Send(encode(protocol.MessageAccepted(cmd.ReqID, t.id, msg, running)))
-	r.publishLocked(seq, encode(protocol.UserMessage(msg, running)), false, sink)
+	r.publishLocked(seq, encode(protocol.UserMessage(msg, t.id, running)), false, sink)
 	r.subs[sink] = struct{}{}
 	if running {
 		r.queue = append(r.queue, t)

@@ -181,7 +181,20 @@ func (c *Client) Send(ctx context.Context, frame map[string]any) (string, error)
 		return "", fmt.Errorf("encode frame: %w", err)
 	}
 	if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
-		return "", fmt.Errorf("send %v: %w", frame["type"], err)
+		// The connection died under us: with Reconnect, come back (re-attaching
+		// every chat) and try once more; the frame never reached the server.
+		if !c.opts.Reconnect || ctx.Err() != nil {
+			return "", fmt.Errorf("send %v: %w", frame["type"], err)
+		}
+		if rerr := c.reconnect(ctx); rerr != nil {
+			return "", fmt.Errorf("send %v: %w", frame["type"], errors.Join(err, rerr))
+		}
+		c.mu.Lock()
+		ws = c.ws
+		c.mu.Unlock()
+		if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+			return "", fmt.Errorf("send %v after reconnecting: %w", frame["type"], err)
+		}
 	}
 	return id, nil
 }

@@ -177,9 +177,10 @@ func Detached(reqID, chatID string) Event {
 	return Event{Event: "detached", ReqID: reqID, ChatID: chatID}
 }
 
-// UserMessage tells subscribers a user message was committed.
-func UserMessage(m Message, queued bool) Event {
-	return Event{Event: "user_message", ChatID: m.ChatID, Seq: m.Seq, Message: &m, Queued: boolp(queued)}
+// UserMessage tells subscribers a user message was committed; turnID names the
+// turn that answers it (empty in a replay, where the answer follows).
+func UserMessage(m Message, turnID string, queued bool) Event {
+	return Event{Event: "user_message", ChatID: m.ChatID, Seq: m.Seq, TurnID: turnID, Message: &m, Queued: boolp(queued)}
 }
 
 // MessageAccepted acknowledges a committed user message to its sender.

@@ -20,9 +20,25 @@ func (s *Server) tcpHandler() http.Handler {
 			ui.ServeHTTP(w, r)
 			return
 		}
-		if !originAllowed(r.Header.Get("Origin"), r.Host, s.opts.ExtraOrigins) {
-			httpError(w, http.StatusForbidden, "forbidden_origin", "requests from origin "+r.Header.Get("Origin")+" are not allowed")
+		origin := r.Header.Get("Origin")
+		if !originAllowed(origin, r.Host, s.opts.ExtraOrigins) {
+			httpError(w, http.StatusForbidden, "forbidden_origin", "requests from origin "+origin+" are not allowed")
 			return
+		}
+		// The desktop window's page (wails://wails) calls this server cross-origin:
+		// answer its preflight and let it read replies. Only allowed origins get
+		// here, and the token is still required for the request itself.
+		if origin != "" && r.URL.Path != "/ws" {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Add("Vary", "Origin")
+			if r.Method == http.MethodOptions {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
 		}
 		if strings.HasPrefix(r.URL.Path, "/media/") && s.signedMediaOK(r) {
 			api.ServeHTTP(w, r)
