@@ -1,0 +1,698 @@
+// End-to-end tests of the web UI against the real server and a fake LLM,
+// in Debian's Chromium. Run with `npm run e2e` (after `npm run build`: the
+// Go binary embeds frontend/dist).
+//
+// E2E_VERBOSE=1 prints the servers' logs.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  FRONTEND,
+  SHOTS,
+  buildBinaries,
+  eventually,
+  freePort,
+  launchBrowser,
+  screenshot,
+  startFakeLLM,
+  startHearth,
+  stop,
+  stopAll,
+  tempDir,
+  writePNG,
+} from './lib.mjs';
+
+const TOKEN = 'e2e-token-0123456789abcdef';
+const T = { timeout: 90_000 };
+
+const S = {};
+
+before(async () => {
+  if (!existsSync(join(FRONTEND, 'dist', 'index.html'))) {
+    throw new Error('frontend/dist is empty: run `npm run build` first (the Go binary embeds it)');
+  }
+  rmSync(SHOTS, { recursive: true, force: true });
+  S.tmp = tempDir();
+  S.bins = buildBinaries(S.tmp.dir);
+  S.fake = await startFakeLLM(S.bins.fakellm);
+  S.port = await freePort();
+  S.serverRoot = join(S.tmp.dir, 'server');
+  S.startServer = () =>
+    startHearth(S.bins.hearth, {
+      root: S.serverRoot,
+      providerUrl: `${S.fake.url}/v1`,
+      listen: `127.0.0.1:${S.port}`,
+      token: TOKEN,
+    });
+  S.server = await S.startServer();
+  S.ui = S.server.info.ui;
+  assert.match(S.ui, /#token=/);
+  S.browser = await launchBrowser();
+  S.ctx = await S.browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  S.page = await S.ctx.newPage();
+  S.errors = [];
+  S.page.on('pageerror', (e) => S.errors.push(e.message));
+  await S.page.goto(S.ui);
+});
+
+after(async () => {
+  try {
+    await S.browser?.close();
+  } finally {
+    stopAll();
+    S.tmp?.remove();
+  }
+});
+
+// ------------------------------------------------------------------ helpers
+
+const answers = (page) => page.getByRole('article', { name: 'Answer' });
+const userMessages = (page) => page.getByRole('article', { name: 'Your message' });
+
+const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The button that opens a chat in the sidebar (its name is the title, then the time). */
+const chatButton = (page, title) =>
+  page.getByRole('navigation', { name: 'Chat list' }).getByRole('button', { name: new RegExp(`^${esc(title)}(,| |$)`) });
+
+async function newChat(page) {
+  const before = await page.getByRole('navigation', { name: 'Chat list' }).getByRole('listitem').count();
+  await page.getByRole('button', { name: 'New chat', exact: true }).click();
+  await eventually(async () => (await page.getByRole('navigation', { name: 'Chat list' }).getByRole('listitem').count()) > before, {
+    message: 'the new chat in the sidebar',
+  });
+  await page.getByRole('heading', { name: 'Start the conversation' }).waitFor();
+}
+
+async function send(page, text) {
+  const box = page.getByRole('textbox', { name: 'Message', exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+async function lastAnswerText(page) {
+  const a = answers(page).last();
+  return (await a.locator('.answer').textContent({ timeout: 2000 }).catch(() => '')) ?? '';
+}
+
+async function waitTurnDone(page, timeout = 30_000) {
+  await eventually(async () => (await page.getByRole('button', { name: 'Stop reply' }).count()) === 0, {
+    timeout,
+    message: 'the turn to end',
+  });
+}
+
+// ------------------------------------------------------------------ scenarios
+
+/** A scenario; on failure the main page is saved as screenshots/FAILED-<n>.png for a look. */
+let scenarioNo = 0;
+function scenario(name, fn) {
+  const n = ++scenarioNo;
+  test(name, T, async (t) => {
+    try {
+      await fn(t);
+    } catch (e) {
+      await screenshot(S.page, `FAILED-${String(n).padStart(2, '0')}`).catch(() => {});
+      throw e;
+    }
+  });
+}
+
+scenario('connects with the token from the address and strips it', async () => {
+  const { page } = S;
+  await eventually(async () => !(await page.evaluate(() => location.hash)).includes('token'), { message: 'token stripped' });
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('hearth.token')), TOKEN);
+  await page.getByRole('combobox', { name: 'Model' }).waitFor();
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'Connection' }).count(), 0);
+});
+
+scenario('a message streams its reasoning, which collapses, then the answer renders with a code block', async () => {
+  const { page } = S;
+  await newChat(page);
+  await send(page, 'Say hello in Go');
+  await userMessages(page).filter({ hasText: 'Say hello in Go' }).waitFor();
+  const thinking = page.getByText('Thinking…');
+  await thinking.waitFor({ timeout: 15_000 });
+  // The live block shows a running timer next to the streamed reasoning.
+  await page.waitForFunction(
+    () => {
+      const t = document.querySelector('[role="timer"]');
+      return t && /\d s$/.test(t.textContent ?? '') && t.closest('section')?.textContent?.includes('Thinking…');
+    },
+    null,
+    { timeout: 5000, polling: 'raf' },
+  );
+  await screenshot(page, '01-thinking');
+
+  const thought = page.getByRole('button', { name: /Thought for \d/ });
+  await thought.waitFor({ timeout: 20_000 });
+  assert.equal(await thought.getAttribute('aria-expanded'), 'false', 'reasoning collapses when the answer starts');
+  await waitTurnDone(page);
+  const answer = answers(page).last();
+  const code = answer.locator('[data-streamdown="code-block"]');
+  await code.waitFor();
+  assert.match((await code.textContent()) ?? '', /Say hello in Go/, 'the code block echoes the prompt');
+  assert.equal(await code.getAttribute('data-language'), 'go');
+  await answer.getByRole('button', { name: 'Copy Code' }).waitFor();
+  // Highlighted: tokens carry colours.
+  await eventually(async () => (await code.locator('span[style*="--sdm-c: #"], span[style*="--sdm-c:#"]').count()) > 0, {
+    message: 'syntax highlighting',
+  });
+
+  await thought.click();
+  assert.equal(await thought.getAttribute('aria-expanded'), 'true');
+  assert.ok(((await answer.locator('.reasoning-body').textContent()) ?? '').length > 0, 'the reasoning text is kept');
+  await screenshot(page, '02-answer');
+  await thought.click();
+});
+
+scenario('math renders with KaTeX', async () => {
+  const { page } = S;
+  await send(page, 'Some math please');
+  await waitTurnDone(page);
+  const answer = answers(page).last();
+  await answer.locator('.katex').first().waitFor();
+  assert.ok((await answer.locator('.katex-display').count()) >= 1, 'display math');
+  assert.ok((await answer.locator('.katex').count()) >= 2, 'inline and display math');
+});
+
+scenario('an uploaded image is downscaled, sent and shown in the transcript', async () => {
+  const { page } = S;
+  const png = writePNG(join(S.tmp.dir, 'wide.png'), 2600, 1300);
+  await page.getByLabel('Choose files to attach').setInputFiles(png);
+  const tray = page.getByRole('list', { name: 'Attachments' });
+  await tray.getByRole('img', { name: 'wide.png' }).waitFor();
+  await eventually(async () => /KB|MB|B$/.test((await tray.locator('.thumb-status').textContent()) ?? ''), {
+    message: 'the upload to finish',
+  });
+  await screenshot(page, '03-attachment');
+  await send(page, 'What is in this image?');
+  const msg = userMessages(page).filter({ hasText: 'What is in this image?' });
+  const img = msg.getByRole('img');
+  await img.waitFor();
+  const size = await eventually(
+    () => img.evaluate((el) => (el.complete && el.naturalWidth > 0 ? [el.naturalWidth, el.naturalHeight] : null)),
+    { message: 'the image to load from the server' },
+  );
+  assert.deepEqual(size, [2048, 1024], 'large images are scaled to 2048 px before upload');
+  await waitTurnDone(page);
+  assert.match(await lastAnswerText(page), /\b1\b.*image|image.*\b1\b|one image/i, 'the model received one image');
+  await screenshot(page, '04-image-sent');
+});
+
+scenario('an upload the server refuses says why in words', async () => {
+  const { page } = S;
+  const { writeFileSync } = await import('node:fs');
+  const bad = join(S.tmp.dir, 'notes.mp4');
+  writeFileSync(bad, 'this is plain text, not a video');
+  await page.getByLabel('Choose files to attach').setInputFiles(bad);
+  const err = page.getByRole('list', { name: 'Attachments' }).getByRole('alert');
+  await err.waitFor();
+  assert.ok(((await err.textContent()) ?? '').length > 10, 'a sentence, not a code');
+  assert.ok(await page.getByRole('button', { name: /Send message|Wait for uploads/ }).isDisabled(), 'cannot send with a failed upload');
+  await page.getByRole('button', { name: 'Remove notes.mp4' }).click();
+  await eventually(async () => (await page.getByRole('list', { name: 'Attachments' }).count()) === 0, { message: 'tray emptied' });
+});
+
+scenario('stopping mid-stream keeps the partial answer', async () => {
+  const { page } = S;
+  await newChat(page);
+  await send(page, 'Tell me a slow story');
+  const stopBtn = page.getByRole('button', { name: 'Stop reply' });
+  await stopBtn.waitFor();
+  await eventually(async () => (await lastAnswerText(page)).length > 20, { timeout: 20_000, message: 'some streamed text' });
+  await stopBtn.click();
+  await page.getByText('Stopped', { exact: true }).waitFor({ timeout: 10_000 });
+  await waitTurnDone(page);
+  const partial = await lastAnswerText(page);
+  assert.ok(partial.length > 20, 'partial text kept');
+  await page.waitForTimeout(800);
+  assert.equal(await lastAnswerText(page), partial, 'nothing arrives after the stop');
+  await page.getByRole('button', { name: 'Send message' }).waitFor();
+  await screenshot(page, '05-stopped');
+  S.stoppedText = partial;
+});
+
+scenario('a reload finds the chat intact', async () => {
+  const { page } = S;
+  const users = await userMessages(page).allTextContents();
+  await page.reload();
+  await eventually(async () => (await userMessages(page).count()) === users.length, { message: 'messages after reload' });
+  assert.deepEqual(await userMessages(page).allTextContents(), users);
+  assert.equal(await lastAnswerText(page), S.stoppedText, 'the partial answer survived');
+  await page.getByText('Stopped', { exact: true }).waitFor();
+  // The previous chat is still there with its collapsed reasoning and code.
+  await chatButton(page, 'Say hello in Go').click();
+  await page.getByRole('button', { name: /Thought for \d/ }).first().waitFor();
+  await answers(page).first().locator('[data-streamdown="code-block"]').waitFor();
+  assert.equal(S.errors.length, 0, `page errors: ${S.errors.join('; ')}`);
+});
+
+scenario('the view follows the stream only while at the bottom, and never jumps when scrolled up', async () => {
+  const { page } = S;
+  await newChat(page);
+  for (const q of ['First question, to fill the screen', 'Second question, to fill it more']) {
+    await send(page, q);
+    await waitTurnDone(page);
+  }
+  const scroller = page.getByRole('log', { name: 'Messages' }).locator('[data-virtuoso-scroller]');
+  const gap = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+  const n = await answers(page).count();
+  await send(page, 'slow: a long answer to follow');
+  await eventually(async () => (await answers(page).count()) > n && (await lastAnswerText(page)).length > 60, {
+    timeout: 20_000,
+    message: 'streaming',
+  });
+  // Following: at the very bottom, sample after sample, while the text grows.
+  for (let i = 0; i < 10; i++) {
+    await page.waitForTimeout(150);
+    assert.ok((await gap()) <= 4, `following the newest text at the bottom (gap ${await gap()} px)`);
+  }
+
+  // Scroll up: the stream goes on below without moving what the reader sees.
+  await scroller.evaluate((el) => el.scrollBy(0, -300));
+  await page.getByRole('button', { name: 'Jump to latest' }).waitFor();
+  const top = await scroller.evaluate((el) => el.scrollTop);
+  const len = (await lastAnswerText(page)).length;
+  await eventually(async () => (await lastAnswerText(page)).length > len + 20, { message: 'more text while scrolled up' });
+  assert.equal(await scroller.evaluate((el) => el.scrollTop), top, 'no jump while scrolled up');
+
+  await page.getByRole('button', { name: 'Jump to latest' }).click();
+  await eventually(async () => (await gap()) < 40, { message: 'back at the bottom' });
+  const len2 = (await lastAnswerText(page)).length;
+  await eventually(async () => (await lastAnswerText(page)).length > len2 + 20, { message: 'more text' });
+  await eventually(async () => (await gap()) < 40, { message: 'following again' });
+  await page.getByRole('button', { name: 'Stop reply' }).click();
+  await waitTurnDone(page);
+});
+
+scenario('a message typed during a turn is queued, shown as queued, and runs next', async () => {
+  const { page } = S;
+  await newChat(page);
+  await send(page, 'slow: first, long');
+  await page.getByRole('button', { name: 'Stop reply' }).waitFor();
+  await page.getByRole('button', { name: 'Queue message' }).waitFor();
+  await send(page, 'queued second question');
+  const queued = userMessages(page).filter({ hasText: 'queued second question' });
+  await queued.getByText(/^Queued/).waitFor({ timeout: 10_000 });
+  await screenshot(page, '05b-queued');
+  // Stop the first turn: the queued one starts and completes.
+  await page.getByRole('button', { name: 'Stop reply' }).click();
+  await eventually(async () => (await queued.getByText(/^Queued/).count()) === 0, { timeout: 15_000, message: 'the queued turn to start' });
+  await eventually(async () => (await answers(page).count()) === 2, { timeout: 15_000, message: 'a second answer' });
+  await waitTurnDone(page, 30_000);
+  assert.match(await lastAnswerText(page), /queued second question/);
+  await page.getByText('Stopped', { exact: true }).waitFor();
+});
+
+scenario('the model picker is fed by list_models and remembered per chat', async () => {
+  const { page } = S;
+  const picker = page.getByRole('combobox', { name: 'Model' });
+  const offered = await picker.locator('option').allTextContents();
+  assert.ok(offered.some((o) => o.includes('llmtest-r1')), `models from the server: ${offered.join(', ')}`);
+  await picker.selectOption('llmtest-r1');
+  const title = (await page.getByRole('heading', { level: 1 }).textContent()) ?? '';
+  await page.reload();
+  await chatButton(page, title).click();
+  await eventually(async () => (await page.getByRole('combobox', { name: 'Model' }).inputValue()) === 'llmtest-r1', {
+    message: 'the chat to keep its model',
+  });
+});
+
+scenario('a provider error is shown on the turn', async () => {
+  const { page } = S;
+  await newChat(page);
+  await send(page, 'please fail now');
+  const alert = answers(page).last().getByRole('alert');
+  await alert.waitFor({ timeout: 20_000 });
+  assert.match((await alert.textContent()) ?? '', /fail/i);
+  await screenshot(page, '06-provider-error');
+});
+
+scenario('a second window on the same chat sees the turn live, and can stop it', async () => {
+  const { page } = S;
+  await newChat(page);
+  const title = 'shared slow chat';
+  // Rename so the other window can find it by name.
+  const active = page.getByRole('navigation', { name: 'Chat list' }).getByRole('listitem').filter({ has: page.locator('[aria-current="page"]') });
+  await active.hover();
+  await active.getByRole('button', { name: /^Rename/ }).click();
+  const input = page.getByRole('textbox', { name: 'Chat title' });
+  await input.fill(title);
+  await input.press('Enter');
+  await page.getByRole('heading', { name: title }).waitFor();
+
+  const ctx2 = await S.browser.newContext({ viewport: { width: 1000, height: 760 } });
+  try {
+    const page2 = await ctx2.newPage();
+    await page2.goto(S.ui);
+    await chatButton(page2, title).click();
+    await page2.getByRole('heading', { name: title }).waitFor();
+
+    await send(page, 'A slow one for two windows');
+    await userMessages(page2).filter({ hasText: 'A slow one for two windows' }).waitFor();
+    await eventually(async () => (await lastAnswerText(page2)).length > 10, { timeout: 20_000, message: 'live text in window 2' });
+    const a = (await lastAnswerText(page2)).length;
+    await eventually(async () => (await lastAnswerText(page2)).length > a, { message: 'text still growing in window 2' });
+    await screenshot(page2, '07-second-window');
+
+    await page2.getByRole('button', { name: 'Stop reply' }).click();
+    await page.getByText('Stopped', { exact: true }).waitFor({ timeout: 10_000 });
+    await page2.getByText('Stopped', { exact: true }).waitFor({ timeout: 10_000 });
+    await waitTurnDone(page);
+    await waitTurnDone(page2);
+    assert.equal(await lastAnswerText(page), await lastAnswerText(page2), 'both windows hold the same text');
+  } finally {
+    await ctx2.close();
+  }
+});
+
+scenario('the server restarts under the page: it reconnects and nothing is lost or doubled', async () => {
+  const { page } = S;
+  await newChat(page);
+  await send(page, 'slow: keep talking while I restart you');
+  await eventually(async () => (await lastAnswerText(page)).length > 30, { timeout: 20_000, message: 'text before the restart' });
+  const before = await lastAnswerText(page);
+
+  await stop(S.server.proc, 'SIGKILL');
+  await page.getByRole('alert').filter({ hasText: 'Connection to Hearth lost' }).waitFor({ timeout: 15_000 });
+  await screenshot(page, '08-reconnecting');
+  assert.ok(await page.getByRole('button', { name: /Offline|Send message|Queue message/ }).first().isDisabled(), 'cannot send while offline');
+
+  S.server = await S.startServer();
+  await page.getByRole('button', { name: 'Retry now' }).click().catch(() => {});
+  await eventually(async () => (await page.getByRole('alert').filter({ hasText: 'Connection to Hearth lost' }).count()) === 0, {
+    timeout: 30_000,
+    message: 'the reconnect',
+  });
+  await waitTurnDone(page, 20_000);
+  await page.getByText(/^Interrupted/).waitFor({ timeout: 10_000 });
+  const after = await lastAnswerText(page);
+  assert.ok(after.length > 0, 'the partial answer is kept');
+  assert.ok(before.startsWith(after) || after.startsWith(before), `no doubled or foreign text:\nbefore: ${before}\nafter:  ${after}`);
+
+  // What the page shows is what the server stored.
+  await page.reload();
+  await page.getByText(/^Interrupted/).waitFor();
+  assert.equal(await lastAnswerText(page), after);
+
+  // And the chat goes on.
+  await send(page, 'After the restart, say hello');
+  await page.getByRole('button', { name: /Thought for \d/ }).last().waitFor({ timeout: 20_000 });
+  await waitTurnDone(page);
+  await answers(page).last().locator('[data-streamdown="code-block"]').waitFor();
+  assert.match(await lastAnswerText(page), /After the restart/);
+});
+
+scenario('a chat deleted in another window says so', async () => {
+  const { page } = S;
+  await newChat(page);
+  await send(page, 'This chat will be deleted');
+  await waitTurnDone(page);
+  // The server titles a chat after its first message.
+  const title = 'This chat will be deleted';
+  await page.getByRole('heading', { level: 1, name: title }).waitFor();
+
+  const ctx2 = await S.browser.newContext();
+  try {
+    const page2 = await ctx2.newPage();
+    await page2.goto(S.ui);
+    const row = page2.getByRole('navigation', { name: 'Chat list' }).getByRole('listitem').filter({ has: page2.getByRole('button', { name: new RegExp(`^${esc(title)}`) }) }).first();
+    await row.hover();
+    await row.getByRole('button', { name: `Delete ${title}` }).click();
+    await page2.getByRole('button', { name: 'Undo' }).waitFor();
+    // The delete is sent when the undo window closes.
+    await page.getByRole('heading', { name: 'This chat was deleted' }).waitFor({ timeout: 15_000 });
+    await screenshot(page, '09-deleted-elsewhere');
+    assert.equal(await chatButton(page, title).count(), 0);
+  } finally {
+    await ctx2.close();
+  }
+});
+
+scenario('keyboard: Ctrl+K focuses search, search finds message text, Ctrl+Shift+O opens a new chat, Esc stops', async () => {
+  const { page } = S;
+  await page.getByRole('textbox', { name: 'Message', exact: true }).focus();
+  await page.keyboard.press('Control+k');
+  const search = page.getByRole('searchbox', { name: 'Search chats' });
+  assert.ok(await search.evaluate((el) => el === document.activeElement), 'search focused');
+  // Titles filter at once; the server's full-text search finds words inside messages.
+  await search.fill('Rayleigh');
+  await search.fill('restart');
+  const hits = page.getByRole('region', { name: 'Messages matching the search' });
+  await hits.waitFor({ timeout: 10_000 });
+  assert.ok((await hits.getByRole('button').count()) > 0);
+  await hits.getByRole('button').first().click();
+  await page.getByRole('heading', { name: /restart/ }).waitFor();
+  await search.fill('');
+
+  const rows = page.getByRole('navigation', { name: 'Chat list' }).getByRole('listitem');
+  const n = await rows.count();
+  await page.keyboard.press('Control+Shift+O');
+  await eventually(async () => (await rows.count()) === n + 1, { message: 'a new chat from the keyboard' });
+  await page.getByRole('heading', { name: 'Start the conversation' }).waitFor();
+
+  await send(page, 'slow: stop me with Escape');
+  await eventually(async () => (await lastAnswerText(page)).length > 10, { timeout: 20_000, message: 'streaming' });
+  await page.keyboard.press('Escape');
+  await page.getByText('Stopped', { exact: true }).waitFor({ timeout: 10_000 });
+});
+
+scenario('history pages upward from the store as the reader scrolls to the top', async () => {
+  const { page } = S;
+  await newChat(page);
+  // 40 quick turns (the fake fails at once on "fail"): 80 messages, more than one page.
+  const chatId = await page.evaluate(async () => {
+    const c = window.__hearth;
+    const id = c.getState().activeChatId;
+    for (let i = 1; i <= 40; i++) await c.send(id, `fail number ${i}`, [], true);
+    return id;
+  });
+  await eventually(
+    () =>
+      page.evaluate((id) => {
+        const v = window.__hearth.getState().views[id];
+        return v.messages.length === 80 && !v.runningTurnId && v.messages.every((m) => m.status !== 'streaming');
+      }, chatId),
+    { timeout: 60_000, message: '80 messages' },
+  );
+  await page.reload();
+  await page.getByRole('heading', { name: 'fail number 1' }).waitFor();
+  const held = () => page.evaluate((id) => window.__hearth.getState().views[id]?.messages.length ?? 0, chatId);
+  await eventually(async () => (await held()) > 0, { message: 'the first page' });
+  assert.ok((await held()) < 80, `only the newest page is loaded at first (${await held()})`);
+  const scroller = page.getByRole('log', { name: 'Messages' }).locator('[data-virtuoso-scroller]');
+  await eventually(
+    async () => {
+      await scroller.evaluate((el) => el.scrollTo(0, 0));
+      return (await page.getByText('Beginning of the chat').count()) > 0;
+    },
+    { timeout: 20_000, message: 'older pages to load up to the beginning' },
+  );
+  assert.equal(await held(), 80);
+  const first = userMessages(page).filter({ hasText: /^fail number 1$/ });
+  await eventually(
+    async () => {
+      await scroller.evaluate((el) => el.scrollTo(0, 0));
+      return first.isVisible();
+    },
+    { message: 'the first message at the top' },
+  );
+});
+
+scenario('a 10,000-message chat opens virtualized and scrolls', async () => {
+  const ctx = await S.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await ctx.newPage();
+    await page.goto(S.ui);
+    await newChat(page);
+    // Feed the page's own store a 10,000-message history, as if every page of it
+    // had been loaded from the server, and time how long until it shows.
+    const ms = await page.evaluate(() => {
+      const client = window.__hearth;
+      const chatId = client.getState().activeChatId;
+      const items = [];
+      for (let i = 1; i <= 10_000; i++) {
+        const user = i % 2 === 1;
+        items.push({
+          id: `big-${i}`,
+          chat_id: chatId,
+          seq: i,
+          turn_id: `t${Math.ceil(i / 2)}`,
+          role: user ? 'user' : 'assistant',
+          content: user
+            ? `Question number ${i}`
+            : `Answer **${i}** with a list:\n\n- one\n- two\n\n\`\`\`go\nfmt.Println(${i})\n\`\`\`\n\nand $x^${i % 10}$.`,
+          reasoning: user ? '' : `thinking about ${i}`,
+          reasoning_ms: 1200,
+          status: 'done',
+        });
+      }
+      const t0 = performance.now();
+      client.dispatch({ type: 'history', kind: 'reconcile', ev: { event: 'history', chat_id: chatId, items, has_more: false, last_seq: 10_000 } });
+      return new Promise((res) => {
+        const check = () =>
+          document.querySelector('[aria-label="Answer"][data-seq="10000"]') ? res(performance.now() - t0) : requestAnimationFrame(check);
+        check();
+      });
+    });
+    assert.ok(ms < 3000, `the newest messages show quickly (${Math.round(ms)} ms)`);
+    const rendered = await page.getByRole('article').count();
+    assert.ok(rendered < 80, `only what is near the viewport is in the DOM (${rendered} articles)`);
+
+    // Scroll up through ~2,000 messages in steps, timing frames as we go.
+    const stats = await page.evaluate(async () => {
+      const el = document.querySelector('[data-virtuoso-scroller]');
+      const gaps = [];
+      let last = performance.now();
+      for (let i = 0; i < 120; i++) {
+        el.scrollTop -= 1500;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        gaps.push(now - last);
+        last = now;
+      }
+      gaps.sort((a, b) => a - b);
+      return { p50: gaps[60], p95: gaps[114], max: gaps[119], articles: document.querySelectorAll('article').length, top: el.scrollTop };
+    });
+    console.error(`10k chat: opened in ${Math.round(ms)} ms; scrolling frames p50 ${stats.p50.toFixed(1)} ms, p95 ${stats.p95.toFixed(1)} ms, max ${stats.max.toFixed(1)} ms; ${stats.articles} articles in the DOM`);
+    assert.ok(stats.articles < 80, `still virtualized after scrolling (${stats.articles})`);
+    assert.ok(stats.p95 < 200, `scrolling stays responsive (p95 frame ${stats.p95.toFixed(1)} ms)`);
+    await screenshot(page, '14-ten-thousand');
+  } finally {
+    await ctx.close();
+  }
+});
+
+scenario('narrow window: the sidebar collapses behind a button; dark theme follows the system', async () => {
+  const ctx = await S.browser.newContext({ viewport: { width: 390, height: 800 }, colorScheme: 'dark' });
+  try {
+    const page = await ctx.newPage();
+    await page.goto(S.ui);
+    await page.getByRole('button', { name: 'Show chats' }).waitFor();
+    assert.equal(await page.getByRole('complementary', { name: 'Chats' }).isVisible(), false, 'sidebar hidden');
+    await page.getByRole('button', { name: 'Show chats' }).click();
+    await page.getByRole('complementary', { name: 'Chats' }).waitFor();
+    await screenshot(page, '10-narrow-sidebar-dark');
+    await chatButton(page, 'Say hello in Go').click();
+    await page.getByRole('heading', { name: 'Say hello in Go' }).waitFor();
+    await answers(page).first().locator('[data-streamdown="code-block"]').waitFor();
+    assert.equal(await page.getByRole('complementary', { name: 'Chats' }).isVisible(), false, 'sidebar closes after choosing');
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.match(bg, /rgb\((\d{1,2}), (\d{1,2}), (\d{1,2})\)/, `dark background, got ${bg}`);
+    await screenshot(page, '11-narrow-chat-dark');
+  } finally {
+    await ctx.close();
+  }
+});
+
+scenario('in the desktop window (emulated): endpoint from the Wails binding, menu events, uploads', async () => {
+  const { url, ws, token } = S.server.info;
+  // A page fulfilled by the test (no real address) counts as "public" to Chromium's
+  // Local Network Access checks, which would block its loopback WebSocket; a real
+  // Wails web view loads from its own asset server. This browser skips that check.
+  const browser = await launchBrowser(['--disable-features=LocalNetworkAccessChecks']);
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    // What the Wails shell provides: the Go binding and the runtime's events.
+    await ctx.addInitScript((ep) => {
+      const handlers = {};
+      window.go = { app: { Desktop: { Endpoint: async () => ep } } };
+      window.runtime = {
+        EventsOn: (name, cb) => {
+          handlers[name] = cb;
+          return () => delete handlers[name];
+        },
+        BrowserOpenURL: (u) => {
+          window.__opened = u;
+        },
+      };
+      window.__menu = (name) => handlers[name]?.();
+    }, { url, ws, token });
+    // The page comes from the app's own origin (http://wails.localhost on Windows), not the server.
+    const dist = join(FRONTEND, 'dist');
+    const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf' };
+    await ctx.route('http://wails.localhost/**', (route) => {
+      let path = new URL(route.request().url()).pathname;
+      if (path === '/') path = '/index.html';
+      const file = join(dist, path);
+      if (!file.startsWith(dist) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
+      const ext = path.slice(path.lastIndexOf('.'));
+      return route.fulfill({ status: 200, contentType: types[ext] ?? 'application/octet-stream', body: readFileSync(file) });
+    });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    let mediaPath = 'none';
+    page.on('websocket', (w) =>
+      w.on('framesent', (f) => {
+        const p = String(f.payload);
+        if (p.includes('"type":"message"') && p.includes('"media"')) mediaPath = p.includes('data_url') ? 'inline data_url (HTTP upload refused cross-origin)' : 'HTTP upload';
+      }),
+    );
+    await page.goto('http://wails.localhost/');
+    await page.getByRole('combobox', { name: 'Model' }).waitFor();
+    await eventually(async () => (await page.getByText('Loading chats…').count()) === 0, { message: 'chats over the desktop endpoint' });
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('hearth.token')), null, 'no token stored in the desktop window');
+
+    await page.evaluate(() => window.__menu('menu:new-chat'));
+    await page.getByRole('heading', { name: 'Start the conversation' }).waitFor();
+    await page.evaluate(() => window.__menu('menu:search'));
+    assert.ok(await page.getByRole('searchbox', { name: 'Search chats' }).evaluate((el) => el === document.activeElement), 'menu:search focuses search');
+
+    const png = writePNG(join(S.tmp.dir, 'desk.png'), 320, 200);
+    await page.getByLabel('Choose files to attach').setInputFiles(png);
+    await eventually(async () => /KB|B$/.test((await page.getByRole('list', { name: 'Attachments' }).locator('.thumb-status').textContent()) ?? ''), {
+      message: 'the attachment to be ready',
+    });
+    await send(page, 'Describe this image from the desktop');
+    const img = userMessages(page).filter({ hasText: 'from the desktop' }).getByRole('img');
+    await img.waitFor();
+    await eventually(() => img.evaluate((el) => el.complete && el.naturalWidth === 320), { message: 'the image to load from the server' });
+    await waitTurnDone(page);
+    assert.match(await lastAnswerText(page), /\b1\b.*image|image.*\b1\b|one image/i);
+    assert.deepEqual(errors, []);
+    console.error(`desktop window: the image went by ${mediaPath}`);
+    await screenshot(page, '15-desktop-window');
+  } finally {
+    await browser.close();
+  }
+});
+
+scenario('first run without a model server explains how to start one', async () => {
+  const closed = await freePort();
+  const srv = await startHearth(S.bins.hearth, {
+    root: join(S.tmp.dir, 'no-provider'),
+    providerUrl: `http://127.0.0.1:${closed}/v1`,
+  });
+  const ctx = await S.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await ctx.newPage();
+    await page.goto(srv.info.ui);
+    const help = page.getByRole('alert', { name: 'Model server not reachable' });
+    await help.waitFor({ timeout: 20_000 });
+    assert.match((await help.textContent()) ?? '', /ollama serve/);
+    assert.match((await help.textContent()) ?? '', /ollama pull llama3\.2/);
+    await page.getByRole('heading', { name: 'Welcome to Hearth' }).waitFor();
+    await screenshot(page, '12-no-model-server');
+    await help.getByRole('button', { name: 'Model server settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Model server' });
+    await dialog.waitFor();
+    const url = dialog.getByRole('textbox', { name: 'Server URL' });
+    await eventually(async () => (await url.inputValue()).includes(String(closed)), { message: 'current URL in the form' });
+    // Point it at the working fake server: the models appear.
+    await url.fill(`${S.fake.url}/v1`);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText(/Saved\. \d+ model/).waitFor({ timeout: 15_000 });
+    await screenshot(page, '13-settings-saved');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await eventually(async () => (await page.getByRole('alert', { name: 'Model server not reachable' }).count()) === 0, {
+      message: 'the help to go away',
+    });
+  } finally {
+    await ctx.close();
+    await stop(srv.proc);
+  }
+});

@@ -1,0 +1,423 @@
+// The controller: owns the store and the connection, turns user intents into
+// frames and server frames into store actions. Stream events are applied in
+// batches at most once per animation frame.
+
+import type { ClientFrame, EventOf, OutgoingMedia, ServerEvent } from '../protocol';
+import { Connection, ProtocolError } from '../net/connection';
+import { type Endpoint, wsUrlWithToken } from '../net/endpoint';
+import { reasonText } from '../reasons';
+import {
+  type Action,
+  type HistoryKind,
+  type State,
+  followedChats,
+  initialState,
+  reduce,
+} from '../state/store';
+
+export const PAGE_SIZE = 60;
+const UNDO_MS = 6000;
+
+type Listener = () => void;
+
+export interface Scheduler {
+  frame: (cb: () => void) => void;
+  now: () => number;
+}
+
+const browserScheduler: Scheduler = {
+  frame: (cb) => {
+    // rAF does not run in hidden tabs; a timer makes sure the queue drains anyway.
+    let done = false;
+    const run = () => {
+      if (done) return;
+      done = true;
+      cb();
+    };
+    requestAnimationFrame(run);
+    setTimeout(run, 250);
+  },
+  now: () => Date.now(),
+};
+
+export class HearthClient {
+  private state: State = initialState();
+  private readonly listeners = new Set<Listener>();
+  private queue: Action[] = [];
+  private frameScheduled = false;
+  private conn: Connection | null = null;
+  private readonly attaching = new Set<string>();
+  private readonly loading = new Set<string>();
+  private readonly deleteTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private searchSeq = 0;
+
+  constructor(
+    readonly endpoint: Endpoint | null,
+    private readonly sched: Scheduler = browserScheduler,
+  ) {
+    if (!endpoint) this.state = reduce(this.state, { type: 'conn', status: 'no_token' });
+  }
+
+  // ------------------------------------------------------------ store
+
+  getState = (): State => this.state;
+
+  subscribe = (l: Listener): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+
+  /** Apply an action now (after any queued stream events, to keep order). */
+  dispatch(action: Action): void {
+    this.queue.push(action);
+    this.flush();
+  }
+
+  /** Queue a stream action; applied on the next animation frame. */
+  private enqueue(action: Action): void {
+    this.queue.push(action);
+    if (this.frameScheduled) return;
+    this.frameScheduled = true;
+    this.sched.frame(() => {
+      this.frameScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.queue.length === 0) return;
+    const q = this.queue;
+    this.queue = [];
+    const prev = this.state;
+    let s = prev;
+    for (const a of q) s = reduce(s, a);
+    if (s === prev) return;
+    this.state = s;
+    for (const l of this.listeners) l();
+    this.afterChange(s);
+  }
+
+  private afterChange(s: State): void {
+    for (const v of Object.values(s.views)) {
+      if (v.needsReconcile && !this.loading.has(`r:${v.id}`)) void this.loadHistory(v.id, 'reconcile');
+    }
+  }
+
+  // ------------------------------------------------------------ connection
+
+  start(): void {
+    if (!this.endpoint || this.conn) return;
+    const ep = this.endpoint;
+    this.conn = new Connection({
+      url: () => wsUrlWithToken(ep),
+      onEvent: (ev) => this.onEvent(ev),
+      onState: (ls) =>
+        this.dispatch({ type: 'conn', status: ls.status, attempt: ls.attempt, retryAt: ls.retryAt, detail: ls.detail }),
+      onOpen: () => void this.resume(),
+    });
+    this.conn.start();
+    window.addEventListener('pagehide', this.flushDeletes);
+  }
+
+  stop(): void {
+    this.conn?.stop();
+    this.conn = null;
+    window.removeEventListener('pagehide', this.flushDeletes);
+  }
+
+  retryNow(): void {
+    this.conn?.retryNow();
+  }
+
+  private onEvent(ev: ServerEvent): void {
+    switch (ev.event) {
+      case 'history':
+      case 'pong':
+      case 'models':
+      case 'settings':
+      case 'search_results':
+        return; // replies, handled where they were requested
+      case 'error':
+        if (!ev.req_id) this.dispatch({ type: 'notice', kind: 'error', text: reasonText(ev.reason, ev.detail) });
+        return;
+      default:
+        this.enqueue({ type: 'server', ev, now: this.sched.now() });
+    }
+  }
+
+  /** After every (re)connect: chats, models, then every followed chat from where it stopped. */
+  private async resume(): Promise<void> {
+    this.attaching.clear();
+    void this.refreshChats();
+    void this.refreshModels();
+    void this.loadSettings();
+    const s = this.state;
+    const ids = new Set(followedChats(s).map((v) => v.id));
+    if (s.activeChatId) ids.add(s.activeChatId);
+    await Promise.all([...ids].map((id) => this.ensureFollowing(id)));
+  }
+
+  private request<E extends ServerEvent>(frame: ClientFrame, reqId?: string): Promise<E> {
+    if (!this.conn) return Promise.reject(new ProtocolError('offline', 'Not connected to the Hearth server.'));
+    return this.conn.request<E>(frame, reqId);
+  }
+
+  private report(e: unknown, what: string): void {
+    if (e instanceof ProtocolError) {
+      if (e.reason === 'disconnected' || e.reason === 'offline') return; // the banner says it
+      this.dispatch({ type: 'notice', kind: 'error', text: `${what}: ${reasonText(e.reason, e.detail)}` });
+    } else {
+      this.dispatch({ type: 'notice', kind: 'error', text: `${what}: ${String(e)}` });
+    }
+  }
+
+  // ------------------------------------------------------------ chats
+
+  async refreshChats(): Promise<void> {
+    try {
+      const ev = await this.request<EventOf<'chats'>>({ type: 'list_chats', limit: 500 });
+      this.dispatch({ type: 'server', ev, now: this.sched.now() });
+      if (!this.state.activeChatId) {
+        // Open the newest chat on first load.
+        const first = Object.values(this.state.chats).sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1))[0];
+        if (first) this.openChat(first.id);
+      }
+    } catch (e) {
+      this.report(e, 'Could not list chats');
+    }
+  }
+
+  openChat(id: string | null): void {
+    this.dispatch({ type: 'open_chat', chatId: id });
+    if (id) void this.ensureFollowing(id);
+  }
+
+  /** Load the newest page if needed, then attach from the highest applied seq. */
+  private async ensureFollowing(id: string): Promise<void> {
+    if (!this.conn?.isOpen) return;
+    const v = this.state.views[id];
+    if (!v || v.deleted) return;
+    if (!v.loaded) {
+      const ok = await this.loadHistory(id, 'initial');
+      if (!ok) return;
+    }
+    const v2 = this.state.views[id];
+    if (!v2 || v2.attached || v2.deleted || this.attaching.has(id)) return;
+    this.attaching.add(id);
+    try {
+      await this.request({ type: 'attach', chat_id: id, since: v2.appliedSeq });
+    } catch (e) {
+      if (e instanceof ProtocolError && (e.reason === 'not_found' || e.reason === 'chat_not_found')) {
+        this.dispatch({ type: 'server', ev: { event: 'chat_deleted', chat_id: id }, now: this.sched.now() });
+      } else {
+        this.report(e, 'Could not open the chat');
+      }
+    } finally {
+      this.attaching.delete(id);
+    }
+  }
+
+  private async loadHistory(id: string, kind: HistoryKind): Promise<boolean> {
+    const key = `${kind[0]}:${id}`;
+    if (this.loading.has(key)) return false;
+    this.loading.add(key);
+    try {
+      const frame: ClientFrame = { type: 'history', chat_id: id, limit: PAGE_SIZE };
+      if (kind === 'older') {
+        const first = this.state.views[id]?.messages[0];
+        if (first) frame.before_seq = first.seq;
+      }
+      const ev = await this.request<EventOf<'history'>>(frame);
+      this.dispatch({ type: 'history', kind, ev });
+      return true;
+    } catch (e) {
+      this.dispatch({ type: 'history_failed', chatId: id, kind });
+      if (e instanceof ProtocolError && (e.reason === 'not_found' || e.reason === 'chat_not_found')) {
+        this.dispatch({ type: 'server', ev: { event: 'chat_deleted', chat_id: id }, now: this.sched.now() });
+      } else {
+        this.report(e, 'Could not load the chat');
+      }
+      return false;
+    } finally {
+      this.loading.delete(key);
+    }
+  }
+
+  loadOlder(id: string): void {
+    const v = this.state.views[id];
+    if (!v || !v.hasMore || v.loadingOlder || !this.conn?.isOpen) return;
+    this.dispatch({ type: 'older_requested', chatId: id });
+    void this.loadHistory(id, 'older');
+  }
+
+  async newChat(): Promise<string | null> {
+    const model = this.state.settings?.model || undefined;
+    try {
+      const ev = await this.request<EventOf<'attached'>>({ type: 'new_chat', ...(model ? { model } : {}) });
+      this.dispatch({ type: 'server', ev, now: this.sched.now() });
+      this.dispatch({ type: 'open_chat', chatId: ev.chat_id });
+      return ev.chat_id;
+    } catch (e) {
+      this.report(e, 'Could not create a chat');
+      return null;
+    }
+  }
+
+  async rename(id: string, title: string): Promise<void> {
+    try {
+      await this.request({ type: 'rename_chat', chat_id: id, title });
+    } catch (e) {
+      this.report(e, 'Could not rename the chat');
+    }
+  }
+
+  async setModel(id: string, model: string): Promise<void> {
+    try {
+      await this.request({ type: 'update_chat', chat_id: id, model });
+    } catch (e) {
+      this.report(e, 'Could not change the model');
+    }
+  }
+
+  /** Hide now, delete for real after the undo window. */
+  deleteChat(id: string): void {
+    this.dispatch({ type: 'delete_requested', chatId: id });
+    const next = this.state.activeChatId;
+    if (next) void this.ensureFollowing(next);
+    this.deleteTimers.set(
+      id,
+      setTimeout(() => void this.commitDelete(id), UNDO_MS),
+    );
+  }
+
+  undoDelete(id: string): void {
+    const t = this.deleteTimers.get(id);
+    if (t) clearTimeout(t);
+    this.deleteTimers.delete(id);
+    this.dispatch({ type: 'delete_undone', chatId: id });
+  }
+
+  private async commitDelete(id: string): Promise<void> {
+    this.deleteTimers.delete(id);
+    try {
+      await this.request({ type: 'delete_chat', chat_id: id });
+      this.dispatch({ type: 'delete_committed', chatId: id });
+    } catch (e) {
+      this.dispatch({ type: 'delete_undone', chatId: id });
+      this.report(e, 'Could not delete the chat');
+    }
+  }
+
+  private flushDeletes = (): void => {
+    for (const [id, t] of this.deleteTimers) {
+      clearTimeout(t);
+      this.conn?.send({ type: 'delete_chat', chat_id: id });
+    }
+    this.deleteTimers.clear();
+  };
+
+  // ------------------------------------------------------------ turns
+
+  async send(chatId: string, content: string, media: OutgoingMedia[], queue: boolean): Promise<void> {
+    if (!this.conn) return;
+    const reqId = this.conn.nextReqId();
+    this.dispatch({ type: 'send', chatId, reqId, content, media, queued: queue });
+    const model = this.state.chats[chatId]?.model || undefined;
+    const frame: ClientFrame = {
+      type: 'message',
+      chat_id: chatId,
+      content,
+      ...(media.length
+        ? { media: media.map((m) => (m.data_url ? { data_url: m.data_url, name: m.name } : { id: m.id })) }
+        : {}),
+      ...(model ? { model } : {}),
+      ...(queue ? { queue: true } : {}),
+    };
+    try {
+      await this.request(frame, reqId);
+    } catch (e) {
+      const err = e instanceof ProtocolError ? { reason: e.reason, detail: e.detail } : { reason: 'error', detail: String(e) };
+      this.dispatch({ type: 'send_failed', chatId, reqId, error: err });
+    }
+  }
+
+  dismissPending(chatId: string, reqId: string): void {
+    this.dispatch({ type: 'dismiss_pending', chatId, reqId });
+  }
+
+  async cancel(chatId: string): Promise<void> {
+    const v = this.state.views[chatId];
+    if (!v?.runningTurnId) return;
+    this.dispatch({ type: 'cancel_requested', chatId });
+    try {
+      await this.request({ type: 'cancel', chat_id: chatId, turn_id: v.runningTurnId });
+    } catch (e) {
+      this.dispatch({ type: 'cancel_failed', chatId });
+      if (!(e instanceof ProtocolError && e.reason === 'not_running')) this.report(e, 'Could not stop the reply');
+    }
+  }
+
+  // ------------------------------------------------------------ models, settings, search
+
+  async refreshModels(): Promise<void> {
+    this.dispatch({ type: 'models_loading' });
+    try {
+      const ev = await this.request<EventOf<'models'>>({ type: 'list_models' });
+      this.dispatch({
+        type: 'models_loaded',
+        items: (ev.items ?? []).map((m) => m.id),
+        provider: ev.provider,
+        url: ev.url,
+      });
+    } catch (e) {
+      const err = e instanceof ProtocolError ? { reason: e.reason, detail: e.detail } : { reason: 'error', detail: String(e) };
+      this.dispatch({ type: 'models_failed', error: err });
+    }
+  }
+
+  async loadSettings(): Promise<void> {
+    try {
+      const ev = await this.request<EventOf<'settings'>>({ type: 'get_settings' });
+      const { event: _e, req_id: _r, ...settings } = ev;
+      this.dispatch({ type: 'settings', settings });
+    } catch (e) {
+      this.report(e, 'Could not read the settings');
+    }
+  }
+
+  /** Returns an error sentence, or null when saved. */
+  async saveSettings(patch: { provider?: string; provider_url?: string; model?: string; api_key?: string }): Promise<string | null> {
+    try {
+      const ev = await this.request<EventOf<'settings'>>({ type: 'set_settings', ...patch });
+      const { event: _e, req_id: _r, ...settings } = ev;
+      this.dispatch({ type: 'settings', settings });
+      void this.refreshModels();
+      return null;
+    } catch (e) {
+      return e instanceof ProtocolError ? reasonText(e.reason, e.detail) : String(e);
+    }
+  }
+
+  async search(query: string): Promise<void> {
+    const q = query.trim();
+    const mine = ++this.searchSeq;
+    if (q.length < 2) {
+      this.dispatch({ type: 'search', query: q, hits: null });
+      return;
+    }
+    try {
+      const ev = await this.request<EventOf<'search_results'>>({ type: 'search', query: q, limit: 30 });
+      if (mine === this.searchSeq) this.dispatch({ type: 'search', query: q, hits: ev.items ?? [] });
+    } catch {
+      if (mine === this.searchSeq) this.dispatch({ type: 'search', query: q, hits: null });
+    }
+  }
+
+  notify(kind: 'info' | 'error', text: string): void {
+    this.dispatch({ type: 'notice', kind, text });
+  }
+
+  dismissNotice(id: number): void {
+    this.dispatch({ type: 'notice_dismiss', id });
+  }
+}

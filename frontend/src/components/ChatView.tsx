@@ -1,0 +1,130 @@
+import { useCallback, useEffect, useState, type DragEvent } from 'react';
+import { chatTitle } from '../app/format';
+import { useClient, useHearth } from '../app/hooks';
+import { useAttachments } from './attachments';
+import { Composer } from './Composer';
+import { IconGear, IconMenu } from './Icons';
+import { MessageList } from './MessageList';
+import { ModelPicker } from './ModelPicker';
+import { ProviderHelp } from './ProviderHelp';
+
+interface Props {
+  onOpenSidebar: () => void;
+  onSettings: () => void;
+  focusKey: number;
+}
+
+export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
+  const client = useClient();
+  const chatId = useHearth((s) => s.activeChatId);
+  const chat = useHearth((s) => (chatId ? s.chats[chatId] : undefined));
+  const view = useHearth((s) => (chatId ? s.views[chatId] : undefined));
+  const online = useHearth((s) => s.conn.status === 'open');
+  const attachments = useAttachments();
+  const [dragging, setDragging] = useState(false);
+
+  const running = Boolean(view?.runningTurnId);
+  const title = chatId ? chatTitle(chat?.title ?? view?.deletedTitle) : '';
+
+  useEffect(() => {
+    document.title = title ? `${title} — Hearth` : 'Hearth';
+  }, [title]);
+  const deleted = Boolean(view?.deleted);
+
+  const send = useCallback(
+    async (text: string) => {
+      const media = attachments.take();
+      let id = chatId;
+      if (!id || deleted) id = await client.newChat();
+      if (!id) return;
+      void client.send(id, text, media, running);
+    },
+    [attachments, chatId, client, deleted, running],
+  );
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    if (e.dataTransfer.files.length) attachments.add(Array.from(e.dataTransfer.files));
+  };
+
+  const empty = view && view.loaded && view.messages.length === 0 && view.pending.length === 0;
+
+  return (
+    <main
+      className={`chat ${dragging ? 'dragging' : ''}`}
+      aria-label="Chat"
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) {
+          e.preventDefault();
+          setDragging(true);
+        }
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={onDrop}
+    >
+      <header className="chat-head">
+        <button type="button" className="icon-btn only-narrow" aria-label="Show chats" onClick={onOpenSidebar}>
+          <IconMenu />
+        </button>
+        <h1 className="chat-title">{title || 'Hearth'}</h1>
+        <ModelPicker chatId={deleted ? null : chatId} />
+        <button type="button" className="icon-btn" aria-label="Settings" title="Settings" onClick={onSettings}>
+          <IconGear />
+        </button>
+      </header>
+
+      <ProviderHelp onSettings={onSettings} />
+
+      {deleted ? (
+        <div className="center-note" role="status">
+          <h2>This chat was deleted</h2>
+          <p>
+            {view?.deletedTitle ? <>“{view.deletedTitle}” was deleted</> : 'It was deleted'}, perhaps in another window. Its
+            messages are gone.
+          </p>
+          <button type="button" className="btn" onClick={() => void client.newChat()}>
+            Start a new chat
+          </button>
+        </div>
+      ) : chatId && view?.loaded ? (
+        empty ? (
+          <div className="center-note empty" role="status">
+            <h2>Start the conversation</h2>
+            <p>Ask anything. Attach images or a video with the clip, by pasting, or by dropping files here.</p>
+          </div>
+        ) : (
+          <MessageList chatId={chatId} />
+        )
+      ) : chatId ? (
+        <div className="center-note" role="status">
+          <p>Loading…</p>
+        </div>
+      ) : (
+        <div className="center-note empty" role="status">
+          <h2>Welcome to Hearth</h2>
+          <p>Your chats stay on this machine. Write a message below to start one.</p>
+        </div>
+      )}
+
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          Drop images or a video to attach
+        </div>
+      )}
+
+      <Composer
+        chatId={chatId}
+        running={running && !deleted}
+        stopping={Boolean(view?.stopping)}
+        online={online}
+        attachments={attachments}
+        onSend={(t) => void send(t)}
+        onStop={() => chatId && void client.cancel(chatId)}
+        focusKey={focusKey}
+      />
+    </main>
+  );
+}

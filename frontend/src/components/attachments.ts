@@ -1,0 +1,162 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { formatBytes } from '../app/format';
+import { useClient } from '../app/hooks';
+import { downscaleImage } from '../media/downscale';
+import { UploadError, uploadMedia } from '../net/upload';
+import type { OutgoingMedia } from '../protocol';
+import { reasonText } from '../reasons';
+
+export const MAX_IMAGES = 4;
+export const MAX_VIDEOS = 1;
+
+export interface Attachment {
+  key: string;
+  name: string;
+  kind: 'image' | 'video';
+  preview: string;
+  size: number;
+  status: 'preparing' | 'uploading' | 'done' | 'error';
+  progress: number;
+  media?: OutgoingMedia;
+  error?: string;
+  abort?: () => void;
+}
+
+let nextKey = 1;
+
+function asDataUrl(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result));
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(blob);
+  });
+}
+
+/** Attachments of the composer: downscale, upload with progress, remove. */
+export function useAttachments() {
+  const client = useClient();
+  const [items, setItems] = useState<Attachment[]>([]);
+  const itemsRef = useRef(items);
+  itemsRef.current = items;
+  const removed = useRef(new Set<string>());
+
+  const patch = useCallback((key: string, p: Partial<Attachment>) => {
+    setItems((xs) => xs.map((x) => (x.key === key ? { ...x, ...p } : x)));
+  }, []);
+
+  const add = useCallback(
+    (files: Iterable<File>) => {
+      const ep = client.endpoint;
+      if (!ep) return;
+      let images = itemsRef.current.filter((x) => x.kind === 'image').length;
+      let videos = itemsRef.current.filter((x) => x.kind === 'video').length;
+      const problems: string[] = [];
+      const fresh: { a: Attachment; file: File }[] = [];
+      for (const file of files) {
+        const kind = file.type.startsWith('image/') ? 'image' : file.type.startsWith('video/') ? 'video' : null;
+        if (!kind) {
+          problems.push(`“${file.name}” is not an image or a video.`);
+          continue;
+        }
+        if (kind === 'image' && ++images > MAX_IMAGES) {
+          problems.push(`At most ${MAX_IMAGES} images per message; “${file.name}” was left out.`);
+          continue;
+        }
+        if (kind === 'video' && ++videos > MAX_VIDEOS) {
+          problems.push(`Only one video per message; “${file.name}” was left out.`);
+          continue;
+        }
+        const a: Attachment = {
+          key: `att-${nextKey++}`,
+          name: file.name || (kind === 'image' ? 'pasted image' : 'video'),
+          kind,
+          preview: URL.createObjectURL(file),
+          size: file.size,
+          status: kind === 'image' ? 'preparing' : 'uploading',
+          progress: 0,
+        };
+        fresh.push({ a, file });
+      }
+      for (const p of problems) client.notify('error', p);
+      if (fresh.length === 0) return;
+      setItems((xs) => [...xs, ...fresh.map((f) => f.a)]);
+      for (const { a, file } of fresh) {
+        void (async () => {
+          let blob: Blob = file;
+          let name = a.name;
+          if (a.kind === 'image') {
+            const scaled = await downscaleImage(file);
+            blob = scaled.blob;
+            name = scaled.name || name;
+          }
+          if (removed.current.has(a.key)) return;
+          const h = uploadMedia(ep, blob, name, (f) => patch(a.key, { progress: f }));
+          patch(a.key, { status: 'uploading', size: blob.size, abort: h.abort });
+          try {
+            const media = await h.promise;
+            patch(a.key, { status: 'done', progress: 1, media, abort: undefined });
+          } catch (e) {
+            if (e instanceof UploadError && e.reason === 'aborted') return;
+            if (e instanceof UploadError && e.reason === 'network' && ep.desktop && !removed.current.has(a.key)) {
+              // The desktop page has its own origin; if the HTTP upload cannot be
+              // made from it, the file travels inline in the message frame instead.
+              const inline = await asDataUrl(blob).catch(() => null);
+              if (inline) {
+                const media: OutgoingMedia = { id: '', mime: blob.type, size: blob.size, name, url: a.preview, data_url: inline };
+                patch(a.key, { status: 'done', progress: 1, media, abort: undefined });
+                return;
+              }
+            }
+            const msg = e instanceof UploadError ? reasonText(e.reason, e.detail) : String(e);
+            patch(a.key, { status: 'error', error: msg, abort: undefined });
+          }
+        })();
+      }
+    },
+    [client, patch],
+  );
+
+  const remove = useCallback((key: string) => {
+    removed.current.add(key);
+    setItems((xs) => {
+      const x = xs.find((i) => i.key === key);
+      if (x) {
+        x.abort?.();
+        URL.revokeObjectURL(x.preview);
+      }
+      return xs.filter((i) => i.key !== key);
+    });
+  }, []);
+
+  /** Hand the uploaded media over for sending and empty the tray (previews stay valid until unload). */
+  const take = useCallback((): OutgoingMedia[] => {
+    const media = itemsRef.current.flatMap((x) => (x.media ? [x.media] : []));
+    setItems([]);
+    return media;
+  }, []);
+
+  useEffect(
+    () => () => {
+      for (const x of itemsRef.current) x.abort?.();
+    },
+    [],
+  );
+
+  const busy = items.some((x) => x.status === 'preparing' || x.status === 'uploading');
+  const failed = items.some((x) => x.status === 'error');
+  return { items, add, remove, take, busy, failed };
+}
+
+export function describeAttachment(a: Attachment): string {
+  switch (a.status) {
+    case 'preparing':
+      return 'Preparing…';
+    case 'uploading':
+      return `Uploading ${Math.round(a.progress * 100)}%`;
+    case 'done':
+      return formatBytes(a.media?.size ?? a.size);
+    case 'error':
+      return a.error ?? 'Upload failed';
+  }
+}
