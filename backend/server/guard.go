@@ -68,8 +68,10 @@ func hostAllowed(host string, allowRemote bool) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// AppOrigins are the origins of the desktop window's web view.
-var appOrigins = []string{"wails://wails", "http://wails.localhost", "https://wails.localhost"}
+// appOrigins are the origins of the desktop window's web view.
+func appOrigins() []string {
+	return []string{"wails://wails", "http://wails.localhost", "https://wails.localhost"}
+}
 
 // originAllowed is the cross-site WebSocket hijacking defence: a browser always
 // sends Origin, and only our own pages may talk to us. Programs that send no
@@ -78,7 +80,7 @@ func originAllowed(origin, host string, extra []string) bool {
 	if origin == "" {
 		return true
 	}
-	for _, o := range appOrigins {
+	for _, o := range appOrigins() {
 		if strings.EqualFold(origin, o) {
 			return true
 		}

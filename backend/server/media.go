@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hearth-app/hearth/backend/media"
@@ -76,16 +77,10 @@ func (s *Server) signedMediaOK(r *http.Request) bool {
 	if q.Get("sig") == "" || len(s.opts.MediaSecret) == 0 {
 		return false
 	}
-	return media.VerifyURL(s.opts.MediaSecret, r.PathValue("id"), q.Get("exp"), q.Get("sig"), time.Now()) ||
-		media.VerifyURL(s.opts.MediaSecret, pathID(r.URL.Path), q.Get("exp"), q.Get("sig"), time.Now())
-}
-
-func pathID(p string) string {
-	const prefix = "/media/"
-	if len(p) > len(prefix) {
-		return p[len(prefix):]
-	}
-	return ""
+	// This runs before the mux has matched the route, so the id comes from the
+	// path itself.
+	id := strings.TrimPrefix(r.URL.Path, "/media/")
+	return media.VerifyURL(s.opts.MediaSecret, id, q.Get("exp"), q.Get("sig"), time.Now())
 }
 
 func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
