@@ -271,3 +271,10 @@ func dialRaw(t *testing.T, ctx context.Context, sock string) *websocket.Conn {
 	t.Cleanup(func() { _ = ws.CloseNow() })
 	return ws
 }
+
+func llmtestNew(t *testing.T) *llmtest.Server {
+	t.Helper()
+	fake := llmtest.New()
+	t.Cleanup(fake.Close)
+	return fake
+}

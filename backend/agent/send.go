@@ -68,6 +68,7 @@ func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) 
 		r.queue = append(r.queue, t)
 	} else {
 		r.turn = t
+		e.openTurnLocked(context.WithoutCancel(t.ctx), r, t)
 		e.wg.Add(1)
 		go e.runTurn(r, t)
 	}

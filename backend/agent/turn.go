@@ -25,9 +25,11 @@ type turn struct {
 	cancel    context.CancelCauseFunc
 
 	// Guarded by the room's mu.
-	frames   []frame
-	msgID    int64
-	startSeq int64
+	frames        []frame
+	msgID         int64
+	startSeq      int64
+	resolvedModel string
+	openErr       error
 
 	// Guarded by mu: the text so far, read by the checkpointer.
 	mu               sync.Mutex
@@ -56,36 +58,18 @@ func (e *Engine) runTurn(r *room, t *turn) {
 	e.finish(bg, r, t, status, errText, time.Since(started))
 }
 
-// stream opens the turn, runs the model, and returns how it ended.
+// stream runs the model for an opened turn and returns how the turn ended.
 func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText string) {
+	if t.msgID == 0 {
+		return "error", fmt.Sprintf("could not record the turn: %v", t.openErr)
+	}
+	e.broadcastChat(ctx, t.chatID)
 	chat, err := e.opts.Store.GetChat(ctx, t.chatID)
 	if err != nil {
 		return "error", "could not load the chat: " + err.Error()
 	}
-	prov, defModel := e.opts.Providers.Provider()
-	model := firstNonEmpty(t.model, chat.Model, defModel)
-
-	r.mu.Lock()
-	if r.deleted {
-		r.mu.Unlock()
-		return "cancelled", ""
-	}
-	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
-	if err == nil {
-		var m store.Message
-		parent := t.userMsgID
-		m, err = e.opts.Store.StartAssistant(ctx, t.chatID, t.id, model, seq, &parent)
-		t.msgID = m.ID
-	}
-	if err != nil {
-		r.mu.Unlock()
-		e.log.Error("could not start turn", "chat", t.chatID, "err", err)
-		return "error", "could not record the turn: " + err.Error()
-	}
-	t.startSeq = seq
-	r.publishLocked(seq, encode(protocol.TurnStart(t.chatID, seq, t.id, model, t.msgID)), true, nil)
-	r.mu.Unlock()
-	e.broadcastChat(ctx, t.chatID)
+	prov, _ := e.opts.Providers.Provider()
+	model := t.resolvedModel
 
 	if model == "" {
 		return "error", "No model is chosen. Pick one in the model menu, or start Hearth with --model NAME (see `hearth models`)."
@@ -117,6 +101,35 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 		return "error", err.Error()
 	}
 	return "done", ""
+}
+
+// openTurnLocked records the turn's assistant row and publishes turn_start.
+// It runs under the room lock at the moment the turn becomes the running one, so
+// the answer's seq follows its question (or, for a queued turn, the end of the
+// turn before it) and nothing can slip between them. Caller holds r.mu. On
+// failure msgID stays 0 and runTurn reports openErr.
+func (e *Engine) openTurnLocked(ctx context.Context, r *room, t *turn) {
+	chat, err := e.opts.Store.GetChat(ctx, t.chatID)
+	if err != nil {
+		t.openErr = err
+		return
+	}
+	_, defModel := e.opts.Providers.Provider()
+	t.resolvedModel = firstNonEmpty(t.model, chat.Model, defModel)
+	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	if err != nil {
+		t.openErr = err
+		return
+	}
+	parent := t.userMsgID
+	m, err := e.opts.Store.StartAssistant(ctx, t.chatID, t.id, t.resolvedModel, seq, &parent)
+	if err != nil {
+		t.openErr = err
+		e.log.Error("could not start turn", "chat", t.chatID, "err", err)
+		return
+	}
+	t.msgID, t.startSeq = m.ID, seq
+	r.publishLocked(seq, encode(protocol.TurnStart(t.chatID, seq, t.id, t.resolvedModel, t.msgID)), true, nil)
 }
 
 func firstNonEmpty(s ...string) string {
@@ -305,6 +318,7 @@ func (e *Engine) advanceLocked(r *room) {
 	next := r.queue[0]
 	r.queue = r.queue[1:]
 	r.turn = next
+	e.openTurnLocked(context.WithoutCancel(next.ctx), r, next)
 	e.wg.Add(1)
 	go e.runTurn(r, next)
 }

@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestDeleteDuringRunningTurnWithQueue(t *testing.T) {
+	h := startHearth(t)
+	h.fake.SetDefault(slowScript(200, 20*time.Millisecond))
+	a, b := h.dial(t), h.dial(t)
+	chat := a.newChat()
+	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "one"})
+	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "two", "queue": true})
+	a.expect("delta")
+	b.request(map[string]any{"type": "delete_chat", "chat_id": chat})
+	if ev := a.expect("chat_deleted"); ev["chat_id"] != chat {
+		t.Fatalf("chat_deleted %v", ev)
+	}
+	// The upstream request is aborted and the queued turn never starts.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := h.fake.WaitCancelled(ctx, 1); err != nil {
+		t.Fatalf("turn of a deleted chat kept streaming: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(h.fake.Requests()); n != 1 {
+		t.Fatalf("%d model requests; the queued turn of a deleted chat ran", n)
+	}
+	if ev := a.request(map[string]any{"type": "message", "chat_id": chat, "content": "three"}); ev["reason"] != "not_found" {
+		t.Fatalf("message to a deleted chat: %v", ev)
+	}
+	list := a.request(map[string]any{"type": "list_chats"})
+	if items := list["items"].([]any); len(items) != 0 {
+		t.Fatalf("deleted chat still listed: %v", items)
+	}
+	// The server is fine.
+	other := a.newChat()
+	a.request(map[string]any{"type": "message", "chat_id": other, "content": "hi"})
+	if evs := a.collectTurn(); evs[len(evs)-1]["status"] != "done" {
+		t.Fatalf("next chat: %v", evs[len(evs)-1])
+	}
+}
+
+func TestCancelAQueuedTurnByID(t *testing.T) {
+	h := startHearth(t)
+	h.fake.SetDefault(slowScript(20, 20*time.Millisecond))
+	a := h.dial(t)
+	chat := a.newChat()
+	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "one"})
+	q := a.request(map[string]any{"type": "message", "chat_id": chat, "content": "two", "queue": true})
+	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "three", "queue": true})
+	a.send(map[string]any{"type": "cancel", "chat_id": chat, "turn_id": q["turn_id"]})
+	first := a.collectTurn()
+	second := a.collectTurn()
+	if first[len(first)-1]["status"] != "done" || second[len(second)-1]["status"] != "done" {
+		t.Fatal("turns did not finish")
+	}
+	// Only "one" and "three" were answered.
+	reqs := h.fake.Requests()
+	if len(reqs) != 2 || reqs[1].LastUser() != "three" {
+		t.Fatalf("model saw %d requests, last %q", len(reqs), reqs[len(reqs)-1].LastUser())
+	}
+}
+
+func TestShutdownRecordsRunningTurnAsInterrupted(t *testing.T) {
+	fake := llmtestNew(t)
+	fake.SetDefault(slowScript(200, 20*time.Millisecond))
+	cfg := testConfig(t, fake)
+	h := startWith(t, cfg, fake)
+	a := h.dial(t)
+	chat := a.newChat()
+	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "one"})
+	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "two", "queue": true})
+	for range 5 {
+		a.expect("delta")
+	}
+	h.stop(t)
+	// Whoever was attached hears how the turn ended before the connection closes.
+	end := a.expect("turn_end")
+	if end["status"] != "interrupted" {
+		t.Fatalf("turn_end on shutdown: %v", end)
+	}
+	h2 := startWith(t, cfg, fake)
+	c := h2.dial(t)
+	hist := c.request(map[string]any{"type": "history", "chat_id": chat})
+	items := hist["items"].([]any)
+	var statuses []string
+	for _, it := range items {
+		m := it.(map[string]any)
+		statuses = append(statuses, m["role"].(string)+":"+m["status"].(string))
+	}
+	// The queued question is kept (not answered: queued turns do not survive a restart).
+	want := []string{"user:done", "assistant:interrupted", "user:done"}
+	if len(statuses) != 3 || statuses[0] != want[0] || statuses[1] != want[1] || statuses[2] != want[2] {
+		t.Fatalf("after restart: %v, want %v", statuses, want)
+	}
+	if asst := items[1].(map[string]any); len(str(asst, "content")) < len("wa wb ") {
+		t.Fatalf("interrupted answer lost its text: %v", asst)
+	}
+}
