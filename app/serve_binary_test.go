@@ -197,7 +197,7 @@ func TestServeBinaryAsANewUserWould(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
-	for _, f := range []string{l.Socket, filepath.Join(u.home, "run", "hearth", "endpoint.json")} {
+	for _, f := range []string{l.Socket, filepath.Join(u.home, "run", "hearth", "endpoint.json"), filepath.Join(u.home, "data", "hearth", "hearth.lock")} {
 		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("%s left behind after shutdown: %v", f, err)
 		}

@@ -28,35 +28,57 @@ func Acquire(dataDir string) (*Lock, error) {
 		return nil, fmt.Errorf("create data directory %s: %w", dataDir, err)
 	}
 	path := filepath.Join(dataDir, "hearth.lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open lock %s: %w", path, err)
-	}
-	if err := tryLock(f); err != nil {
-		holder, _ := os.ReadFile(path)
-		_ = f.Close()
-		pid := strings.TrimSpace(string(holder))
-		if pid != "" {
-			return nil, fmt.Errorf("%w (pid %s, %s)", ErrLocked, pid, dataDir)
+	for attempt := 0; attempt < 10; attempt++ {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("open lock %s: %w", path, err)
 		}
-		return nil, fmt.Errorf("%w (%s)", ErrLocked, dataDir)
+		if err := tryLock(f); err != nil {
+			holder, _ := os.ReadFile(path)
+			_ = f.Close()
+			if pid := strings.TrimSpace(string(holder)); pid != "" {
+				return nil, fmt.Errorf("%w (pid %s, %s)", ErrLocked, pid, dataDir)
+			}
+			return nil, fmt.Errorf("%w (%s)", ErrLocked, dataDir)
+		}
+		// The holder removes the file when it stops. If that happened between
+		// our open and our lock, we hold a lock on a file nobody else will see:
+		// start again with the file that is there now.
+		if !samePath(f, path) {
+			_ = f.Close()
+			continue
+		}
+		if err := f.Truncate(0); err == nil {
+			_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		}
+		return &Lock{f: f, path: path}, nil
 	}
-	if err := f.Truncate(0); err == nil {
-		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	}
-	return &Lock{f: f, path: path}, nil
+	return nil, fmt.Errorf("%w: the lock file %s keeps changing", ErrLocked, path)
 }
 
-// Release drops the lock. The file stays: removing it would race with a new
-// instance locking a fresh file of the same name.
+func samePath(f *os.File, path string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(path)
+	return err == nil && os.SameFile(a, b)
+}
+
+// Release drops the lock and removes the file, so a stopped Hearth leaves no
+// lock behind. The file goes before the lock is dropped; Acquire's check that
+// it locked the file that is still there makes that safe.
 func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	_ = l.f.Truncate(0)
+	rmErr := os.Remove(l.path)
+	if errors.Is(rmErr, os.ErrNotExist) {
+		rmErr = nil
+	}
 	err := l.f.Close()
 	l.f = nil
-	return err
+	return errors.Join(rmErr, err)
 }
 
 // Endpoint is what a client needs to reach a running instance.

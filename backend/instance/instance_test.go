@@ -21,6 +21,9 @@ func TestLockIsExclusiveAndReleased(t *testing.T) {
 	if err := l.Release(); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := os.Stat(filepath.Join(dir, "hearth.lock")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("lock file left after Release: %v", err)
+	}
 	l2, err := Acquire(dir)
 	if err != nil {
 		t.Fatalf("Acquire after Release: %v", err)
@@ -99,4 +102,34 @@ func TestEndpointFile(t *testing.T) {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("own endpoint not removed: %v", err)
 	}
+}
+
+// A lock taken on a file that its holder removed meanwhile is not a lock: the
+// next Acquire must see the file that is there now.
+func TestAcquireAfterHolderRemovedTheFile(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Simulate the race: someone opened the old file before it was removed.
+	stale, err := os.Open(filepath.Join(dir, "hearth.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stale.Close()
+	if err := a.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if samePath(stale, filepath.Join(dir, "hearth.lock")) {
+		t.Fatal("a removed lock file still counts as the lock")
+	}
+	b, err := Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Acquire(dir); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Acquire after the race: %v", err)
+	}
+	_ = b.Release()
 }
