@@ -480,3 +480,30 @@ func TestModelServerNotRunningIsExplained(t *testing.T) {
 		t.Fatalf("history %v", items)
 	}
 }
+
+func TestSettingsFormSavesAndApplies(t *testing.T) {
+	h := startHearth(t)
+	other := llmtestNew(t)
+	other.SetModels("other-model")
+	c := h.dial(t)
+	ev := c.request(map[string]any{"type": "set_settings", "provider_url": other.URL + "/v1", "model": "other-model", "api_key": "sk-test"})
+	if ev["event"] != "settings" || ev["provider_url"] != other.URL+"/v1" || ev["has_api_key"] != true {
+		t.Fatalf("set_settings: %v", ev)
+	}
+	// Applied at once: the next turn goes to the new server, with the key.
+	chat := c.newChat()
+	c.request(map[string]any{"type": "message", "chat_id": chat, "content": "hi"})
+	c.collectTurn()
+	reqs := other.Requests()
+	if len(reqs) != 1 || reqs[0].Model != "other-model" || reqs[0].Header.Get("Authorization") != "Bearer sk-test" {
+		t.Fatalf("new provider got %+v", reqs)
+	}
+	// Saved: the config file now holds it, for the next start.
+	b, err := os.ReadFile(h.cfg.ConfigFile)
+	if err != nil || !strings.Contains(string(b), other.URL+"/v1") || !strings.Contains(string(b), "sk-test") {
+		t.Fatalf("config file: %s %v", b, err)
+	}
+	if ev := c.request(map[string]any{"type": "set_settings", "provider_url": "ftp://x"}); ev["reason"] != "invalid_setting" {
+		t.Fatalf("bad url: %v", ev)
+	}
+}

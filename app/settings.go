@@ -97,6 +97,12 @@ func (s *providerSet) Set(ctx context.Context, cmd protocol.SetSettings) (protoc
 		s.mu.Unlock()
 		return protocol.Settings{}, fmt.Errorf("save settings: %w", err)
 	}
+	if cmd.APIKey != nil {
+		if err := config.SaveAPIKey(next.ConfigFile, *cmd.APIKey); err != nil {
+			s.mu.Unlock()
+			return protocol.Settings{}, fmt.Errorf("save API key: %w", err)
+		}
+	}
 	s.cfg, s.p = next, p
 	s.mu.Unlock()
 	return s.Get(), nil

@@ -115,7 +115,7 @@ func oneLine(s string) string {
 
 // providerKeys are the keys the settings form owns, in the order they are
 // written when added.
-var providerKeys = []string{"provider", "provider_url", "model"}
+var providerKeys = []string{"provider", "provider_url", "model", "api_key"}
 
 // SaveProviderSettings sets provider, provider_url and model in the config
 // file at path and keeps every other key. An empty value removes the key so
@@ -157,7 +157,28 @@ func SaveProviderSettings(path, provider, url, model string) error {
 	return writeFileAtomic(path, content)
 }
 
-// mergeProviderSettings is the pure part of SaveProviderSettings.
+// SaveAPIKey sets (or, when key is empty, removes) api_key in the config file,
+// keeping everything else; like SaveProviderSettings it leaves the file 0600.
+func SaveAPIKey(path, key string) error {
+	if path == "" {
+		return errors.New("config: no config file path to save to")
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	old, err := os.ReadFile(path)
+	if err != nil && !isNotExist(err) {
+		return fmt.Errorf("config: reading %s: %w", path, err)
+	}
+	content, err := mergeProviderSettings(path, old, map[string]string{"api_key": strings.TrimSpace(key)})
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, content)
+}
+
+// mergeProviderSettings is the pure part of SaveProviderSettings and
+// SaveAPIKey: keys in values are set (or removed when empty), the rest kept.
 func mergeProviderSettings(path string, old []byte, values map[string]string) ([]byte, error) {
 	current := map[string]any{}
 	if _, err := toml.Decode(string(old), &current); err != nil {
@@ -169,10 +190,14 @@ func mergeProviderSettings(path string, old []byte, values map[string]string) ([
 		want[k] = v
 	}
 	for _, k := range providerKeys {
-		if values[k] == "" {
+		v, ok := values[k]
+		switch {
+		case !ok:
+			// not part of this save: left as it is
+		case v == "":
 			delete(want, k)
-		} else {
-			want[k] = values[k]
+		default:
+			want[k] = v
 		}
 	}
 
@@ -190,7 +215,7 @@ func mergeProviderSettings(path string, old []byte, values map[string]string) ([
 	return buf.Bytes(), nil
 }
 
-var topLevelKeyLine = regexp.MustCompile(`^\s*(provider|provider_url|model)\s*=`)
+var topLevelKeyLine = regexp.MustCompile(`^\s*(provider|provider_url|model|api_key)\s*=`)
 
 // editTopLevelKeys replaces, removes or adds the provider keys in the part
 // of the file before the first table header, where top-level keys live.
@@ -216,6 +241,10 @@ func editTopLevelKeys(old []byte, values map[string]string) []byte {
 			continue
 		}
 		k := m[1]
+		if _, ok := values[k]; !ok {
+			top = append(top, l)
+			continue
+		}
 		if !done[k] && values[k] != "" {
 			top = append(top, k+" = "+tomlQuote(values[k]))
 		}

@@ -222,3 +222,38 @@ func TestTomlQuote(t *testing.T) {
 		}
 	}
 }
+
+func TestSaveAPIKeyKeepsEverythingElse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	orig := "# my settings\nmodel = \"llama3\"\napi_key = \"old\"\n\n[media]\nmax_images = 2\n"
+	if err := os.WriteFile(path, []byte(orig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveAPIKey(path, "sk-new"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	want := "# my settings\nmodel = \"llama3\"\napi_key = \"sk-new\"\n\n[media]\nmax_images = 2\n"
+	if string(got) != want {
+		t.Fatalf("after SaveAPIKey:\n%s\nwant:\n%s", got, want)
+	}
+	// Saving the provider settings leaves the key alone …
+	if err := SaveProviderSettings(path, "openai", "http://127.0.0.1:8080/v1", "qwen"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = os.ReadFile(path)
+	if !strings.Contains(string(got), `api_key = "sk-new"`) || !strings.Contains(string(got), `model = "qwen"`) {
+		t.Fatalf("provider save touched the key:\n%s", got)
+	}
+	// … and an empty key removes it.
+	if err := SaveAPIKey(path, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = os.ReadFile(path)
+	if strings.Contains(string(got), "api_key") || !strings.Contains(string(got), "max_images = 2") {
+		t.Fatalf("after removing the key:\n%s", got)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode().Perm())
+	}
+}
