@@ -113,6 +113,51 @@ export async function startFakeLLM(bin) {
   return { proc, url: info.url };
 }
 
+/** The environment of a hearth process on the XDG directories under `root`, without the caller's HEARTH_* settings. */
+function hearthEnv(root) {
+  const env = {
+    ...process.env,
+    XDG_RUNTIME_DIR: join(root, 'run'),
+    XDG_CONFIG_HOME: join(root, 'config'),
+    XDG_DATA_HOME: join(root, 'xdgdata'),
+    XDG_STATE_HOME: join(root, 'state'),
+  };
+  for (const k of ['HEARTH_PROVIDER_URL', 'HEARTH_MODEL', 'HEARTH_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OLLAMA_HOST', 'HEARTH_LISTEN', 'HEARTH_DATA_DIR', 'HEARTH_SOCKET', 'HEARTH_PROVIDER', 'HEARTH_TOKEN', 'HEARTH_CONFIG']) delete env[k];
+  return env;
+}
+
+/**
+ * Runs the `hearth` CLI against the server started on `root` (over its unix
+ * socket, like a user in a terminal) and resolves with its exit code and output.
+ */
+export function runHearthCLI(bin, root, args, { timeout = 60_000 } = {}) {
+  return new Promise((resolveP, reject) => {
+    const p = spawn(bin, [args[0], '--socket', join(root, 'run', 'h.sock'), ...args.slice(1)], {
+      env: hearthEnv(root),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(p);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`hearth ${args.join(' ')} did not finish within ${timeout} ms\n${stderr.slice(-2000)}`));
+    }, timeout);
+    p.on('error', (e) => {
+      clearTimeout(timer);
+      children.delete(p);
+      reject(e);
+    });
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      children.delete(p);
+      resolveP({ code, stdout, stderr });
+    });
+  });
+}
+
 /** Starts `hearth serve` on its own XDG dirs; resolves with the listening line. */
 export async function startHearth(bin, { root, providerUrl, listen, token, model = 'fake-model' }) {
   for (const d of ['data', 'run', 'config', 'xdgdata', 'state']) mkdirSync(join(root, d), { recursive: true });
@@ -124,14 +169,7 @@ export async function startHearth(bin, { root, providerUrl, listen, token, model
     '--model', model,
   ];
   if (listen) args.push('--listen', listen);
-  const env = {
-    ...process.env,
-    XDG_RUNTIME_DIR: join(root, 'run'),
-    XDG_CONFIG_HOME: join(root, 'config'),
-    XDG_DATA_HOME: join(root, 'xdgdata'),
-    XDG_STATE_HOME: join(root, 'state'),
-  };
-  for (const k of ['HEARTH_PROVIDER_URL', 'HEARTH_MODEL', 'HEARTH_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OLLAMA_HOST', 'HEARTH_LISTEN', 'HEARTH_DATA_DIR', 'HEARTH_SOCKET', 'HEARTH_PROVIDER']) delete env[k];
+  const env = hearthEnv(root);
   if (token) env.HEARTH_TOKEN = token;
   const { proc, info, stderr } = await startJSON(bin, args, { env }, 'hearth');
   if (info.event !== 'listening' || !info.ui || !info.token) throw new Error(`unexpected first line: ${JSON.stringify(info)}`);

@@ -15,6 +15,7 @@ import {
   eventually,
   freePort,
   launchBrowser,
+  runHearthCLI,
   screenshot,
   startFakeLLM,
   startHearth,
@@ -444,6 +445,139 @@ scenario('a chat deleted in another window says so', async () => {
   }
 });
 
+/**
+ * Opens the chat whose row appears next in the sidebar of `page`, `delay` ms
+ * after it appears, the way a user clicks a chat they just saw arrive.
+ * Resolves once armed; `window.__openedAt` is set when the click happened.
+ */
+function openNextChatWhenItAppears(page, delay) {
+  return page.evaluate((delay) => {
+    const nav = document.querySelector('nav[aria-label="Chat list"]');
+    const known = new Set(nav.querySelectorAll('button.chat-open'));
+    window.__openedAt = null;
+    const mo = new MutationObserver(() => {
+      const fresh = [...nav.querySelectorAll('button.chat-open')].find((b) => !known.has(b));
+      if (!fresh) return;
+      mo.disconnect();
+      const open = () => {
+        fresh.click();
+        window.__openedAt = performance.now();
+      };
+      if (delay > 0) setTimeout(open, delay);
+      else open();
+    });
+    mo.observe(nav, { childList: true, subtree: true });
+  }, delay);
+}
+
+/** The transcript holds exactly this question and one complete answer to it, nothing twice. */
+async function assertOneTurn(page, prompt) {
+  await waitTurnDone(page);
+  assert.equal(await userMessages(page).count(), 1, 'one question');
+  assert.equal(await answers(page).count(), 1, 'one answer');
+  assert.match((await userMessages(page).textContent()) ?? '', new RegExp(esc(prompt)));
+  const text = await lastAnswerText(page);
+  assert.equal(text.split('You said:').length - 1, 1, `the answer once, not doubled: ${text}`);
+  assert.match(text, new RegExp(`You said: ${esc(prompt)}`));
+  assert.match(text, /That is all\.$/, `the whole answer: ${text}`);
+  assert.equal(await answers(page).locator('[data-streamdown="code-block"]').count(), 1, 'one code block');
+  assert.equal(await page.getByRole('heading', { name: 'Start the conversation' }).count(), 0, 'not shown as an empty chat');
+}
+
+scenario('a chat the CLI starts shows its question and answer when opened at once or a little later', async () => {
+  const { page } = S;
+  // The turn of the fake model takes about 1.5 s: the first clicks land while it
+  // runs (or before the message is even committed), the last after it ended.
+  for (const [i, delay] of [0, 0, 150, 500, 1000, 3000].entries()) {
+    const prompt = `hello from the terminal, take ${i + 1}`;
+    await openNextChatWhenItAppears(page, delay);
+    const cli = runHearthCLI(S.bins.hearth, S.serverRoot, ['chat', prompt]);
+    await eventually(() => page.evaluate(() => window.__openedAt !== null), { message: `the new chat to be opened (take ${i + 1})` });
+    await page.getByRole('heading', { level: 1, name: prompt }).waitFor({ timeout: 15_000 });
+    await userMessages(page).filter({ hasText: prompt }).waitFor({ timeout: 15_000 });
+    await answers(page).filter({ hasText: `You said: ${prompt}` }).waitFor({ timeout: 20_000 });
+    const out = await cli;
+    assert.equal(out.code, 0, `hearth chat failed: ${out.stderr}`);
+    assert.match(out.stdout, new RegExp(`You said: \\*\\*${esc(prompt)}\\*\\*`));
+    await assertOneTurn(page, prompt);
+    if (i === 0) await screenshot(page, '09b-chat-from-the-cli');
+  }
+});
+
+scenario('a chat opened while still empty shows the message another client sends to it, live', async () => {
+  const { page } = S;
+  // Another client: a bare WebSocket from a page on the server's own origin.
+  const ctx2 = await S.browser.newContext();
+  try {
+    const other = await ctx2.newPage();
+    await other.goto(S.server.info.url);
+    await other.evaluate(
+      async ({ ws, token }) => {
+        const sock = new WebSocket(`${ws}?token=${encodeURIComponent(token)}`);
+        await new Promise((res, rej) => {
+          sock.onopen = res;
+          sock.onerror = () => rej(new Error('the WebSocket did not open'));
+        });
+        const replies = new Map();
+        let n = 0;
+        sock.onmessage = (m) => {
+          const ev = JSON.parse(m.data);
+          const r = ev.req_id && replies.get(ev.req_id);
+          if (r) {
+            replies.delete(ev.req_id);
+            r(ev);
+          }
+        };
+        window.__req = (frame) =>
+          new Promise((res) => {
+            const id = `other-${++n}`;
+            replies.set(id, res);
+            sock.send(JSON.stringify({ ...frame, req_id: id }));
+          });
+      },
+      { ws: S.server.info.ws, token: TOKEN },
+    );
+    for (const prompt of ['hello to a chat opened empty', 'slow hello to a chat opened empty']) {
+      await openNextChatWhenItAppears(page, 0);
+      const created = await other.evaluate(() => window.__req({ type: 'new_chat' }));
+      assert.equal(created.event, 'attached', JSON.stringify(created));
+      await page.getByRole('heading', { name: 'Start the conversation' }).waitFor();
+      const accepted = await other.evaluate((frame) => window.__req(frame), { type: 'message', chat_id: created.chat_id, content: prompt });
+      assert.equal(accepted.event, 'message_accepted', JSON.stringify(accepted));
+      await userMessages(page).filter({ hasText: prompt }).waitFor({ timeout: 15_000 });
+      if (prompt.startsWith('slow')) {
+        // Live: the answer grows on the page while the other client's turn runs.
+        await page.getByRole('button', { name: 'Stop reply' }).waitFor({ timeout: 15_000 });
+        await eventually(async () => (await lastAnswerText(page)).length > 20, { timeout: 20_000, message: 'live text' });
+        const a = (await lastAnswerText(page)).length;
+        await eventually(async () => (await lastAnswerText(page)).length > a, { message: 'the live text growing' });
+        await page.getByRole('button', { name: 'Stop reply' }).click();
+        await page.getByText('Stopped', { exact: true }).waitFor({ timeout: 10_000 });
+        await waitTurnDone(page);
+        assert.equal(await userMessages(page).count(), 1, 'one question');
+        assert.equal(await answers(page).count(), 1, 'one answer');
+        const partial = await lastAnswerText(page);
+        // What the page shows is what the server kept.
+        const hist = await other.evaluate((id) => window.__req({ type: 'history', chat_id: id }), created.chat_id);
+        assert.deepEqual(
+          hist.items.map((m) => [m.role, m.status]),
+          [
+            ['user', 'done'],
+            ['assistant', 'cancelled'],
+          ],
+        );
+        const words = (t) => t.trim().split(/\s+/).join(' ');
+        assert.equal(words(partial), words(hist.items[1].content), 'the page shows the text the server kept, once');
+      } else {
+        await answers(page).filter({ hasText: `You said: ${prompt}` }).waitFor({ timeout: 20_000 });
+        await assertOneTurn(page, prompt);
+      }
+    }
+  } finally {
+    await ctx2.close();
+  }
+});
+
 scenario('keyboard: Ctrl+K focuses search, search finds message text, Ctrl+Shift+O opens a new chat, Esc stops', async () => {
   const { page } = S;
   await page.getByRole('textbox', { name: 'Message', exact: true }).focus();
@@ -514,47 +648,73 @@ scenario('history pages upward from the store as the reader scrolls to the top',
   );
 });
 
-scenario('a 10,000-message chat opens virtualized and scrolls', async () => {
+/** An export document (the server's `hearth.chat.v1`) of a chat with `n` messages, questions and answers in turn. */
+function bigExport(n) {
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  const messages = [];
+  for (let i = 1; i <= n; i++) {
+    const user = i % 2 === 1;
+    messages.push({
+      id: i,
+      ...(user ? {} : { parent_id: i - 1, reasoning: `thinking about ${i}`, reasoning_ms: 1200, model: 'fake-model' }),
+      role: user ? 'user' : 'assistant',
+      content: user
+        ? `Question number ${i}`
+        : `Answer **${i}** with a list:\n\n- one\n- two\n\n\`\`\`go\nfmt.Println(${i})\n\`\`\`\n\nand $x^${i % 10}$.`,
+      status: 'done',
+      created_at: new Date(t0 + i * 1000).toISOString(),
+    });
+  }
+  return {
+    format: 'hearth.chat.v1',
+    exported_at: new Date().toISOString(),
+    chat: { id: 'big', title: 'Ten thousand', model: 'fake-model', created_at: new Date(t0).toISOString() },
+    messages,
+  };
+}
+
+scenario('a 10,000-message chat imported into the server opens virtualized, scrolls, and pages upward', async () => {
   const ctx = await S.browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
     const page = await ctx.newPage();
     await page.goto(S.ui);
-    await newChat(page);
-    // Feed the page's own store a 10,000-message history, as if every page of it
-    // had been loaded from the server, and time how long until it shows.
+    await page.getByRole('navigation', { name: 'Chat list' }).getByRole('listitem').first().waitFor();
+
+    // Import it through the server's HTTP API, as `hearth import` would; the
+    // page hears of it from chat_created.
+    const res = await fetch(new URL('/api/import', S.server.info.url), {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(bigExport(10_000)),
+    });
+    const body = await res.text();
+    assert.equal(res.status, 201, `import: ${body}`);
+    const { chat } = JSON.parse(body);
+    assert.equal(chat.title, 'Ten thousand');
+    await chatButton(page, 'Ten thousand').waitFor();
+
+    // Open it and time until the newest answer shows.
     const ms = await page.evaluate(() => {
-      const client = window.__hearth;
-      const chatId = client.getState().activeChatId;
-      const items = [];
-      for (let i = 1; i <= 10_000; i++) {
-        const user = i % 2 === 1;
-        items.push({
-          id: `big-${i}`,
-          chat_id: chatId,
-          seq: i,
-          turn_id: `t${Math.ceil(i / 2)}`,
-          role: user ? 'user' : 'assistant',
-          content: user
-            ? `Question number ${i}`
-            : `Answer **${i}** with a list:\n\n- one\n- two\n\n\`\`\`go\nfmt.Println(${i})\n\`\`\`\n\nand $x^${i % 10}$.`,
-          reasoning: user ? '' : `thinking about ${i}`,
-          reasoning_ms: 1200,
-          status: 'done',
-        });
-      }
+      const btn = [...document.querySelectorAll('nav[aria-label="Chat list"] button.chat-open')].find((b) => b.title === 'Ten thousand');
       const t0 = performance.now();
-      client.dispatch({ type: 'history', kind: 'reconcile', ev: { event: 'history', chat_id: chatId, items, has_more: false, last_seq: 10_000 } });
+      btn.click();
       return new Promise((res) => {
         const check = () =>
-          document.querySelector('[aria-label="Answer"][data-seq="10000"]') ? res(performance.now() - t0) : requestAnimationFrame(check);
+          [...document.querySelectorAll('[aria-label="Answer"]')].some((a) => a.textContent.includes('Answer 10000 with'))
+            ? res(performance.now() - t0)
+            : requestAnimationFrame(check);
         check();
       });
     });
     assert.ok(ms < 3000, `the newest messages show quickly (${Math.round(ms)} ms)`);
     const rendered = await page.getByRole('article').count();
     assert.ok(rendered < 80, `only what is near the viewport is in the DOM (${rendered} articles)`);
+    const held = () => page.evaluate((id) => window.__hearth.getState().views[id]?.messages.length ?? 0, chat.id);
+    const first = await held();
+    assert.ok(first > 0 && first < 100, `only the newest page comes from the server at first (${first} messages)`);
 
-    // Scroll up through ~2,000 messages in steps, timing frames as we go.
+    // Scroll up in steps, timing frames as we go; older pages load from the
+    // server as the top is reached.
     const stats = await page.evaluate(async () => {
       const el = document.querySelector('[data-virtuoso-scroller]');
       const gaps = [];
@@ -567,10 +727,31 @@ scenario('a 10,000-message chat opens virtualized and scrolls', async () => {
         last = now;
       }
       gaps.sort((a, b) => a - b);
-      return { p50: gaps[60], p95: gaps[114], max: gaps[119], articles: document.querySelectorAll('article').length, top: el.scrollTop };
+      return { p50: gaps[60], p95: gaps[114], max: gaps[119], articles: document.querySelectorAll('article').length };
     });
-    console.error(`10k chat: opened in ${Math.round(ms)} ms; scrolling frames p50 ${stats.p50.toFixed(1)} ms, p95 ${stats.p95.toFixed(1)} ms, max ${stats.max.toFixed(1)} ms; ${stats.articles} articles in the DOM`);
+    // Keep going up until a question a thousand messages back is on screen.
+    const oldestShown = () =>
+      page.evaluate(() =>
+        Math.min(
+          ...[...document.querySelectorAll('[aria-label="Your message"]')].map((a) => Number(/Question number (\d+)/.exec(a.textContent)?.[1] ?? Infinity)),
+        ),
+      );
+    const scroller = page.getByRole('log', { name: 'Messages' }).locator('[data-virtuoso-scroller]');
+    await eventually(
+      async () => {
+        await scroller.evaluate((el) => (el.scrollTop -= 3000));
+        return (await oldestShown()) <= 9000;
+      },
+      { timeout: 60_000, interval: 50, message: 'paging upward to a question 1,000 messages back' },
+    );
+    const loaded = await held();
+    const articles = await page.getByRole('article').count();
+    console.error(
+      `10k chat: opened in ${Math.round(ms)} ms; scrolling frames p50 ${stats.p50.toFixed(1)} ms, p95 ${stats.p95.toFixed(1)} ms, max ${stats.max.toFixed(1)} ms; ${loaded} messages loaded, ${articles} articles in the DOM`,
+    );
     assert.ok(stats.articles < 80, `still virtualized after scrolling (${stats.articles})`);
+    assert.ok(articles < 80, `still virtualized with ${loaded} messages loaded (${articles})`);
+    assert.ok(loaded >= 1000, `older pages came from the server (${loaded} messages)`);
     assert.ok(stats.p95 < 200, `scrolling stays responsive (p95 frame ${stats.p95.toFixed(1)} ms)`);
     await screenshot(page, '14-ten-thousand');
   } finally {

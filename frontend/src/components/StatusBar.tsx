@@ -1,11 +1,25 @@
+import { useEffect, useState } from 'react';
 import { useClient, useHearth, useNow } from '../app/hooks';
 import { chatTitle } from '../app/format';
+
+/**
+ * How long the first connection may take before the banner says so. A local
+ * server answers in milliseconds; a banner shown for that long is only a flash.
+ */
+export const CONNECTING_GRACE_MS = 1000;
 
 /** Connection state, said honestly; undo for deletes; notices. */
 export function ConnectionBanner() {
   const client = useClient();
   const conn = useHearth((s) => s.conn);
   const now = useNow(conn.status === 'reconnecting', 500);
+  const firstConnect = conn.status === 'connecting' && !conn.everConnected;
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    if (!firstConnect) return;
+    const t = setTimeout(() => setSlow(true), CONNECTING_GRACE_MS);
+    return () => clearTimeout(t);
+  }, [firstConnect]);
   if (conn.status === 'open') return null;
   if (conn.status === 'no_token') {
     return (
@@ -15,7 +29,8 @@ export function ConnectionBanner() {
       </div>
     );
   }
-  if (conn.status === 'connecting' && !conn.everConnected) {
+  if (firstConnect) {
+    if (!slow) return null;
     return (
       <div className="banner" role="status">
         Connecting to Hearth…
