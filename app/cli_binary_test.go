@@ -17,8 +17,7 @@ func TestCLIModelsAttachAndCtrlC(t *testing.T) {
 	fake := llmtest.New()
 	defer fake.Close()
 	u := newUserEnv(t, fake)
-	p := u.serve(t)
-	_ = p
+	u.serve(t)
 
 	out, err := u.cmd("models").Output()
 	if err != nil || !strings.Contains(string(out), llmtest.ModelChat) || !strings.Contains(string(out), llmtest.ModelR1) {
