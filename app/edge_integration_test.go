@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -64,15 +65,16 @@ func TestCancelAQueuedTurnByID(t *testing.T) {
 	}
 }
 
-func TestShutdownRecordsRunningTurnAsInterrupted(t *testing.T) {
+func TestShutdownMidTurnThenQueuedMessageIsAnsweredAfterRestart(t *testing.T) {
 	fake := llmtestNew(t)
 	fake.SetDefault(slowScript(200, 20*time.Millisecond))
+	fake.On("two", slowScript(5, time.Millisecond))
 	cfg := testConfig(t, fake)
 	h := startWith(t, cfg, fake)
 	a := h.dial(t)
 	chat := a.newChat()
 	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "one"})
-	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "two", "queue": true})
+	q := a.request(map[string]any{"type": "message", "chat_id": chat, "content": "two", "queue": true})
 	for range 5 {
 		a.expect("delta")
 	}
@@ -82,21 +84,43 @@ func TestShutdownRecordsRunningTurnAsInterrupted(t *testing.T) {
 	if end["status"] != "interrupted" {
 		t.Fatalf("turn_end on shutdown: %v", end)
 	}
+
+	// At the next start the queued message is answered, under the turn id its
+	// sender was given.
 	h2 := startWith(t, cfg, fake)
 	c := h2.dial(t)
+	c.send(map[string]any{"type": "attach", "chat_id": chat, "since": 0})
+	var resumed map[string]any
+	deadline := time.Now().Add(15 * time.Second)
+	for resumed == nil && time.Now().Before(deadline) {
+		ev := c.next(time.Until(deadline))
+		if ev["event"] == "turn_end" && ev["turn_id"] == q["turn_id"] {
+			resumed = ev
+		}
+	}
+	if resumed == nil || resumed["status"] != "done" {
+		t.Fatalf("queued turn after restart: %v", resumed)
+	}
 	hist := c.request(map[string]any{"type": "history", "chat_id": chat})
-	items := hist["items"].([]any)
-	var statuses []string
-	for _, it := range items {
+	var got []string
+	for _, it := range hist["items"].([]any) {
 		m := it.(map[string]any)
-		statuses = append(statuses, m["role"].(string)+":"+m["status"].(string))
+		got = append(got, m["role"].(string)+":"+m["status"].(string))
 	}
-	// The queued question is kept (not answered: queued turns do not survive a restart).
-	want := []string{"user:done", "assistant:interrupted", "user:done"}
-	if len(statuses) != 3 || statuses[0] != want[0] || statuses[1] != want[1] || statuses[2] != want[2] {
-		t.Fatalf("after restart: %v, want %v", statuses, want)
+	want := []string{"user:done", "assistant:interrupted", "user:done", "assistant:done"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("after restart: %v, want %v", got, want)
 	}
-	if asst := items[1].(map[string]any); len(str(asst, "content")) < len("wa wb ") {
+	if asst := hist["items"].([]any)[1].(map[string]any); len(str(asst, "content")) < len("wa wb ") {
 		t.Fatalf("interrupted answer lost its text: %v", asst)
+	}
+	// Once answered, the queue is gone: a third start runs nothing.
+	h2.stop(t)
+	n := len(fake.Requests())
+	h3 := startWith(t, cfg, fake)
+	_ = h3
+	time.Sleep(300 * time.Millisecond)
+	if len(fake.Requests()) != n {
+		t.Fatal("a finished queue ran again at the next start")
 	}
 }

@@ -89,7 +89,7 @@ func New(opts Options) *Engine {
 }
 
 // Recover marks turns that were streaming when the last process died as
-// interrupted, keeping their text.
+// interrupted, keeping their text, and starts the turns that were queued.
 func (e *Engine) Recover(ctx context.Context) error {
 	msgs, err := e.opts.Store.RecoverInterrupted(ctx)
 	if err != nil {
@@ -97,6 +97,9 @@ func (e *Engine) Recover(ctx context.Context) error {
 	}
 	for _, m := range msgs {
 		e.log.Info("turn interrupted by an earlier shutdown", "chat", m.ChatID, "turn", m.TurnID, "kept_chars", len(m.Content))
+	}
+	if err := e.resumeQueues(ctx); err != nil {
+		return fmt.Errorf("resume queued messages: %w", err)
 	}
 	return nil
 }
@@ -289,6 +292,7 @@ func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) error {
 		for i, q := range r.queue {
 			if q.id == turnID {
 				r.queue = append(r.queue[:i], r.queue[i+1:]...)
+				e.persistQueueLocked(ctx, r)
 				return nil
 			}
 		}
@@ -390,6 +394,9 @@ func (e *Engine) DeleteChat(ctx context.Context, chatID, reqID string) error {
 	}
 	r.deleted = true
 	r.subs = map[Sink]struct{}{}
+	if err := e.opts.Store.DeleteSetting(ctx, queueKeyPrefix+chatID); err != nil {
+		e.log.Warn("could not drop the queue of a deleted chat", "chat", chatID, "err", err)
+	}
 	r.mu.Unlock()
 	e.mu.Lock()
 	delete(e.rooms, chatID)

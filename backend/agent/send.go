@@ -66,6 +66,7 @@ func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) 
 	r.subs[sink] = struct{}{}
 	if running {
 		r.queue = append(r.queue, t)
+		e.persistQueueLocked(ctx, r)
 	} else {
 		r.turn = t
 		e.openTurnLocked(context.WithoutCancel(t.ctx), r, t)

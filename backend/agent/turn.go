@@ -312,13 +312,16 @@ func (e *Engine) finish(ctx context.Context, r *room, t *turn, status, errText s
 func (e *Engine) advanceLocked(r *room) {
 	r.turn = nil
 	if len(r.queue) == 0 || !e.running() || r.deleted {
+		// At shutdown the stored queue stays as it is, to resume at start-up.
 		r.queue = nil
 		return
 	}
 	next := r.queue[0]
 	r.queue = r.queue[1:]
 	r.turn = next
-	e.openTurnLocked(context.WithoutCancel(next.ctx), r, next)
+	ctx := context.WithoutCancel(next.ctx)
+	e.persistQueueLocked(ctx, r)
+	e.openTurnLocked(ctx, r, next)
 	e.wg.Add(1)
 	go e.runTurn(r, next)
 }

@@ -176,3 +176,29 @@ func TestImportChat(t *testing.T) {
 	}
 	ftsIntegrity(t, s)
 }
+
+func TestSettingsPrefixAndDelete(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	for k, v := range map[string]string{"queue:a": "1", "queue:b": "2", "queuex": "3", "media_secret": "s"} {
+		if err := s.SetSetting(ctx, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.SettingsWithPrefix(ctx, "queue:")
+	if err != nil || len(got) != 2 || got["queue:a"] != "1" || got["queue:b"] != "2" {
+		t.Fatalf("prefix: %v %v", got, err)
+	}
+	if err := s.DeleteSetting(ctx, "queue:a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSetting(ctx, "never-set"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.GetSetting(ctx, "queue:a"); ok {
+		t.Fatal("deleted setting still there")
+	}
+	if got, _ := s.SettingsWithPrefix(ctx, "queue:"); len(got) != 1 {
+		t.Fatalf("after delete: %v", got)
+	}
+}
