@@ -129,9 +129,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Hearth — your local agent chats.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "usage:")
-	fmt.Fprintf(w, "  %-62s %s\n", "hearth [flags]", "open the desktop window")
+	fmt.Fprintf(w, "  %-68s %s\n", "hearth [flags]", "open the desktop window")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-62s %s\n", c.usage, c.summary)
+		fmt.Fprintf(w, "  %-68s %s\n", c.usage, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "common flags: --data-dir --socket --listen --provider --provider-url --model --api-key --allow-remote --token --log-level --config")
