@@ -22,9 +22,9 @@ import (
 func exportFlags(fs *flag.FlagSet) { fs.String("format", "md", "md or json") }
 
 func socketHTTP(cfg config.Config) (*http.Client, error) {
-	sock := findSocket(cfg)
-	if _, err := os.Stat(sock); err != nil {
-		return nil, exitCode{code: 3, msg: fmt.Sprintf("Hearth is not running (no socket at %s). Start it with `hearth` or `hearth serve`.", sock)}
+	sock, err := runningSocket(cfg)
+	if err != nil {
+		return nil, err
 	}
 	return unixHTTP(sock), nil
 }

@@ -23,12 +23,21 @@ func findSocket(cfg config.Config) string {
 	return cfg.Socket
 }
 
-// dial connects a CLI command to the running Hearth, or says clearly that none
-// runs.
-func dial(ctx context.Context, cfg config.Config, reconnect bool) (*client.Client, error) {
+// runningSocket is the socket of the running Hearth, or an error that says
+// clearly that none runs.
+func runningSocket(cfg config.Config) (string, error) {
 	sock := findSocket(cfg)
 	if _, err := os.Stat(sock); errors.Is(err, os.ErrNotExist) {
-		return nil, exitCode{code: 3, msg: fmt.Sprintf("Hearth is not running (no socket at %s). Start it with `hearth` or `hearth serve`, or point --socket / HEARTH_SOCKET at a running one.", sock)}
+		return "", exitCode{code: 3, msg: fmt.Sprintf("Hearth is not running (no socket at %s). Start it with `hearth` or `hearth serve`, or point --socket / HEARTH_SOCKET at a running one.", sock)}
+	}
+	return sock, nil
+}
+
+// dial connects a CLI command to the running Hearth.
+func dial(ctx context.Context, cfg config.Config, reconnect bool) (*client.Client, error) {
+	sock, err := runningSocket(cfg)
+	if err != nil {
+		return nil, err
 	}
 	c, err := client.Dial(ctx, client.Options{Socket: sock, Reconnect: reconnect})
 	if err != nil {

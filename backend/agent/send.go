@@ -137,7 +137,8 @@ func (e *Engine) resolveMedia(ctx context.Context, items []protocol.MediaItem) (
 				return nil, fmt.Errorf("load media %s: %w", it.ID, err)
 			}
 			refs = append(refs, ref)
-			infos = append(infos, media.Info{ID: ref.ID, MIME: ref.MIME, Kind: kindOf(ref.MIME), Size: ref.Size, Name: ref.Name})
+			kind, _ := media.KindOf(ref.MIME)
+			infos = append(infos, media.Info{ID: ref.ID, MIME: ref.MIME, Kind: kind, Size: ref.Size, Name: ref.Name})
 			continue
 		}
 		data, err := media.ParseDataURL(it.DataURL)
@@ -159,13 +160,6 @@ func (e *Engine) resolveMedia(ctx context.Context, items []protocol.MediaItem) (
 		return nil, mediaRefusal(-1, err)
 	}
 	return refs, nil
-}
-
-func kindOf(mime string) media.Kind {
-	if strings.HasPrefix(mime, "video/") {
-		return media.Kind("video")
-	}
-	return media.Kind("image")
 }
 
 func mediaRefusal(i int, err error) error {

@@ -63,7 +63,8 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 	if t.msgID == 0 {
 		return "error", fmt.Sprintf("could not record the turn: %v", t.openErr)
 	}
-	e.broadcastChat(ctx, t.chatID)
+	// The chat's "running" flag was already announced: by Send's chat_updated for
+	// a turn that starts at once, by the previous turn's end for a queued one.
 	chat, err := e.opts.Store.GetChat(ctx, t.chatID)
 	if err != nil {
 		return "error", "could not load the chat: " + err.Error()

@@ -72,9 +72,10 @@ type Client struct {
 	ready   Event
 	nextReq int
 	pending []Event
-	// lastSeq per attached chat: the resume point, and the dedup bar.
+	// lastSeq per chat: the resume point, and the dedup bar.
 	lastSeq map[string]int64
-	since   map[string]bool
+	// followed holds the chats to re-attach after a reconnect.
+	followed map[string]bool
 }
 
 // Dial connects and waits for ready.
@@ -82,7 +83,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{opts: opts, log: opts.Logger, lastSeq: map[string]int64{}, since: map[string]bool{}}
+	c := &Client{opts: opts, log: opts.Logger, lastSeq: map[string]int64{}, followed: map[string]bool{}}
 	if err := c.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -169,7 +170,7 @@ func (c *Client) Send(ctx context.Context, frame map[string]any) (string, error)
 	ws := c.ws
 	if t, _ := frame["type"].(string); t == "attach" {
 		if chat, _ := frame["chat_id"].(string); chat != "" {
-			c.since[chat] = true
+			c.followed[chat] = true
 			if s, ok := frame["since"].(int64); ok && s > c.lastSeq[chat] {
 				c.lastSeq[chat] = s
 			}
@@ -269,7 +270,7 @@ func (c *Client) receive(ctx context.Context) (Event, error) {
 		}
 		if ev.Event.Event == "attached" && ev.LastSeq != nil {
 			c.mu.Lock()
-			c.since[ev.ChatID] = true
+			c.followed[ev.ChatID] = true
 			c.mu.Unlock()
 		}
 		return ev, nil
@@ -296,8 +297,8 @@ func (c *Client) reconnect(ctx context.Context) error {
 		delay = min(delay*2, 5*time.Second)
 	}
 	c.mu.Lock()
-	chats := make(map[string]int64, len(c.since))
-	for chat := range c.since {
+	chats := make(map[string]int64, len(c.followed))
+	for chat := range c.followed {
 		chats[chat] = c.lastSeq[chat]
 	}
 	c.mu.Unlock()
