@@ -50,6 +50,11 @@ func TestRecordBenchmarkAppendsOrCreates(t *testing.T) {
 		t.Errorf("new file:\n%s", raw)
 	}
 
+	nested := filepath.Join(dir, "not", "yet", "bench.md")
+	if err := recordBenchmark(nested, res); err != nil {
+		t.Fatalf("a file in a directory not yet made: %v", err)
+	}
+
 	other := filepath.Join(dir, "other.md")
 	if err := os.WriteFile(other, []byte("# Benchmarks\n\n## Store\n\nx\n"), 0o644); err != nil {
 		t.Fatal(err)
