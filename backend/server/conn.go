@@ -10,126 +10,243 @@ import (
 	"github.com/coder/websocket"
 )
 
-// defaultQueueBytes bounds what a connection may have waiting to be written. It
-// is counted in bytes, not frames, so a late joiner's replay of a long turn
-// (thousands of small deltas at once) fits, while a client that stops reading
-// is dropped — it can resume with since — before it costs much memory or slows
-// anyone else down.
+// defaultQueueBytes bounds what a connection may hold unsent (queued or being
+// written) before a reader that stopped reading is dropped.
 const defaultQueueBytes = 16 << 20
 
-// A client over the bound is dropped only once its writes have stalled this
-// long, so one big frame (the stream_end of a long answer) never drops a client
-// that is keeping up. One that creeps along but never catches up is dropped when
-// its queue holds maxQueuedFrames.
 const (
-	stallGrace      = time.Second
-	maxQueuedFrames = 100_000
+	// stallGrace: a client over the bound is dropped only once its writer has
+	// got nothing out for this long, so one big frame (the stream_end of a long
+	// answer) never drops a client that is reading.
+	stallGrace = time.Second
+	// hardQueueFactor × the bound is dropped however recently a frame got out:
+	// a reader that creeps along slower than the chat streams would otherwise
+	// hold an unbounded queue. Replays never get near it: they wait for room.
+	hardQueueFactor = 4
+	// defaultWriteTimeout ends a write the peer does not take at all (its
+	// receive window stays full); no close frame can reach such a peer.
+	defaultWriteTimeout = 30 * time.Second
 )
 
-// conn is the I/O shell of one WebSocket connection.
+// conn is the I/O shell of one WebSocket connection. Frames are queued by
+// Send (which never blocks: the engine publishes under a chat lock) and
+// written by writeLoop, the only goroutine that writes to the socket and so
+// the only one that closes it: a close frame then always follows the last
+// data frame instead of racing it.
 type conn struct {
-	id       string
-	ws       *websocket.Conn
-	log      *slog.Logger
-	maxBytes int
+	id           string
+	ws           *websocket.Conn
+	log          *slog.Logger
+	maxBytes     int
+	writeTimeout time.Duration
 
-	mu     sync.Mutex
-	queue  [][]byte
-	queued int
-	// progress is when the writer last got a frame out, or when the queue last
-	// became non-empty.
+	mu    sync.Mutex
+	queue [][]byte
+	// held counts the bytes of every frame not yet written: queued ones and
+	// the ones the writer has taken and is writing.
+	held int
+	// progress is when the writer last got a frame out, or when the
+	// connection last went from holding nothing to holding something.
 	progress time.Time
-	wake     chan struct{}
-	closed   chan struct{}
-	once     sync.Once
-	reason   string
+	// closing is set once: no frame is accepted after it. flush says whether
+	// what is queued still goes out before the close frame.
+	closing bool
+	flush   bool
+	code    websocket.StatusCode
+	reason  string
+
+	wake    chan struct{} // a frame was queued or closing was set
+	written chan struct{} // the writer got a frame out (for WaitRoom)
+	closed  chan struct{} // closed when closing is set
+	done    chan struct{} // closed when writeLoop has returned
 }
 
 func newConn(id string, ws *websocket.Conn, log *slog.Logger, maxBytes int) *conn {
 	if maxBytes <= 0 {
 		maxBytes = defaultQueueBytes
 	}
-	return &conn{id: id, ws: ws, log: log, maxBytes: maxBytes, wake: make(chan struct{}, 1), closed: make(chan struct{})}
+	return &conn{id: id, ws: ws, log: log, maxBytes: maxBytes, writeTimeout: defaultWriteTimeout,
+		wake: make(chan struct{}, 1), written: make(chan struct{}, 1),
+		closed: make(chan struct{}), done: make(chan struct{})}
 }
 
-// Send queues a frame without ever blocking the caller (the engine holds a chat
-// lock while publishing).
+// dropDecision says whether a connection holding held bytes (and adding add)
+// must be dropped. Pure: the rule is about a reader that does not read, never
+// about how much a client asked for.
+func dropDecision(held, add, maxBytes int, sinceProgress time.Duration) bool {
+	n := held + add
+	if n > maxBytes && sinceProgress > stallGrace {
+		return true
+	}
+	return n > hardQueueFactor*maxBytes
+}
+
+// Send queues a frame without ever blocking the caller.
 func (c *conn) Send(frame []byte) {
 	c.mu.Lock()
-	select {
-	case <-c.closed:
+	if c.closing {
 		c.mu.Unlock()
 		return
-	default:
 	}
-	if c.queued == 0 {
-		c.progress = time.Now()
+	now := time.Now()
+	if c.held == 0 {
+		c.progress = now
 	}
-	if n := c.queued + len(frame); (n > c.maxBytes && time.Since(c.progress) > stallGrace) || len(c.queue) >= maxQueuedFrames {
+	if dropDecision(c.held, len(frame), c.maxBytes, now.Sub(c.progress)) {
+		held := c.held
+		c.closeLocked(websocket.StatusTryAgainLater, "client too slow: reconnect and attach with since to resume", false)
 		c.mu.Unlock()
-		c.log.Warn("dropping a client that does not keep up", "conn", c.id, "queued_bytes", n)
-		c.close(websocket.StatusTryAgainLater, "client too slow: reconnect and attach with since to resume")
+		c.log.Warn("dropping a client that does not read", "conn", c.id, "held_bytes", held)
 		return
 	}
 	c.queue = append(c.queue, frame)
-	c.queued += len(frame)
+	c.held += len(frame)
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	poke(c.wake)
+}
+
+// WaitRoom blocks until the connection holds at most below bytes, so a replay
+// can feed a client page by page at the pace it reads, instead of queueing a
+// whole chat at once. It fails when the connection closes or ctx ends.
+func (c *conn) WaitRoom(ctx context.Context, below int) error {
+	for {
+		c.mu.Lock()
+		held, closing := c.held, c.closing
+		c.mu.Unlock()
+		if closing {
+			return errConnClosed
+		}
+		if held <= below {
+			return nil
+		}
+		select {
+		case <-c.written:
+		case <-c.closed:
+			return errConnClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 
-func (c *conn) close(code websocket.StatusCode, reason string) {
-	c.once.Do(func() {
-		c.reason = reason
-		close(c.closed)
-		go func() { _ = c.ws.Close(code, reason) }()
-	})
+var errConnClosed = errors.New("connection closed")
+
+// close stops accepting frames and has the writer send a close frame: after
+// the queued frames when flush is set, else right after the frame it is
+// writing. The first call wins.
+func (c *conn) close(code websocket.StatusCode, reason string, flush bool) {
+	c.mu.Lock()
+	c.closeLocked(code, reason, flush)
+	c.mu.Unlock()
 }
 
-// take empties the queue.
-func (c *conn) take() [][]byte {
+func (c *conn) closeLocked(code websocket.StatusCode, reason string, flush bool) {
+	if c.closing {
+		return
+	}
+	c.closing, c.flush, c.code, c.reason = true, flush, code, reason
+	if !flush {
+		for _, f := range c.queue {
+			c.held -= len(f)
+		}
+		c.queue = nil
+	}
+	close(c.closed)
+	poke(c.wake)
+}
+
+// closeReason is why the connection was closed, for the log.
+func (c *conn) closeReason() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	q := c.queue
-	c.queue, c.queued = nil, 0
-	return q
+	return c.reason
 }
 
-// writeLoop drains the queue and keeps the connection alive with pings.
-func (c *conn) writeLoop(ctx context.Context, pingEvery time.Duration) {
+// take hands the queued frames to the writer; they stay counted in held until
+// written. last reports that the connection is closing and nothing more will
+// be queued.
+func (c *conn) take() (frames [][]byte, last bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	frames, c.queue = c.queue, nil
+	return frames, c.closing
+}
+
+func (c *conn) wrote(n int) {
+	c.mu.Lock()
+	c.held -= n
+	c.progress = time.Now()
+	c.mu.Unlock()
+	poke(c.written)
+}
+
+// writeLoop drains the queue, keeps the connection alive with pings, and
+// ends it with the close frame close asked for.
+func (c *conn) writeLoop(pingEvery time.Duration) {
+	defer close(c.done)
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
 	for {
 		select {
-		case <-c.closed:
-			return
-		case <-ctx.Done():
-			c.close(websocket.StatusGoingAway, "server shutting down")
-			return
 		case <-c.wake:
-			for _, f := range c.take() {
-				wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-				err := c.ws.Write(wctx, websocket.MessageText, f)
-				cancel()
-				if err != nil {
-					c.close(websocket.StatusGoingAway, "write failed")
+			frames, last := c.take()
+			for _, f := range frames {
+				if c.dropped() {
+					break
+				}
+				if err := c.write(f); err != nil {
+					c.log.Debug("write failed", "conn", c.id, "err", err)
+					c.close(websocket.StatusGoingAway, "write failed", false)
+					_ = c.ws.CloseNow()
 					return
 				}
+			}
+			if last {
 				c.mu.Lock()
-				c.progress = time.Now()
+				code, reason := c.code, c.reason
 				c.mu.Unlock()
+				_ = c.ws.Close(code, reason)
+				return
 			}
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, pingEvery)
-			err := c.ws.Ping(pctx)
+			ctx, cancel := context.WithTimeout(context.Background(), pingEvery)
+			err := c.ws.Ping(ctx)
 			cancel()
-			if err != nil && !errors.Is(err, context.Canceled) {
+			if err != nil {
 				c.log.Debug("ping failed", "conn", c.id, "err", err)
-				c.close(websocket.StatusGoingAway, "ping timeout")
+				c.close(websocket.StatusGoingAway, "ping timeout", false)
+				_ = c.ws.CloseNow()
 				return
 			}
 		}
+	}
+}
+
+func (c *conn) write(f []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.writeTimeout)
+	defer cancel()
+	err := c.ws.Write(ctx, websocket.MessageText, f)
+	c.wrote(len(f))
+	return err
+}
+
+// dropped reports a close that discards what is queued.
+func (c *conn) dropped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing && !c.flush
+}
+
+// abort closes the socket at once, for a peer that did not take its close
+// frame in time.
+func (c *conn) abort() {
+	c.close(websocket.StatusGoingAway, "server shutting down", false)
+	_ = c.ws.CloseNow()
+}
+
+func poke(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/hearth-app/hearth/backend/agent"
 	"github.com/hearth-app/hearth/backend/media"
 	"github.com/hearth-app/hearth/backend/protocol"
@@ -43,8 +45,10 @@ type Options struct {
 	UI          fs.FS
 	ReadLimit   int64
 	// QueueBytes bounds each connection's unsent frames (default 16 MiB).
-	QueueBytes   int
-	PingEvery    time.Duration
+	QueueBytes int
+	PingEvery  time.Duration
+	// WriteTimeout ends a write a peer does not take at all (default 30 s).
+	WriteTimeout time.Duration
 	AllowRemote  bool
 	ExtraOrigins []string
 	Version      string
@@ -60,11 +64,16 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu     sync.Mutex
-	conns  map[*conn]struct{}
-	https  []*http.Server
-	socket string
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	closing bool
+	https   []*http.Server
+	socket  string
+	// wg counts the listeners' serve loops; handlers counts WebSocket
+	// handlers and the goroutines they start, which use the engine and the
+	// store: Shutdown waits for them before the store may close.
+	wg       sync.WaitGroup
+	handlers sync.WaitGroup
 }
 
 // New makes a server; call ListenUnix / ListenTCP, then Shutdown at the end.
@@ -91,16 +100,52 @@ func (s *Server) Broadcast(frame []byte) {
 	}
 }
 
-// Clients is the number of open WebSocket connections.
+// Clients is the number of WebSocket connections that are not closing: a
+// dropped client may keep its socket until it takes its close frame.
 func (s *Server) Clients() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	n := 0
+	for c := range s.conns {
+		select {
+		case <-c.closed:
+		default:
+			n++
+		}
+	}
+	return n
 }
 
+// enter counts a handler in, unless the server is shutting down.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.handlers.Add(1)
+	return true
+}
+
+// goAsync runs fn on its own goroutine, counted so Shutdown waits for it.
+func (s *Server) goAsync(fn func()) {
+	if !s.enter() {
+		return
+	}
+	go func() {
+		defer s.handlers.Done()
+		fn()
+	}()
+}
+
+// addConn registers a connection; one that arrives while the server is
+// shutting down is told so at once.
 func (s *Server) addConn(c *conn) {
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
+	if s.closing {
+		c.close(websocket.StatusGoingAway, "server shutting down", true)
+	}
 	s.mu.Unlock()
 }
 
@@ -152,9 +197,11 @@ func (s *Server) serve(l net.Listener, h http.Handler, unix bool) {
 	}()
 }
 
-// Shutdown stops accepting, closes every connection and removes the socket.
+// Shutdown stops accepting, delivers what every connection has queued (the
+// turn_end of an interrupted turn among it) followed by a close frame, waits
+// for the handlers, and removes the socket. Connections that have not taken
+// their frames when ctx ends are cut.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.cancel()
 	s.mu.Lock()
 	hss := s.https
 	s.mu.Unlock()
@@ -164,6 +211,31 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	s.mu.Lock()
+	s.closing = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.close(websocket.StatusGoingAway, "server shutting down", true)
+	}
+	done := make(chan struct{})
+	go func() { s.handlers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("waiting for connections to take their last frames: %w", ctx.Err()))
+		s.cancel()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.abort()
+		}
+		s.mu.Unlock()
+		<-done
+	}
+	s.cancel()
 	s.wg.Wait()
 	if s.socket != "" {
 		if err := os.Remove(s.socket); err != nil && !errors.Is(err, os.ErrNotExist) {

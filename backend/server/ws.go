@@ -13,6 +13,11 @@ import (
 
 // serveWS upgrades and runs one connection. Authentication happened before.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, viaProtocol string) {
+	if !s.enter() {
+		http.Error(w, "the server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.handlers.Done()
 	protos := []string{"hearth.v1"}
 	if viaProtocol != "" {
 		protos = append(protos, viaProtocol)
@@ -41,27 +46,33 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, viaProtocol str
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	c := newConn(clientID, ws, s.log, s.opts.QueueBytes)
-	s.addConn(c)
-	defer s.removeConn(c)
-	defer s.opts.Engine.DetachAll(c)
-	s.log.Info("ws connected", "client", clientID, "via", listenerName(r))
-	go c.writeLoop(ctx, s.opts.PingEvery)
+	if s.opts.WriteTimeout > 0 {
+		c.writeTimeout = s.opts.WriteTimeout
+	}
+	via := listenerName(r)
 	c.Send(protocol.Encode(protocol.Ready(clientID, defaultChat, s.opts.Version)))
+	s.addConn(c)
+	s.log.Info("ws connected", "client", clientID, "via", via)
+	go c.writeLoop(s.opts.PingEvery)
 	s.readLoop(ctx, c, defaultChat)
-	s.log.Info("ws disconnected", "client", clientID, "reason", c.reason)
+	s.opts.Engine.DetachAll(c)
+	// The writer ends after the close frame; waiting for it keeps every
+	// goroutine of this connection inside the handler count.
+	<-c.done
+	s.removeConn(c)
+	s.log.Info("ws disconnected", "client", clientID, "reason", c.closeReason())
 }
 
 func (s *Server) readLoop(ctx context.Context, c *conn, defaultChat string) {
 	st := protocol.ConnState{Attached: map[string]bool{}}
-	defer c.close(websocket.StatusNormalClosure, "")
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
 			var ce websocket.CloseError
 			if errors.As(err, &ce) {
-				c.close(ce.Code, "")
+				c.close(ce.Code, "peer closed", false)
 			} else {
-				c.close(websocket.StatusGoingAway, err.Error())
+				c.close(websocket.StatusGoingAway, err.Error(), false)
 			}
 			return
 		}
@@ -131,23 +142,23 @@ func (s *Server) apply(ctx context.Context, c *conn, st *protocol.ConnState, def
 		err = eng.DeleteChat(ctx, cmd.ChatID, reqID)
 		delete(st.Attached, cmd.ChatID)
 	case protocol.Search:
-		go func() {
+		s.goAsync(func() {
 			items, err := eng.Search(ctx, cmd.Query, cmd.Limit)
 			if err != nil {
 				s.sendErr(c, reqID, "", err)
 				return
 			}
 			c.Send(protocol.Encode(protocol.SearchResults(reqID, cmd.Query, items)))
-		}()
+		})
 	case protocol.ListModels:
-		go func() {
+		s.goAsync(func() {
 			items, prov, url, err := eng.Models(ctx)
 			if err != nil {
 				s.sendErr(c, reqID, "", err)
 				return
 			}
 			c.Send(protocol.Encode(protocol.Models(reqID, items, prov, url)))
-		}()
+		})
 	case protocol.GetSettings:
 		c.Send(protocol.Encode(protocol.SettingsEvent(reqID, s.opts.Settings.Get())))
 	case protocol.SetSettings:
