@@ -48,6 +48,11 @@ type Backend struct {
 	endpoint string
 }
 
+// mediaGrace is how long an upload no message uses is kept: the composer
+// uploads a picture when it is attached, and the message may be sent much
+// later (or Hearth restarted in between).
+const mediaGrace = 24 * time.Hour
+
 // StartBackend opens the store, recovers interrupted turns, listens on the unix
 // socket and loopback TCP, and writes endpoint.json. ui is the built web UI
 // rooted at its index.html (nil or empty serves a how-to-build page).
@@ -87,6 +92,11 @@ func StartBackend(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Lo
 	// Uploads cut off by a crash leave temp files; an hour old is surely dead.
 	if n, err := files.RemoveStaleTemps(time.Now().Add(-time.Hour)); err == nil && n > 0 {
 		log.Info("removed unfinished uploads", "count", n)
+	}
+	// Nothing listens yet, so no upload can race the sweep; a failed sweep
+	// only leaves files for the next start.
+	if err := sweepMedia(ctx, b.store, files, time.Now().Add(-mediaGrace), log); err != nil {
+		log.Warn("could not remove unused media", "err", err)
 	}
 
 	var srv *server.Server
@@ -169,6 +179,40 @@ func (b *Backend) close(ctx context.Context) error {
 	}
 	b.engine, b.server, b.store, b.endpoint, b.lock = nil, nil, nil, "", nil
 	return errors.Join(errs...)
+}
+
+// sweepMedia removes uploads no message uses that are older than cutoff, and
+// files no media row points at (a crash between deleting a chat's rows and
+// its files, or an upload whose row was never written).
+func sweepMedia(ctx context.Context, st *store.Store, files *media.Files, cutoff time.Time, log *slog.Logger) error {
+	freed, err := st.SweepMedia(ctx, cutoff)
+	if err != nil {
+		return err
+	}
+	removed := 0
+	for _, m := range freed {
+		if ok, err := files.Remove(m.ID, m.StoredAt); err != nil {
+			return err
+		} else if ok {
+			removed++
+		}
+	}
+	ids, err := st.MediaIDs(ctx)
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		known[id] = true
+	}
+	orphans, err := files.RemoveOrphans(func(id string) bool { return known[id] }, cutoff)
+	if err != nil {
+		return err
+	}
+	if removed+orphans > 0 {
+		log.Info("removed media no message uses", "unsent_uploads", removed, "orphan_files", orphans)
+	}
+	return nil
 }
 
 // mediaSecret is kept in the store so media URLs stay valid across restarts.

@@ -377,7 +377,8 @@ func (e *Engine) UpdateChat(ctx context.Context, cmd protocol.UpdateChat) (proto
 	return pc, nil
 }
 
-// DeleteChat stops the chat's turn, deletes it, and tells everyone.
+// DeleteChat stops the chat's turn, deletes it with the media only it used,
+// and tells everyone.
 func (e *Engine) DeleteChat(ctx context.Context, chatID, reqID string) error {
 	r, err := e.roomFor(ctx, chatID)
 	if err != nil {
@@ -388,7 +389,8 @@ func (e *Engine) DeleteChat(ctx context.Context, chatID, reqID string) error {
 		r.turn.cancel(errDeleted)
 	}
 	r.queue = nil
-	if err := e.opts.Store.DeleteChat(ctx, chatID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	freed, err := e.opts.Store.DeleteChatMedia(ctx, chatID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		r.mu.Unlock()
 		return fmt.Errorf("delete chat %s: %w", chatID, err)
 	}
@@ -401,6 +403,16 @@ func (e *Engine) DeleteChat(ctx context.Context, chatID, reqID string) error {
 	e.mu.Lock()
 	delete(e.rooms, chatID)
 	e.mu.Unlock()
+	// The rows are gone, so nothing serves these files any more; one that
+	// cannot be removed now is an orphan the start-up sweep takes.
+	for _, m := range freed {
+		if e.opts.Files == nil {
+			break
+		}
+		if _, err := e.opts.Files.Remove(m.ID, m.StoredAt); err != nil {
+			e.log.Warn("could not remove a deleted chat's media file", "chat", chatID, "media", m.ID, "err", err)
+		}
+	}
 	e.opts.Broadcast(encode(protocol.ChatDeleted(reqID, chatID)))
 	return nil
 }

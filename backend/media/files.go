@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,7 +32,20 @@ type Info struct {
 // for ID abcdef…, so no directory grows past a few thousand entries.
 type Files struct {
 	dir string
+
+	// mu orders Put's last step (is the file there? rename it in) against
+	// Remove, and guards lastPut.
+	mu sync.Mutex
+	// lastPut is when each id was last Put. The caller records the upload in
+	// the database after Put returns; a Remove in between must not take the
+	// file from under that record (see Remove).
+	lastPut   map[string]time.Time
+	prunedLen int
 }
+
+// putMemory is how long lastPut remembers a Put: far longer than any caller
+// takes to record the upload after Put returns.
+const putMemory = 10 * time.Minute
 
 // tempPrefix marks uploads in progress; RemoveStaleTemps recognises
 // leftovers by it.
@@ -46,7 +60,7 @@ func NewFiles(dir string) (*Files, error) {
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("media: creating %s: %w", abs, err)
 	}
-	return &Files{dir: abs}, nil
+	return &Files{dir: abs, lastPut: map[string]time.Time{}}, nil
 }
 
 // Dir is the root directory, for backups.
@@ -113,6 +127,9 @@ func (f *Files) Put(ctx context.Context, r io.Reader, name string, lim Limits) (
 		return Info{}, fmt.Errorf("media: creating %s: %w", filepath.Dir(final), err)
 	}
 	info := Info{ID: id, MIME: mime, Kind: kind, Size: size, Name: SanitizeName(name)}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rememberPutLocked(id)
 	switch _, err := os.Lstat(final); {
 	case err == nil:
 		return info, nil // same content already stored; the deferred cleanup drops ours
@@ -127,6 +144,82 @@ func (f *Files) Put(ctx context.Context, r io.Reader, name string, lim Limits) (
 	keep = true
 	syncDir(filepath.Dir(final))
 	return info, nil
+}
+
+// rememberPutLocked notes a Put of id and forgets old ones, pruning only when
+// the map has doubled so the cost stays constant per Put. Caller holds f.mu.
+func (f *Files) rememberPutLocked(id string) {
+	now := time.Now()
+	f.lastPut[id] = now
+	if len(f.lastPut) < 2*f.prunedLen+64 {
+		return
+	}
+	for k, t := range f.lastPut {
+		if now.Sub(t) > putMemory {
+			delete(f.lastPut, k)
+		}
+	}
+	f.prunedLen = len(f.lastPut)
+}
+
+// Remove deletes the file of id, whose database row the caller has just
+// deleted; recordedAt is when that row was last written. A Put of the same
+// bytes after that time has a new row on its way (the upload is recorded
+// after Put returns), so the file is kept and false returned: the start-up
+// sweep removes it later if no row comes. A missing file is not an error.
+func (f *Files) Remove(id string, recordedAt time.Time) (bool, error) {
+	p, err := f.Path(id)
+	if err != nil {
+		return false, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// Milliseconds: the database keeps times to the millisecond.
+	if t, ok := f.lastPut[id]; ok && t.UnixMilli() > recordedAt.UnixMilli() {
+		return false, nil
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("media: removing %s: %w", id, err)
+	}
+	delete(f.lastPut, id)
+	return true, nil
+}
+
+// RemoveOrphans deletes stored files whose id known does not recognise and
+// that were last modified before cutoff: left by a crash between a database
+// change and the file's removal, or by an upload whose record failed. The
+// cutoff spares files an upload in progress is about to record.
+func (f *Files) RemoveOrphans(known func(id string) bool, cutoff time.Time) (int, error) {
+	fanout, err := os.ReadDir(f.dir)
+	if err != nil {
+		return 0, fmt.Errorf("media: %w", err)
+	}
+	removed := 0
+	for _, d := range fanout {
+		if !d.IsDir() || len(d.Name()) != 2 {
+			continue
+		}
+		entries, err := os.ReadDir(filepath.Join(f.dir, d.Name()))
+		if err != nil {
+			return removed, fmt.Errorf("media: %w", err)
+		}
+		for _, e := range entries {
+			id := d.Name() + e.Name()
+			if !e.Type().IsRegular() || !ValidID(id) || known(id) {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil || !fi.ModTime().Before(cutoff) {
+				continue
+			}
+			if ok, err := f.Remove(id, fi.ModTime()); err != nil {
+				return removed, err
+			} else if ok {
+				removed++
+			}
+		}
+	}
+	return removed, nil
 }
 
 // syncDir makes a rename durable; best effort, since not every platform

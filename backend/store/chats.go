@@ -112,7 +112,9 @@ func (s *Store) CreateChat(ctx context.Context, nc NewChat) (Chat, error) {
 }
 
 // insertChat inserts a chat row; with an empty ID it draws random ids until
-// one is free (a clash is astronomically unlikely, but cheap to handle).
+// one is free (a clash is astronomically unlikely, but cheap to handle). A
+// generated id is never one a deleted chat had; a given one that was deleted
+// continues above the deleted chat's seqs (lastSeq is raised to them).
 func insertChat(ctx context.Context, tx *sql.Tx, nc NewChat, created, updated, lastSeq int64, pinned bool) (Chat, error) {
 	id := nc.ID
 	generated := id == ""
@@ -120,14 +122,26 @@ func insertChat(ctx context.Context, tx *sql.Tx, nc NewChat, created, updated, l
 		if generated {
 			id = newChatID()
 		}
+		floor, dead, err := tombstoneHWM(ctx, tx, id)
+		if err != nil {
+			return Chat{}, err
+		}
+		if dead && generated {
+			continue
+		}
+		last := max(lastSeq, floor)
 		row := tx.QueryRowContext(ctx, `INSERT INTO chats
 			(id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING
 			RETURNING `+chatCols,
-			id, nc.Title, nc.Model, nc.System, boolInt(pinned), created, updated, lastSeq, lastSeq)
+			id, nc.Title, nc.Model, nc.System, boolInt(pinned), created, updated, last, last)
 		c, err := scanChat(row)
 		if err == nil {
+			// The live row carries the high-water mark from now on.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM chat_tombstones WHERE id = ?`, id); err != nil {
+				return Chat{}, err
+			}
 			return c, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -138,6 +152,20 @@ func insertChat(ctx context.Context, tx *sql.Tx, nc NewChat, created, updated, l
 		}
 	}
 	return Chat{}, errors.New("could not draw an unused chat id")
+}
+
+// tombstoneHWM is the highest seq a deleted chat with this id handed out, and
+// whether there was one.
+func tombstoneHWM(ctx context.Context, q queryer, id string) (int64, bool, error) {
+	var hwm int64
+	err := q.QueryRowContext(ctx, `SELECT seq_hwm FROM chat_tombstones WHERE id = ?`, id).Scan(&hwm)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("read tombstone of chat %q: %w", id, err)
+	}
+	return hwm, true, nil
 }
 
 // GetChat returns the chat or ErrNotFound.
@@ -224,26 +252,86 @@ func (s *Store) UpdateChat(ctx context.Context, id string, p ChatPatch) (Chat, e
 	return c, nil
 }
 
-// DeleteChat removes the chat with its messages, media links and search
-// entries (foreign-key cascades and triggers). Media rows stay: they are
-// shared by content hash.
+// DeleteChat is DeleteChatMedia for callers that do not remove files: the
+// media rows it frees are gone, their files are left to the start-up sweep.
 func (s *Store) DeleteChat(ctx context.Context, id string) error {
+	_, err := s.DeleteChatMedia(ctx, id)
+	return err
+}
+
+// DeleteChatMedia removes the chat with its messages, media links and search
+// entries (foreign-key cascades and triggers), leaves a tombstone with its seq
+// high-water mark, and drops the rows of media no message uses any more. It
+// returns those media, whose files the caller removes. Media with
+// an upload pending (the same bytes uploaded again since they were sent, for a
+// message not sent yet) is kept; the start-up sweep takes it if it stays
+// unused.
+func (s *Store) DeleteChatMedia(ctx context.Context, id string) ([]FreedMedia, error) {
+	var freed []FreedMedia
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM chats WHERE id = ?`, id)
+		freed = nil
+		var hwm int64
+		err := tx.QueryRowContext(ctx, `SELECT max(last_seq, seq_hwm) FROM chats WHERE id = ?`, id).Scan(&hwm)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("chat %q: %w", id, ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		used, err := chatMedia(ctx, tx, id)
+		if err != nil {
 			return err
-		} else if n == 0 {
-			return fmt.Errorf("chat %q: %w", id, ErrNotFound)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM chats WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO chat_tombstones (id, seq_hwm, deleted_at) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET seq_hwm = max(seq_hwm, excluded.seq_hwm), deleted_at = excluded.deleted_at`,
+			id, hwm, s.nowMS()); err != nil {
+			return err
+		}
+		for _, mid := range used {
+			var storedAt int64
+			err := tx.QueryRowContext(ctx, `DELETE FROM media WHERE id = ? AND pending = 0
+				AND NOT EXISTS (SELECT 1 FROM message_media WHERE media_id = media.id) RETURNING stored_at`, mid).Scan(&storedAt)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			freed = append(freed, FreedMedia{ID: mid, StoredAt: fromMS(storedAt)})
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("delete chat: %w", err)
+		return nil, fmt.Errorf("delete chat: %w", err)
 	}
-	return nil
+	return freed, nil
+}
+
+// chatMedia lists the media the chat's messages use, each once, in order of
+// first use.
+func chatMedia(ctx context.Context, q queryer, chatID string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT mm.media_id FROM message_media mm
+		JOIN messages m ON m.id = mm.message_id
+		WHERE m.chat_id = ? GROUP BY mm.media_id ORDER BY min(m.seq), min(mm.position)`, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("media of chat %q: %w", chatID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("media of chat %q: %w", chatID, err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("media of chat %q: %w", chatID, err)
+	}
+	return out, nil
 }
 
 func boolInt(b bool) int {

@@ -8,7 +8,8 @@ import (
 
 // ImportChat stores a chat from an export as a new chat. The chat keeps its
 // ID unless that is invalid or taken, then a fresh one is generated. Messages
-// keep their slice order and are renumbered from seq 1 (see importSeqs), since
+// keep their slice order and are renumbered from seq 1, or from above the seqs
+// of a deleted chat that had the ID (see importSeqs), since
 // the original event stream is not part of an export;
 // a row exported mid-stream becomes 'interrupted'. Parent links are kept when
 // the parent is among msgs. Media must already be stored (ErrMissingMedia).
@@ -39,7 +40,14 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 		if !c.CreatedAt.IsZero() {
 			created = c.CreatedAt.UnixMilli()
 		}
-		plan, n := importSeqs(msgs)
+		var base int64
+		if nc.ID != "" {
+			var err error
+			if base, _, err = tombstoneHWM(ctx, tx, nc.ID); err != nil {
+				return err
+			}
+		}
+		plan, n := importSeqs(msgs, base)
 		chat, err := insertChat(ctx, tx, nc, created, now, n, c.Pinned)
 		if err != nil {
 			return err
@@ -99,13 +107,14 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 // importSeq is the seqs one imported message gets.
 type importSeq struct{ seq, reasoningEnd, streamEnd, end int64 }
 
-// importSeqs numbers an import's events from 1 as if it had been streamed: an
+// importSeqs numbers an import's events from base+1 as if they had been streamed
+// (base is above any seq a deleted chat with the same id handed out): an
 // answer gets a turn start, a reasoning end when it reasoned, a stream end and a
 // turn end, each with its own seq, so an attach with since replays it exactly as
 // it replays a turn that ran here. It returns the plan and the last seq.
-func importSeqs(msgs []Message) ([]importSeq, int64) {
+func importSeqs(msgs []Message, base int64) ([]importSeq, int64) {
 	plan := make([]importSeq, len(msgs))
-	var next int64 = 1
+	next := base + 1
 	take := func() int64 { next++; return next - 1 }
 	for i, m := range msgs {
 		p := importSeq{seq: take()}

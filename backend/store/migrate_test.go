@@ -160,7 +160,7 @@ func TestUpgradeMakesBackup(t *testing.T) {
 	}
 	_ = s.Close()
 
-	baks, _ := filepath.Glob(path + ".bak-v1-*")
+	baks, _ := filepath.Glob(fmt.Sprintf("%s.bak-v%d-*", path, len(v1)))
 	if len(baks) != 1 {
 		t.Fatalf("backups = %v, want one", baks)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 )
 
 // ValidMediaID reports whether id looks like a lowercase hex sha256.
@@ -23,7 +24,10 @@ func ValidMediaID(id string) bool {
 }
 
 // PutMedia records media metadata, upserting by id. The same bytes uploaded
-// again keep their row; a non-empty Name replaces the stored one.
+// again keep their row; a non-empty Name replaces the stored one. Every call
+// counts as an upload a message may be about to use: it refreshes stored_at
+// and adds one to pending, which linking the media to a message takes back
+// (a trigger), so deleting a chat cannot free media a composer still holds.
 func (s *Store) PutMedia(ctx context.Context, m MediaRef) error {
 	if !ValidMediaID(m.ID) {
 		return fmt.Errorf("put media: %w: id %q is not a sha256 hex digest", ErrInvalid, m.ID)
@@ -32,11 +36,13 @@ func (s *Store) PutMedia(ctx context.Context, m MediaRef) error {
 		return fmt.Errorf("put media %s: %w: mime %q size %d", m.ID, ErrInvalid, m.MIME, m.Size)
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO media (id, mime, size, name, created_at)
-			VALUES (?, ?, ?, ?, ?)
+		now := s.nowMS()
+		_, err := tx.ExecContext(ctx, `INSERT INTO media (id, mime, size, name, created_at, stored_at, pending)
+			VALUES (?, ?, ?, ?, ?, ?, 1)
 			ON CONFLICT (id) DO UPDATE SET mime = excluded.mime, size = excluded.size,
-				name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE media.name END`,
-			m.ID, m.MIME, m.Size, m.Name, s.nowMS())
+				name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE media.name END,
+				stored_at = excluded.stored_at, pending = media.pending + 1`,
+			m.ID, m.MIME, m.Size, m.Name, now, now)
 		return err
 	})
 	if err != nil {
@@ -57,6 +63,68 @@ func (s *Store) GetMedia(ctx context.Context, id string) (MediaRef, error) {
 		return MediaRef{}, fmt.Errorf("get media %q: %w", id, err)
 	}
 	return m, nil
+}
+
+// FreedMedia is a media row that was deleted because nothing uses it; its
+// file is the caller's to remove. StoredAt is when the row was last written,
+// which tells the file store whether a newer upload of the same bytes is
+// about to be recorded (media.Files.Remove).
+type FreedMedia struct {
+	ID       string
+	StoredAt time.Time
+}
+
+// SweepMedia drops the rows of media no message uses that were last uploaded
+// before storedBefore (uploads never sent, or kept by a deletion because an
+// upload was pending) and returns them. The cutoff is the grace period an
+// upload has to be sent in.
+func (s *Store) SweepMedia(ctx context.Context, storedBefore time.Time) ([]FreedMedia, error) {
+	var out []FreedMedia
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, `DELETE FROM media WHERE stored_at < ?
+			AND NOT EXISTS (SELECT 1 FROM message_media WHERE media_id = media.id) RETURNING id, stored_at`,
+			storedBefore.UnixMilli())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var f FreedMedia
+			var ms int64
+			if err := rows.Scan(&f.ID, &ms); err != nil {
+				return err
+			}
+			f.StoredAt = fromMS(ms)
+			out = append(out, f)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sweep media: %w", err)
+	}
+	return out, nil
+}
+
+// MediaIDs lists every recorded media id, for telling orphaned files apart.
+func (s *Store) MediaIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM media`)
+	if err != nil {
+		return nil, fmt.Errorf("list media: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list media: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list media: %w", err)
+	}
+	return ids, nil
 }
 
 // GetSetting returns the value of key and whether it is set.
