@@ -31,9 +31,9 @@ func newProviderSet(cfg config.Config, env config.Env) (*providerSet, error) {
 }
 
 func buildProvider(cfg config.Config) (llm.Provider, error) {
-	p, err := llm.New(llm.Config{Kind: cfg.Provider, BaseURL: cfg.ProviderURL, APIKey: cfg.APIKey})
+	p, err := llm.New(llm.Config{Kind: cfg.Provider, BaseURL: cfg.ProviderURL, APIKey: cfg.APIKey, IdleTimeout: cfg.ProviderIdleTimeout})
 	if err != nil {
-		return nil, fmt.Errorf("provider %s at %s: %w", cfg.Provider, cfg.ProviderURL, err)
+		return nil, fmt.Errorf("provider %s at %s: %w", cfg.Provider, config.RedactURL(cfg.ProviderURL), err)
 	}
 	return p, nil
 }
@@ -48,11 +48,14 @@ func (s *providerSet) Provider() (llm.Provider, string) {
 // the form would not take effect for them, and the form says so.
 func (s *providerSet) overridden() []string {
 	var out []string
+	urlKeys := []string{"HEARTH_PROVIDER_URL"}
+	if s.cfg.Provider == config.ProviderOpenAI {
+		urlKeys = append(urlKeys, "OPENAI_BASE_URL")
+	}
 	for name, keys := range map[string][]string{
 		"provider":     {"HEARTH_PROVIDER"},
-		"provider_url": {"HEARTH_PROVIDER_URL", "OPENAI_BASE_URL"},
+		"provider_url": urlKeys,
 		"model":        {"HEARTH_MODEL"},
-		"api_key":      {"HEARTH_API_KEY", "OPENAI_API_KEY"},
 	} {
 		for _, k := range keys {
 			if v, ok := s.env(k); ok && v != "" {
@@ -61,13 +64,17 @@ func (s *providerSet) overridden() []string {
 			}
 		}
 	}
+	// An environment key pins the form's key only where it is sent.
+	if k, _ := config.EnvAPIKey(s.env, s.cfg.Provider, s.cfg.ProviderURL); k != "" {
+		out = append(out, "api_key")
+	}
 	return out
 }
 
 func (s *providerSet) Get() protocol.Settings {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return protocol.Settings{Provider: s.cfg.Provider, ProviderURL: s.cfg.ProviderURL, Model: s.cfg.Model,
+	return protocol.Settings{Provider: s.cfg.Provider, ProviderURL: config.RedactURL(s.cfg.ProviderURL), Model: s.cfg.Model,
 		HasAPIKey: s.cfg.APIKey != "", Overridden: s.overridden(), ConfigFile: s.cfg.ConfigFile}
 }
 
@@ -79,29 +86,44 @@ func (s *providerSet) Set(ctx context.Context, cmd protocol.SetSettings) (protoc
 	if cmd.Provider != nil {
 		next.Provider = *cmd.Provider
 	}
-	if cmd.ProviderURL != nil {
+	// The form shows the URL with user:password@ hidden and sends back what
+	// it showed: that means "unchanged", not "drop the credentials".
+	if cmd.ProviderURL != nil && *cmd.ProviderURL != config.RedactURL(s.cfg.ProviderURL) {
 		next.ProviderURL = *cmd.ProviderURL
 	}
 	if cmd.Model != nil {
 		next.Model = *cmd.Model
 	}
-	if cmd.APIKey != nil {
+	// A key belongs to the server it was given for. Pointed at another one,
+	// Hearth sends only a key the environment has for it, and forgets the
+	// saved one: the form asks again.
+	forgetSavedKey := false
+	switch {
+	case cmd.APIKey != nil:
 		next.APIKey = *cmd.APIKey
+	case !config.SameServer(next.ProviderURL, s.cfg.ProviderURL):
+		next.APIKey, _ = config.EnvAPIKey(s.env, next.Provider, next.ProviderURL)
+		forgetSavedKey = true
 	}
 	p, err := buildProvider(next)
 	if err != nil {
 		s.mu.Unlock()
 		return protocol.Settings{}, &agent.Error{Reason: protocol.ReasonInvalidSetting, Detail: err.Error()}
 	}
-	if err := config.SaveProviderSettings(next.ConfigFile, next.Provider, next.ProviderURL, next.Model); err != nil {
+	// Only a key typed in the form is saved; forgetting writes none (an
+	// environment key stays in the environment).
+	if cmd.APIKey != nil || forgetSavedKey {
+		var key string
+		if cmd.APIKey != nil {
+			key = *cmd.APIKey
+		}
+		err = config.SaveProviderSettingsAndKey(next.ConfigFile, next.Provider, next.ProviderURL, next.Model, key)
+	} else {
+		err = config.SaveProviderSettings(next.ConfigFile, next.Provider, next.ProviderURL, next.Model)
+	}
+	if err != nil {
 		s.mu.Unlock()
 		return protocol.Settings{}, fmt.Errorf("save settings: %w", err)
-	}
-	if cmd.APIKey != nil {
-		if err := config.SaveAPIKey(next.ConfigFile, *cmd.APIKey); err != nil {
-			s.mu.Unlock()
-			return protocol.Settings{}, fmt.Errorf("save API key: %w", err)
-		}
 	}
 	s.cfg, s.p = next, p
 	s.mu.Unlock()

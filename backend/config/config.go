@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/adrg/xdg"
 )
@@ -20,6 +21,9 @@ const (
 	DefaultProvider    = ProviderOpenAI
 	DefaultLogLevel    = "info"
 	DefaultWSReadLimit = 36 << 20
+	// DefaultProviderIdleTimeout is how long the model server may send
+	// nothing before a turn ends as stalled.
+	DefaultProviderIdleTimeout = 60 * time.Second
 
 	DefaultMaxImages     = 4
 	DefaultMaxImageBytes = 8 << 20
@@ -57,6 +61,12 @@ type Config struct {
 	ProviderURL string
 	Model       string
 	APIKey      string
+	// APIKeyNote says why a configured key is not sent to ProviderURL (it
+	// belongs to another server), for a warning at start-up; empty otherwise.
+	APIKeyNote string
+	// ProviderIdleTimeout bounds the model server's silence (headers
+	// included) before a turn ends as stalled.
+	ProviderIdleTimeout time.Duration
 
 	AllowRemote bool
 	// Token is a fixed access token; empty means the server generates one

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fakeDirs are the "system" XDG dirs for tests: short, fixed and never
@@ -72,6 +73,8 @@ func TestDefaults(t *testing.T) {
 		LogLevel:    "info",
 		Media:       MediaLimits{MaxImages: 4, MaxImageBytes: 8 << 20, MaxVideos: 1, MaxVideoBytes: 20 << 20},
 		WSReadLimit: 36 << 20,
+
+		ProviderIdleTimeout: 60 * time.Second,
 	}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -258,9 +261,9 @@ func TestAPIKeySources(t *testing.T) {
 		lc   loadCase
 		want string
 	}{
-		{"OPENAI_API_KEY", loadCase{env: map[string]string{"OPENAI_API_KEY": "o"}}, "o"},
-		{"OPENAI_API_KEY beats file", loadCase{file: `api_key = "f"`, env: map[string]string{"OPENAI_API_KEY": "o"}}, "o"},
-		{"HEARTH_API_KEY beats OPENAI_API_KEY", loadCase{env: map[string]string{"OPENAI_API_KEY": "o", "HEARTH_API_KEY": "h"}}, "h"},
+		{"OPENAI_API_KEY with OPENAI_BASE_URL", loadCase{env: map[string]string{"OPENAI_API_KEY": "o", "OPENAI_BASE_URL": "https://api.example.com/v1"}}, "o"},
+		{"OPENAI_API_KEY beats file", loadCase{file: `api_key = "f"`, env: map[string]string{"OPENAI_API_KEY": "o", "OPENAI_BASE_URL": "https://api.example.com/v1"}}, "o"},
+		{"HEARTH_API_KEY beats OPENAI_API_KEY", loadCase{env: map[string]string{"OPENAI_API_KEY": "o", "HEARTH_API_KEY": "h", "OPENAI_BASE_URL": "https://api.example.com/v1"}}, "h"},
 		{"OPENAI_API_KEY not sent to ollama", loadCase{env: map[string]string{"OPENAI_API_KEY": "o", "HEARTH_PROVIDER": "ollama"}}, ""},
 		{"empty flag clears env", loadCase{env: map[string]string{"HEARTH_API_KEY": "h"}, flags: []string{"--api-key="}}, ""},
 	}

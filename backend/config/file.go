@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -28,6 +29,28 @@ type fileConfig struct {
 	LogLevel    *string    `toml:"log_level"`
 	WSReadLimit *int64     `toml:"ws_read_limit"`
 	Media       *fileMedia `toml:"media"`
+
+	ProviderIdleTimeout *fileDuration `toml:"provider_idle_timeout"`
+}
+
+// fileDuration is a duration in the config file: a string such as "90s" or
+// "5m", or an integer number of seconds.
+type fileDuration struct{ d time.Duration }
+
+func (f *fileDuration) UnmarshalTOML(v any) error {
+	var err error
+	switch x := v.(type) {
+	case string:
+		f.d, err = parseDuration(x)
+	case int64:
+		f.d = time.Duration(x) * time.Second
+	default:
+		err = fmt.Errorf("%v is not a duration (use e.g. \"90s\", \"5m\" or a number of seconds)", v)
+	}
+	if err != nil {
+		return fmt.Errorf("provider_idle_timeout: %w", err)
+	}
+	return nil
 }
 
 type fileMedia struct {
@@ -43,7 +66,7 @@ var knownKeys = map[string]bool{
 	"data_dir": true, "socket": true, "listen": true, "provider": true,
 	"provider_url": true, "model": true, "api_key": true, "allow_remote": true,
 	"token": true, "log_level": true, "ws_read_limit": true, "media": true,
-	"media.max_images": true, "media.max_image_bytes": true,
+	"provider_idle_timeout": true, "media.max_images": true, "media.max_image_bytes": true,
 	"media.max_videos": true, "media.max_video_bytes": true,
 }
 
@@ -124,6 +147,18 @@ var providerKeys = []string{"provider", "provider_url", "model", "api_key"}
 // from its parsed content. The file ends up with mode 0600 because it may
 // hold an API key or token.
 func SaveProviderSettings(path, provider, url, model string) error {
+	return saveProviderSettings(path, provider, url, model, nil)
+}
+
+// SaveProviderSettingsAndKey is SaveProviderSettings that also sets (or, when
+// key is empty, removes) api_key, in the same write: a key saved in the file
+// is sent only to the file's provider_url, so the two must never be seen
+// apart, not even after a crash between two writes.
+func SaveProviderSettingsAndKey(path, provider, url, model, key string) error {
+	return saveProviderSettings(path, provider, url, model, &key)
+}
+
+func saveProviderSettings(path, provider, url, model string, key *string) error {
 	provider = strings.ToLower(strings.TrimSpace(provider))
 	url = strings.TrimSpace(url)
 	if provider != "" {
@@ -148,9 +183,11 @@ func SaveProviderSettings(path, provider, url, model string) error {
 	if err != nil && !isNotExist(err) {
 		return fmt.Errorf("config: reading %s: %w", path, err)
 	}
-	content, err := mergeProviderSettings(path, old, map[string]string{
-		"provider": provider, "provider_url": url, "model": model,
-	})
+	values := map[string]string{"provider": provider, "provider_url": url, "model": model}
+	if key != nil {
+		values["api_key"] = strings.TrimSpace(*key)
+	}
+	content, err := mergeProviderSettings(path, old, values)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ type Overrides struct {
 	Token       *string
 	LogLevel    *string
 	AllowRemote *bool
+
+	ProviderIdleTimeout *string
 }
 
 // RegisterFlags adds the common flags to fs. The returned Overrides is
@@ -39,6 +41,7 @@ func RegisterFlags(fs *flag.FlagSet) *Overrides {
 		{"provider-url", &ov.ProviderURL, "model server base `URL` (env HEARTH_PROVIDER_URL, OPENAI_BASE_URL)"},
 		{"model", &ov.Model, "default `model` (env HEARTH_MODEL)"},
 		{"api-key", &ov.APIKey, "API `key` of the model server (env HEARTH_API_KEY, OPENAI_API_KEY)"},
+		{"provider-idle-timeout", &ov.ProviderIdleTimeout, "how long the model server may send nothing before a turn ends as stalled: a `duration` such as 90s or 5m (env HEARTH_PROVIDER_IDLE_TIMEOUT; default 60s)"},
 		{"token", &ov.Token, "fixed access `token` instead of a generated one (env HEARTH_TOKEN)"},
 		{"log-level", &ov.LogLevel, "log `level`: debug|info|warn|error (env HEARTH_LOG_LEVEL; default " + DefaultLogLevel + ")"},
 	} {

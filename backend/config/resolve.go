@@ -5,7 +5,9 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // sources names where each setting came from ("--socket", "HEARTH_SOCKET",
@@ -82,17 +84,39 @@ func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath strin
 	// OPENAI_* variables describe an OpenAI-compatible endpoint; handing
 	// them to the native Ollama protocol would send a /v1 URL (and an
 	// OpenAI key) where they do not belong.
-	urlEnv, keyEnv := []string{"HEARTH_PROVIDER_URL"}, []string{"HEARTH_API_KEY"}
+	urlEnv := []string{"HEARTH_PROVIDER_URL"}
 	if c.Provider == ProviderOpenAI {
 		urlEnv = append(urlEnv, "OPENAI_BASE_URL")
-		keyEnv = append(keyEnv, "OPENAI_API_KEY")
 	}
 	defURL, defURLFrom := defaultProviderURL(c.Provider, env)
 	c.ProviderURL = r.str("provider_url", "provider-url", ov.ProviderURL, urlEnv, fc.ProviderURL, defURL, defURLFrom)
 	c.ProviderURL = strings.TrimRight(strings.TrimSpace(c.ProviderURL), "/")
+	fileURL := defURL
+	if fc.ProviderURL != nil {
+		fileURL = strings.TrimSpace(*fc.ProviderURL)
+	}
 
 	c.Model = strings.TrimSpace(r.str("model", "model", ov.Model, []string{"HEARTH_MODEL"}, fc.Model, "", "default"))
-	c.APIKey = strings.TrimSpace(r.str("api_key", "api-key", ov.APIKey, keyEnv, fc.APIKey, "", "default"))
+	c.APIKey, c.APIKeyNote = r.apiKey(ov, fc, c, fileURL)
+
+	switch v, ok := lookup(env, "HEARTH_PROVIDER_IDLE_TIMEOUT"); {
+	case ov.ProviderIdleTimeout != nil:
+		d, err := parseDuration(*ov.ProviderIdleTimeout)
+		if err != nil {
+			return Config{}, nil, fmt.Errorf("config: --provider-idle-timeout: %w", err)
+		}
+		c.ProviderIdleTimeout, r.src["provider_idle_timeout"] = d, "--provider-idle-timeout"
+	case ok:
+		d, err := parseDuration(v)
+		if err != nil {
+			return Config{}, nil, fmt.Errorf("config: HEARTH_PROVIDER_IDLE_TIMEOUT: %w", err)
+		}
+		c.ProviderIdleTimeout, r.src["provider_idle_timeout"] = d, "HEARTH_PROVIDER_IDLE_TIMEOUT"
+	case fc.ProviderIdleTimeout != nil:
+		c.ProviderIdleTimeout, r.src["provider_idle_timeout"] = fc.ProviderIdleTimeout.d, r.fileFrom
+	default:
+		c.ProviderIdleTimeout, r.src["provider_idle_timeout"] = DefaultProviderIdleTimeout, "default"
+	}
 	c.Token = r.str("token", "token", ov.Token, []string{"HEARTH_TOKEN"}, fc.Token, "", "default")
 	c.LogLevel = strings.ToLower(strings.TrimSpace(r.str("log_level", "log-level", ov.LogLevel,
 		[]string{"HEARTH_LOG_LEVEL"}, fc.LogLevel, DefaultLogLevel, "default")))
@@ -144,6 +168,20 @@ func parseEnvBool(v string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("%q is not a boolean (use 1/true/yes or 0/false/no)", v)
+}
+
+// parseDuration reads a Go duration ("90s", "5m", "1h30m") or a bare number
+// of seconds.
+func parseDuration(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (use e.g. 90s, 5m or a number of seconds)", v)
+	}
+	return d, nil
 }
 
 // expandHome expands a leading "~/" the way a shell would have, for values

@@ -28,6 +28,9 @@ func validate(c Config, src sources, goos string) error {
 	add("socket", checkSocket(c.Socket, goos))
 	add("provider", checkProvider(c.Provider))
 	add("provider_url", checkProviderURL(c.ProviderURL))
+	if c.ProviderIdleTimeout <= 0 {
+		add("provider_idle_timeout", fmt.Errorf("provider_idle_timeout must be positive, got %v", c.ProviderIdleTimeout))
+	}
 
 	remote, err := checkListen(c.Listen)
 	add("listen", err)
@@ -85,15 +88,17 @@ func checkProvider(p string) error {
 
 func checkProviderURL(s string) error {
 	u, err := url.Parse(s)
+	// The URL may carry user:password@; errors show it redacted.
+	shown := RedactURL(s)
 	switch {
 	case s == "":
 		return errors.New("provider URL is empty")
 	case err != nil:
-		return fmt.Errorf("provider URL %q is not a URL", s)
+		return fmt.Errorf("provider URL %q is not a URL", shown)
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("provider URL %q must start with http:// or https://", s)
+		return fmt.Errorf("provider URL %q must start with http:// or https://", shown)
 	case u.Host == "":
-		return fmt.Errorf("provider URL %q has no host", s)
+		return fmt.Errorf("provider URL %q has no host", shown)
 	}
 	return nil
 }

@@ -16,8 +16,14 @@ import (
 
 // conn is the HTTP plumbing both providers share.
 type conn struct {
-	kind   string
+	kind string
+	// base is what requests go to, with any user:password@ of the URL;
+	// shown is the same URL with that part hidden, for every message and
+	// log line.
 	base   string
+	shown  string
+	user   string
+	pass   string
 	apiKey string
 	idle   time.Duration
 	http   *http.Client
@@ -82,7 +88,7 @@ func (c *conn) open(ctx context.Context, method, endpoint string, payload any, m
 		}
 		e := c.transportError(ctx, cctx, err, at)
 		k.done()
-		c.log.Debug("llm request failed", "endpoint", endpoint, "code", e.Code, "err", err)
+		c.log.Debug("llm request failed", "endpoint", endpoint, "code", e.Code, "err", c.scrub(err.Error()))
 		return nil, e
 	}
 	k.resp = resp
@@ -98,6 +104,19 @@ func (c *conn) open(ctx context.Context, method, endpoint string, payload any, m
 		return nil, c.statusError(resp.StatusCode, b, endpoint, model)
 	}
 	return k, nil
+}
+
+// scrub hides the URL's user name and password in a text that may quote the
+// URL, such as a transport error (net/http hides only the password there).
+func (c *conn) scrub(s string) string {
+	if c.pass != "" {
+		s = strings.ReplaceAll(s, c.pass, "xxxxx")
+	}
+	if c.user != "" {
+		s = strings.ReplaceAll(s, "//"+c.user+":", "//xxxxx:")
+		s = strings.ReplaceAll(s, "//"+c.user+"@", "//xxxxx@")
+	}
+	return s
 }
 
 // body returns the response body with the watchdog armed around each Read.

@@ -89,8 +89,9 @@ func (c *conn) transportError(ctx, callCtx context.Context, err error, at phase)
 		return &Error{
 			Code: CodeStalled,
 			Message: fmt.Sprintf("The model server at %s %s for %s, so Hearth gave up waiting. "+
-				"It may be overloaded, stuck, or still loading a large model: check its log, or raise the idle timeout.",
-				c.base, what, c.idle),
+				"It may be overloaded, stuck, or still loading a large model: check its log, or raise provider_idle_timeout "+
+				"(--provider-idle-timeout, HEARTH_PROVIDER_IDLE_TIMEOUT).",
+				c.shown, what, c.idle),
 			Err: fmt.Errorf("llm: %w", idle),
 		}
 	}
@@ -105,7 +106,7 @@ func (c *conn) transportError(ctx, callCtx context.Context, err error, at phase)
 		return &Error{
 			Code: CodeCut,
 			Message: fmt.Sprintf("The model server at %s closed the connection before the answer was complete. "+
-				"Try again; if it keeps happening, check the server's log (it may have crashed or run out of memory).", c.base),
+				"Try again; if it keeps happening, check the server's log (it may have crashed or run out of memory).", c.shown),
 			Err: fmt.Errorf("llm: reading stream: %w", err),
 		}
 	}
@@ -115,13 +116,13 @@ func (c *conn) transportError(ctx, callCtx context.Context, err error, at phase)
 		return &Error{
 			Code: CodeServerError,
 			Message: fmt.Sprintf("The model server at %s closed the connection without answering. "+
-				"Check that --provider-url points at the model server, and the server's log.", c.base),
+				"Check that --provider-url points at the model server, and the server's log.", c.shown),
 			Err: fmt.Errorf("llm: request: %w", err),
 		}
 	}
 	return &Error{
 		Code:    CodeUnreachable,
-		Message: fmt.Sprintf("Cannot reach the model server at %s (%s). %s", c.base, dialReason(err), c.startHint()),
+		Message: fmt.Sprintf("Cannot reach the model server at %s (%s). %s", c.shown, c.scrub(dialReason(err)), c.startHint()),
 		Err:     fmt.Errorf("llm: request: %w", err),
 	}
 }
@@ -162,7 +163,7 @@ func (c *conn) statusError(status int, body []byte, endpoint, model string) *Err
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		e.Code = CodeAuth
 		e.Message = fmt.Sprintf("The model server at %s refused access (%d: %s). "+
-			"Check the API key (--api-key or HEARTH_API_KEY).", c.base, status, said)
+			"Check the API key (--api-key or HEARTH_API_KEY).", c.shown, status, said)
 	case status == http.StatusNotFound && strings.Contains(low, "model"):
 		e.Code = CodeModelNotFound
 		e.Message = c.modelNotFoundMessage(model, said)
@@ -172,34 +173,34 @@ func (c *conn) statusError(status int, body []byte, endpoint, model string) *Err
 		e.Code = CodeBadRequest
 		e.Message = fmt.Sprintf("The model server at %s has no %s endpoint (404: %s). "+
 			"Check --provider-url: OpenAI-compatible servers usually end in /v1, e.g. %s.",
-			c.base, endpoint, said, DefaultOpenAIURL)
+			c.shown, endpoint, said, DefaultOpenAIURL)
 	case status >= 500:
 		e.Code = CodeServerError
 		hint := "Check the model server's log."
 		if status == http.StatusServiceUnavailable {
 			hint = "It may still be loading the model; try again in a moment."
 		}
-		e.Message = fmt.Sprintf("The model server at %s failed (%d: %s). %s", c.base, status, said, hint)
+		e.Message = fmt.Sprintf("The model server at %s failed (%d: %s). %s", c.shown, status, said, hint)
 	case status == http.StatusTooManyRequests:
 		e.Code = CodeServerError
-		e.Message = fmt.Sprintf("The model server at %s is busy or rate-limiting (429: %s). Try again in a moment.", c.base, said)
+		e.Message = fmt.Sprintf("The model server at %s is busy or rate-limiting (429: %s). Try again in a moment.", c.shown, said)
 	default:
 		e.Code = CodeBadRequest
-		e.Message = fmt.Sprintf("The model server at %s rejected the request (%d: %s).", c.base, status, said)
+		e.Message = fmt.Sprintf("The model server at %s rejected the request (%d: %s).", c.shown, status, said)
 	}
 	return e
 }
 
 func (c *conn) modelNotFoundMessage(model, said string) string {
 	if model == "" {
-		return fmt.Sprintf("The model server at %s needs a model name (%s). Set --model (HEARTH_MODEL); `hearth models` lists what it offers.", c.base, said)
+		return fmt.Sprintf("The model server at %s needs a model name (%s). Set --model (HEARTH_MODEL); `hearth models` lists what it offers.", c.shown, said)
 	}
 	if c.looksLikeOllama() || strings.Contains(strings.ToLower(said), "pull") {
 		return fmt.Sprintf("The model %q is not available on %s (%s). Download it with `ollama pull %s`, or pick one that `hearth models` lists.",
-			model, c.base, said, model)
+			model, c.shown, said, model)
 	}
 	return fmt.Sprintf("The model %q is not available on %s (%s). Check --model (HEARTH_MODEL); `hearth models` lists what the server offers.",
-		model, c.base, said)
+		model, c.shown, said)
 }
 
 // streamError is an error the server reported inside an already started
@@ -208,7 +209,7 @@ func (c *conn) modelNotFoundMessage(model, said string) string {
 func (c *conn) streamError(said string) *Error {
 	return &Error{
 		Code:    CodeServerError,
-		Message: fmt.Sprintf("The model server at %s failed while answering: %s", c.base, endSentence(said)),
+		Message: fmt.Sprintf("The model server at %s failed while answering: %s", c.shown, endSentence(said)),
 		Err:     fmt.Errorf("llm: server error in stream: %s", said),
 	}
 }
@@ -221,7 +222,7 @@ func (c *conn) malformedError(payload []byte, err error) *Error {
 	return &Error{
 		Code: CodeMalformed,
 		Message: fmt.Sprintf("The model server at %s sent data Hearth cannot read (%q is not valid JSON). %s",
-			c.base, snippet(payload, 80), hint),
+			c.shown, snippet(payload, 80), hint),
 		Err: fmt.Errorf("llm: decoding chunk: %w", err),
 	}
 }
@@ -232,7 +233,7 @@ func (c *conn) webPageError() *Error {
 	return &Error{
 		Code: CodeMalformed,
 		Message: fmt.Sprintf("The address %s answered with a web page, not a model API. "+
-			"Check --provider-url: OpenAI-compatible servers usually end in /v1, e.g. %s.", c.base, DefaultOpenAIURL),
+			"Check --provider-url: OpenAI-compatible servers usually end in /v1, e.g. %s.", c.shown, DefaultOpenAIURL),
 		Err: errors.New("llm: response is text/html"),
 	}
 }
@@ -241,7 +242,7 @@ func (c *conn) cutError() *Error {
 	return &Error{
 		Code: CodeCut,
 		Message: fmt.Sprintf("The model server at %s ended the stream before the answer was complete. "+
-			"Try again; if it keeps happening, check the server's log.", c.base),
+			"Try again; if it keeps happening, check the server's log.", c.shown),
 		Err: errors.New("llm: stream ended without an end marker"),
 	}
 }

@@ -10,6 +10,7 @@ package llm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -94,6 +95,7 @@ type Provider interface {
 	Stream(ctx context.Context, req Request, emit func(Event) error) error
 	Models(ctx context.Context) ([]Model, error)
 	Name() string // "openai" | "ollama"
+	// BaseURL is the server's URL for display: any user:password@ is hidden.
 	BaseURL() string
 }
 
@@ -139,9 +141,13 @@ func New(cfg Config) (Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	shown, user, pass := redactURL(base)
 	c := &conn{
 		kind:   kind,
 		base:   base,
+		shown:  shown,
+		user:   user,
+		pass:   pass,
 		apiKey: strings.TrimSpace(cfg.APIKey),
 		idle:   cfg.IdleTimeout,
 		http:   cfg.HTTPClient,
@@ -153,7 +159,7 @@ func New(cfg Config) (Provider, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
-	c.log = c.log.With("provider", kind, "url", base)
+	c.log = c.log.With("provider", kind, "url", shown)
 	if c.http == nil {
 		c.http = defaultHTTPClient(cfg.ConnectTimeout)
 	}
@@ -181,6 +187,38 @@ func defaultHTTPClient(connect time.Duration) *http.Client {
 	}}
 }
 
+// redactURL hides the user:password@ of a URL (a credential like the API
+// key, e.g. for a proxy in front of the model server), keeping a marker that
+// there is one. It also returns user and password as the URL spells them,
+// to scrub them from texts that quote the URL.
+func redactURL(raw string) (shown, user, pass string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return hideUserinfo(raw), "", ""
+	}
+	user, pass, _ = strings.Cut(u.User.String(), ":")
+	u.User = url.User("xxxxx")
+	return u.String(), user, pass
+}
+
+// hideUserinfo is redactURL for text that may not parse as a URL. It is
+// config.RedactURL again: llm does not depend on config.
+func hideUserinfo(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return s
+	}
+	return scheme + "://xxxxx" + rest[at:]
+}
+
 // normalizeBaseURL accepts what people paste: a bare host:port (as in
 // OLLAMA_HOST), a trailing slash, and for Ollama native a /v1 or /api suffix
 // copied from the OpenAI-style URL. An OpenAI-compatible URL with no path gets
@@ -198,13 +236,18 @@ func normalizeBaseURL(kind, raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("llm: provider URL %q: %w", raw, err)
+		// url.Error quotes the raw URL; the credentials must not travel with it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Errorf("llm: provider URL %q: %w", hideUserinfo(raw), err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("llm: provider URL %q: scheme must be http or https", raw)
+		return "", fmt.Errorf("llm: provider URL %q: scheme must be http or https", hideUserinfo(raw))
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("llm: provider URL %q has no host", raw)
+		return "", fmt.Errorf("llm: provider URL %q has no host", hideUserinfo(raw))
 	}
 	u.RawQuery, u.Fragment = "", ""
 	path := strings.TrimRight(u.Path, "/")

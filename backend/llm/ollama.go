@@ -15,7 +15,7 @@ import (
 type ollama struct{ c *conn }
 
 func (p *ollama) Name() string    { return KindOllama }
-func (p *ollama) BaseURL() string { return p.c.base }
+func (p *ollama) BaseURL() string { return p.c.shown }
 
 type olRequest struct {
 	Model    string      `json:"model"`

@@ -17,7 +17,7 @@ import (
 type openAI struct{ c *conn }
 
 func (p *openAI) Name() string    { return KindOpenAI }
-func (p *openAI) BaseURL() string { return p.c.base }
+func (p *openAI) BaseURL() string { return p.c.shown }
 
 type oaRequest struct {
 	Model           string          `json:"model"`
