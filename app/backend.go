@@ -121,6 +121,9 @@ func StartBackend(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Lo
 		}
 		return nil, err
 	}
+	if w := server.SocketDirWarning(cfg.Socket); w != "" {
+		log.Warn(w)
+	}
 	if cfg.Listen != config.ListenOff {
 		addr, err := srv.ListenTCP(cfg.Listen)
 		if err != nil {
