@@ -51,15 +51,33 @@ type Options struct {
 	Logger    *slog.Logger
 	// CheckpointEvery bounds how many streamed tokens a crash can lose.
 	CheckpointEvery time.Duration
+	// MaxAnswerBytes and MaxReasoningBytes cut one answer (its text, its
+	// reasoning) that grows past them: a looping model cannot fill memory
+	// or disk. Default 4 MiB each.
+	MaxAnswerBytes, MaxReasoningBytes int
+	// ImageTurns is how many of the last user messages with images send
+	// their images to the model (default 4).
+	ImageTurns int
 }
+
+// DefaultMaxTextBytes is the default cap of an answer and of its reasoning.
+const DefaultMaxTextBytes = 4 << 20
+
+// maxTextLimit keeps a turn's text offsets within 32 bits.
+const maxTextLimit = 1 << 30
 
 // Engine runs turns and owns every chat's live state.
 type Engine struct {
-	opts  Options
-	log   *slog.Logger
-	ctx   context.Context
-	stop  context.CancelCauseFunc
-	wg    sync.WaitGroup
+	opts Options
+	log  *slog.Logger
+	ctx  context.Context
+	stop context.CancelCauseFunc
+	// wg counts running turns and calls that may start one; life guards
+	// stopping, so no call counts itself in after Shutdown began to wait.
+	wg       sync.WaitGroup
+	life     sync.Mutex
+	stopping bool
+	// mu guards rooms; it is taken before a room's lock, never after.
 	mu    sync.Mutex
 	rooms map[string]*room
 }
@@ -68,6 +86,7 @@ var (
 	errCancelled = errors.New("cancelled by a client")
 	errShutdown  = errors.New("server shutting down")
 	errDeleted   = errors.New("chat deleted")
+	errTooLong   = errors.New("answer reached its size limit")
 )
 
 // New makes an engine. Call Recover before serving clients.
@@ -80,6 +99,15 @@ func New(opts Options) *Engine {
 	}
 	if opts.Broadcast == nil {
 		opts.Broadcast = func([]byte) {}
+	}
+	if opts.MaxAnswerBytes <= 0 || opts.MaxAnswerBytes > maxTextLimit {
+		opts.MaxAnswerBytes = DefaultMaxTextBytes
+	}
+	if opts.MaxReasoningBytes <= 0 || opts.MaxReasoningBytes > maxTextLimit {
+		opts.MaxReasoningBytes = DefaultMaxTextBytes
+	}
+	if opts.ImageTurns <= 0 {
+		opts.ImageTurns = 4
 	}
 	if opts.MediaURL == nil {
 		opts.MediaURL = func(id string) string { return "/media/" + id }
@@ -98,6 +126,10 @@ func (e *Engine) Recover(ctx context.Context) error {
 	for _, m := range msgs {
 		e.log.Info("turn interrupted by an earlier shutdown", "chat", m.ChatID, "turn", m.TurnID, "kept_chars", len(m.Content))
 	}
+	if !e.enter() {
+		return errShutdown
+	}
+	defer e.wg.Done()
 	if err := e.resumeQueues(ctx); err != nil {
 		return fmt.Errorf("resume queued messages: %w", err)
 	}
@@ -107,6 +139,9 @@ func (e *Engine) Recover(ctx context.Context) error {
 // Shutdown ends every running turn as interrupted (recorded with its partial
 // text) and waits for them to be written, or for ctx.
 func (e *Engine) Shutdown(ctx context.Context) error {
+	e.life.Lock()
+	e.stopping = true
+	e.life.Unlock()
 	e.stop(errShutdown)
 	done := make(chan struct{})
 	go func() { e.wg.Wait(); close(done) }()
@@ -119,6 +154,18 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 }
 
 func (e *Engine) running() bool { return e.ctx.Err() == nil }
+
+// enter counts a call that may start turns into wg, unless Shutdown began;
+// the caller calls wg.Done when it returns.
+func (e *Engine) enter() bool {
+	e.life.Lock()
+	defer e.life.Unlock()
+	if e.stopping {
+		return false
+	}
+	e.wg.Add(1)
+	return true
+}
 
 // roomFor loads (or returns) the live state of a chat.
 func (e *Engine) roomFor(ctx context.Context, chatID string) (*room, error) {
@@ -205,85 +252,13 @@ func (e *Engine) EnsureChat(ctx context.Context, id string) error {
 	return err
 }
 
-// Attach replays what sink missed since `since` (nil: only the running turn), then
-// subscribes it and confirms with attached.
-func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink Sink, reqID string) error {
-	r, err := e.roomFor(ctx, chatID)
-	if err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.deleted {
-		return refuse(protocol.ReasonNotFound, "chat %s was deleted", chatID)
-	}
-	c, err := e.opts.Store.GetChat(ctx, chatID)
-	if err != nil {
-		return fmt.Errorf("load chat %s: %w", chatID, err)
-	}
-	var stored, live []frame
-	from := int64(0)
-	if since != nil {
-		from = *since
-		msgs, err := e.opts.Store.MessagesSince(ctx, chatID, from)
-		if err != nil {
-			return fmt.Errorf("replay chat %s: %w", chatID, err)
-		}
-		for _, m := range msgs {
-			if r.turn != nil && m.ID == r.turn.msgID {
-				continue
-			}
-			stored = append(stored, snapshotFrames(m, e.opts.MediaURL)...)
-		}
-	}
-	status, turnID := "idle", ""
-	if r.turn != nil {
-		live = r.turn.frames
-		status, turnID = "running", r.turn.id
-	}
-	for _, f := range mergeReplay(stored, live, from) {
-		sink.Send(f)
-	}
-	r.subs[sink] = struct{}{}
-	sink.Send(encode(protocol.Attached(reqID, chatJSON(c, r.turn != nil), r.lastSeqLocked(), status, turnID)))
-	return nil
-}
-
-// Detach unsubscribes sink from one chat.
-func (e *Engine) Detach(chatID string, sink Sink) {
-	e.mu.Lock()
-	r, ok := e.rooms[chatID]
-	e.mu.Unlock()
-	if !ok {
-		return
-	}
-	r.mu.Lock()
-	delete(r.subs, sink)
-	r.mu.Unlock()
-}
-
-// DetachAll unsubscribes a closing connection everywhere. Its turns go on.
-func (e *Engine) DetachAll(sink Sink) {
-	e.mu.Lock()
-	rooms := make([]*room, 0, len(e.rooms))
-	for _, r := range e.rooms {
-		rooms = append(rooms, r)
-	}
-	e.mu.Unlock()
-	for _, r := range rooms {
-		r.mu.Lock()
-		delete(r.subs, sink)
-		r.mu.Unlock()
-	}
-}
-
 // Cancel stops the running turn of a chat (or removes a queued one by id).
 func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) error {
-	r, err := e.roomFor(ctx, chatID)
+	r, err := e.lockRoom(ctx, chatID)
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
+	defer e.maybeEvict(r)
 	defer r.mu.Unlock()
 	if r.turn == nil {
 		return refuse(protocol.ReasonNotRunning, "no turn is running in chat %s", chatID)
@@ -337,22 +312,27 @@ func (e *Engine) ListChats(ctx context.Context, limit int, before string) ([]pro
 
 // History pages a chat upward. Its last_seq is the seq an attach continues from:
 // a running turn is left out of the page and comes with the attach replay, so
-// nothing is shown twice.
+// nothing is shown twice. The page is read outside the chat's lock, bounded
+// by what was committed when the lock was held, so a long page never delays
+// the chat's live events.
 func (e *Engine) History(ctx context.Context, chatID string, beforeSeq int64, limit int) ([]protocol.Message, bool, int64, error) {
-	r, err := e.roomFor(ctx, chatID)
+	r, err := e.lockRoom(ctx, chatID)
 	if err != nil {
 		return nil, false, 0, err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	last := r.lastSeqLocked()
 	if r.turn != nil && r.turn.startSeq > 0 {
 		last = r.turn.startSeq - 1
-		if beforeSeq == 0 || beforeSeq > r.turn.startSeq {
-			beforeSeq = r.turn.startSeq
-		}
+	}
+	r.mu.Unlock()
+	e.maybeEvict(r)
+	if beforeSeq <= 0 || beforeSeq > last+1 {
+		beforeSeq = last + 1
 	}
 	msgs, more, err := e.opts.Store.History(ctx, chatID, beforeSeq, limit)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, 0, refuse(protocol.ReasonNotFound, "no chat %s", chatID)
+	}
 	if err != nil {
 		return nil, false, 0, fmt.Errorf("history of %s: %w", chatID, err)
 	}
@@ -380,11 +360,10 @@ func (e *Engine) UpdateChat(ctx context.Context, cmd protocol.UpdateChat) (proto
 // DeleteChat stops the chat's turn, deletes it with the media only it used,
 // and tells everyone.
 func (e *Engine) DeleteChat(ctx context.Context, chatID, reqID string) error {
-	r, err := e.roomFor(ctx, chatID)
+	r, err := e.lockRoom(ctx, chatID)
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
 	if r.turn != nil {
 		r.turn.cancel(errDeleted)
 	}
@@ -401,7 +380,9 @@ func (e *Engine) DeleteChat(ctx context.Context, chatID, reqID string) error {
 	}
 	r.mu.Unlock()
 	e.mu.Lock()
-	delete(e.rooms, chatID)
+	if e.rooms[chatID] == r {
+		delete(e.rooms, chatID)
+	}
 	e.mu.Unlock()
 	// The rows are gone, so nothing serves these files any more; one that
 	// cannot be removed now is an orphan the start-up sweep takes.
@@ -450,7 +431,7 @@ func providerRefusal(err error) error {
 	var le *llm.Error
 	if errors.As(err, &le) {
 		reason := protocol.ReasonProviderError
-		if le.Code == "unreachable" {
+		if le.Code == llm.CodeUnreachable {
 			reason = protocol.ReasonUnreachable
 		}
 		return &Error{Reason: reason, Detail: le.Message}

@@ -56,7 +56,7 @@ func TestBuildTranscript(t *testing.T) {
 	}
 }
 
-func TestMergeReplay(t *testing.T) {
+func TestSortFrames(t *testing.T) {
 	f := func(seq int64) frame { return frame{seq: seq, data: []byte{byte('a' + seq)}} }
 	stored := []frame{f(1), f(2), f(9)} // a queued user message (9) committed mid-turn
 	running := []frame{f(3), f(4), f(5), f(10)}
@@ -72,8 +72,8 @@ func TestMergeReplay(t *testing.T) {
 	}
 	for _, c := range cases {
 		var got strings.Builder
-		for _, d := range mergeReplay(stored, running, c.since) {
-			got.Write(d)
+		for _, d := range sortFrames(append(append([]frame(nil), running...), stored...), c.since) {
+			got.Write(d.data)
 		}
 		if got.String() != c.want {
 			t.Errorf("since %d: got %q, want %q", c.since, got.String(), c.want)

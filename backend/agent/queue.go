@@ -3,39 +3,55 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/hearth-app/hearth/backend/store"
 )
 
-// Queued turns are kept in the store's settings (one key per chat), so a
-// message queued behind a running turn is still answered after Hearth is
-// closed or crashes: at start-up the queue resumes.
+// Queued turns are kept in the store's settings (one key per chat), written
+// in the same transaction as the message that joins the queue and as the
+// answer row of the turn that leaves it, so a message queued behind a running
+// turn is answered after Hearth is closed or crashes: at start-up the queue
+// resumes.
 const queueKeyPrefix = "queue:"
 
 type queuedTurn struct {
-	UserMessageID int64  `json:"user_message_id"`
+	// UserSeq names the question; UserMessageID is what queues written by
+	// earlier versions carry instead.
+	UserSeq       int64  `json:"user_seq,omitempty"`
+	UserMessageID int64  `json:"user_message_id,omitempty"`
 	TurnID        string `json:"turn_id"`
 	Model         string `json:"model,omitempty"`
 	Effort        string `json:"reasoning_effort,omitempty"`
 }
 
+// queueSetting is the stored form of a chat's queue. Pure.
+func queueSetting(chatID string, q []*turn) store.SettingWrite {
+	w := store.SettingWrite{Key: queueKeyPrefix + chatID}
+	if len(q) == 0 {
+		return w
+	}
+	items := make([]queuedTurn, len(q))
+	for i, t := range q {
+		items[i] = queuedTurn{UserSeq: t.userSeq, UserMessageID: t.userMsgID, TurnID: t.id, Model: t.model, Effort: t.effort}
+	}
+	b, _ := json.Marshal(items)
+	w.Value = string(b)
+	return w
+}
+
 // persistQueueLocked writes the chat's queue as it is now. Caller holds r.mu.
 func (e *Engine) persistQueueLocked(ctx context.Context, r *room) {
-	key := queueKeyPrefix + r.id
+	w := queueSetting(r.id, r.queue)
 	var err error
-	if len(r.queue) == 0 {
-		err = e.opts.Store.DeleteSetting(ctx, key)
+	if w.Value == "" {
+		err = e.opts.Store.DeleteSetting(ctx, w.Key)
 	} else {
-		items := make([]queuedTurn, len(r.queue))
-		for i, t := range r.queue {
-			items[i] = queuedTurn{UserMessageID: t.userMsgID, TurnID: t.id, Model: t.model, Effort: t.effort}
-		}
-		b, _ := json.Marshal(items)
-		err = e.opts.Store.SetSetting(ctx, key, string(b))
+		err = e.opts.Store.SetSetting(ctx, w.Key, w.Value)
 	}
 	if err != nil {
-		e.log.Warn("could not save the queue; queued messages may not be answered after a restart", "chat", r.id, "err", err)
+		e.log.Warn("could not save the queue", "chat", r.id, "err", err)
 	}
 }
 
@@ -48,19 +64,25 @@ func (e *Engine) resumeQueues(ctx context.Context) error {
 	for key, val := range queues {
 		chatID := strings.TrimPrefix(key, queueKeyPrefix)
 		var items []queuedTurn
-		r, rerr := e.roomFor(ctx, chatID)
+		r, rerr := e.lockRoom(ctx, chatID)
 		if json.Unmarshal([]byte(val), &items) != nil || rerr != nil {
 			// A deleted chat or an unreadable entry: nothing to resume.
+			if rerr == nil {
+				r.mu.Unlock()
+			}
 			_ = e.opts.Store.DeleteSetting(ctx, key)
 			continue
 		}
-		r.mu.Lock()
 		for _, it := range items {
-			m, err := e.opts.Store.GetMessage(ctx, it.UserMessageID)
-			if err != nil || m.ChatID != chatID || m.Role != store.RoleUser {
+			m, err := e.queuedMessage(ctx, chatID, it)
+			if err != nil {
+				if !errors.Is(err, store.ErrNotFound) {
+					e.log.Warn("could not resume a queued message", "chat", chatID, "turn", it.TurnID, "err", err)
+				}
 				continue
 			}
 			t := newTurn(e.ctx, chatID, m.ID, it.Model, it.Effort)
+			t.userSeq = m.Seq
 			if it.TurnID != "" {
 				t.id = it.TurnID
 			}
@@ -73,4 +95,21 @@ func (e *Engine) resumeQueues(ctx context.Context) error {
 		r.mu.Unlock()
 	}
 	return nil
+}
+
+func (e *Engine) queuedMessage(ctx context.Context, chatID string, it queuedTurn) (store.Message, error) {
+	var m store.Message
+	var err error
+	if it.UserSeq > 0 {
+		m, err = e.opts.Store.MessageBySeq(ctx, chatID, it.UserSeq)
+	} else {
+		m, err = e.opts.Store.GetMessage(ctx, it.UserMessageID)
+	}
+	if err != nil {
+		return m, err
+	}
+	if m.ChatID != chatID || m.Role != store.RoleUser {
+		return m, store.ErrNotFound
+	}
+	return m, nil
 }

@@ -20,7 +20,7 @@ type Sink interface {
 // crash: a restarted server starts above the reservation.
 const seqReserveBlock = 1024
 
-// frame is one encoded chat event with its seq, kept for late joiners.
+// frame is one encoded chat event with its seq.
 type frame struct {
 	seq  int64
 	data []byte
@@ -28,8 +28,11 @@ type frame struct {
 
 // room is the fan-out unit: one chat's subscribers, its seq counter and its
 // running turn. Every event of the chat is sequenced and delivered under mu, so
-// attach (replay + subscribe) can never interleave with a publish: no gap, no
-// duplicate.
+// the last step of an attach (replay of the tail + subscribe) can never
+// interleave with a publish: no gap, no duplicate. mu also guards every field
+// of the running turn that streaming touches (see turn); it is the only lock
+// of a turn, so there is no lock order to keep but Engine.mu before room.mu
+// (evict is the one place that nests them).
 type room struct {
 	mu       sync.Mutex
 	id       string
@@ -39,11 +42,19 @@ type room struct {
 	turn     *turn
 	queue    []*turn
 	deleted  bool
+	// evicted: this room left Engine.rooms while idle; whoever locked it
+	// after that must look the chat up again (lockRoom does).
+	evicted bool
 }
 
 func newRoom(id string, lastSeq, hwm int64) *room {
 	top := max(lastSeq, hwm)
 	return &room{id: id, nextSeq: top + 1, reserved: top, subs: map[Sink]struct{}{}}
+}
+
+// idleLocked: nothing but the store needs this room. Caller holds r.mu.
+func (r *room) idleLocked() bool {
+	return len(r.subs) == 0 && r.turn == nil && len(r.queue) == 0
 }
 
 // allocLocked hands out the next seq, reserving a block in the store first when
@@ -61,12 +72,9 @@ func (r *room) allocLocked(ctx context.Context, reserve func(ctx context.Context
 	return s, nil
 }
 
-// publishLocked delivers an event to every subscriber except skip, and records it
-// in the running turn's buffer when it belongs to one. Caller holds r.mu.
-func (r *room) publishLocked(seq int64, data []byte, buffer bool, skip Sink) {
-	if buffer && r.turn != nil {
-		r.turn.frames = append(r.turn.frames, frame{seq: seq, data: data})
-	}
+// publishLocked delivers an event to every subscriber except skip. Caller
+// holds r.mu.
+func (r *room) publishLocked(data []byte, skip Sink) {
 	for s := range r.subs {
 		if s != skip {
 			s.Send(data)
@@ -77,25 +85,16 @@ func (r *room) publishLocked(seq int64, data []byte, buffer bool, skip Sink) {
 // lastSeqLocked is the highest seq handed out so far.
 func (r *room) lastSeqLocked() int64 { return r.nextSeq - 1 }
 
-// mergeReplay orders stored snapshot events and the running turn's buffered frames
-// by seq, keeping only those above since. Pure, so the replay rules are testable.
-func mergeReplay(stored []frame, running []frame, since int64) [][]byte {
-	all := make([]frame, 0, len(stored)+len(running))
-	for _, f := range stored {
+// sortFrames orders frames by seq, keeping only those above since. Pure, so
+// the replay rules are testable.
+func sortFrames(fs []frame, since int64) []frame {
+	out := make([]frame, 0, len(fs))
+	for _, f := range fs {
 		if f.seq > since {
-			all = append(all, f)
+			out = append(out, f)
 		}
 	}
-	for _, f := range running {
-		if f.seq > since {
-			all = append(all, f)
-		}
-	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].seq < all[j].seq })
-	out := make([][]byte, len(all))
-	for i, f := range all {
-		out[i] = f.data
-	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].seq < out[j].seq })
 	return out
 }
 

@@ -19,63 +19,99 @@ type Accepted struct {
 	Queued bool
 }
 
+// maxQueued bounds the messages waiting behind a chat's running turn.
+const maxQueued = 100
+
 // Send commits a user message, acknowledges it to sink, tells the chat's other
-// subscribers, and starts a turn (or queues it behind the running one). Media is
-// stored before anything is committed, so a refused upload leaves no message.
+// subscribers, and starts a turn (or queues it behind the running one). The
+// message is committed, durably, in one transaction with what guarantees its
+// answer — the answer's row for a turn that starts at once, the chat's queue
+// with it for a queued one — before it is acknowledged, so an acknowledged
+// message is answered even across a crash. Media is stored before anything
+// is committed, so a refused upload leaves no message.
 func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) error {
-	if !e.running() {
+	if !e.enter() {
 		return refuse(protocol.ReasonShuttingDown, "the server is shutting down")
 	}
+	defer e.wg.Done()
 	refs, err := e.resolveMedia(ctx, cmd.Media)
 	if err != nil {
 		return err
 	}
-	r, err := e.roomFor(ctx, cmd.ChatID)
+	r, err := e.lockRoom(ctx, cmd.ChatID)
 	if err != nil {
 		return err
-	}
-	r.mu.Lock()
-	if r.deleted {
-		r.mu.Unlock()
-		return refuse(protocol.ReasonNotFound, "chat %s was deleted", cmd.ChatID)
 	}
 	running := r.turn != nil
 	if running && !cmd.Queue {
 		r.mu.Unlock()
 		return refuse(protocol.ReasonBusy, "a turn is running in this chat; cancel it, or send with queue:true to run this message after it")
 	}
-	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	if running && len(r.queue) >= maxQueued {
+		r.mu.Unlock()
+		return refuse(protocol.ReasonQueueFull, "%d messages are already waiting in this chat; wait for them, or cancel some", len(r.queue))
+	}
+	t, m, err := e.commitLocked(ctx, r, cmd, refs, running)
 	if err != nil {
 		r.mu.Unlock()
 		return err
 	}
-	ids := make([]string, len(refs))
-	for i, m := range refs {
-		ids[i] = m.ID
-	}
-	m, err := e.opts.Store.AppendUserMessage(ctx, cmd.ChatID, seq, cmd.Content, ids, cmd.Model)
-	if err != nil {
-		r.mu.Unlock()
-		return fmt.Errorf("commit user message: %w", err)
-	}
-	t := newTurn(e.ctx, cmd.ChatID, m.ID, cmd.Model, cmd.ReasoningEffort)
 	msg := messageJSON(m, e.opts.MediaURL)
 	msg.TurnID = t.id
 	sink.Send(encode(protocol.MessageAccepted(cmd.ReqID, t.id, msg, running)))
-	r.publishLocked(seq, encode(protocol.UserMessage(msg, t.id, running)), false, sink)
+	r.publishLocked(encode(protocol.UserMessage(msg, t.id, running)), sink)
 	r.subs[sink] = struct{}{}
 	if running {
 		r.queue = append(r.queue, t)
-		e.persistQueueLocked(ctx, r)
 	} else {
 		r.turn = t
-		e.openTurnLocked(context.WithoutCancel(t.ctx), r, t)
+		e.opened(r, t, t.msgID, t.startSeq)
+		// Counted in by Send's own enter, so this Add never races Wait.
 		e.wg.Add(1)
 		go e.runTurn(r, t)
 	}
 	r.mu.Unlock()
 	e.nameChat(ctx, cmd.ChatID, cmd.Content)
 	return nil
+}
+
+// commitLocked commits the user message with its answer's row (running
+// false) or with the chat's queue including it (running true). Caller holds
+// r.mu. Nothing in memory changes when it fails, but seqs handed out.
+func (e *Engine) commitLocked(ctx context.Context, r *room, cmd protocol.SendMessage, refs []store.MediaRef, running bool) (*turn, store.Message, error) {
+	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	if err != nil {
+		return nil, store.Message{}, err
+	}
+	ids := make([]string, len(refs))
+	for i, m := range refs {
+		ids[i] = m.ID
+	}
+	t := newTurn(e.ctx, cmd.ChatID, 0, cmd.Model, cmd.ReasoningEffort)
+	t.userSeq = seq
+	um := store.UserMessage{ChatID: cmd.ChatID, Seq: seq, Content: cmd.Content, MediaIDs: ids, Model: cmd.Model}
+	if running {
+		w := queueSetting(r.id, append(append([]*turn(nil), r.queue...), t))
+		um.Setting = &w
+	} else {
+		if err := e.resolveModelLocked(ctx, t); err != nil {
+			return nil, store.Message{}, fmt.Errorf("load chat %s: %w", cmd.ChatID, err)
+		}
+		aseq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+		if err != nil {
+			return nil, store.Message{}, err
+		}
+		um.Answer = &store.Answer{TurnID: t.id, Model: t.resolvedModel, Seq: aseq}
+	}
+	m, answer, err := e.opts.Store.CommitUserMessage(ctx, um)
+	if err != nil {
+		return nil, store.Message{}, fmt.Errorf("commit user message: %w", err)
+	}
+	t.userMsgID = m.ID
+	if answer != nil {
+		t.msgID, t.startSeq = answer.ID, answer.Seq
+	}
+	return t, m, nil
 }
 
 // nameChat gives a chat still called DefaultTitle the first line of its first

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearth-app/hearth/backend/llm"
 	"github.com/hearth-app/hearth/backend/protocol"
@@ -19,32 +19,44 @@ type turn struct {
 	id        string
 	chatID    string
 	userMsgID int64
-	model     string
-	effort    string
-	ctx       context.Context
-	cancel    context.CancelCauseFunc
+	// userSeq names the question in the stored queue: its id is not known
+	// before the insert that the queue entry is committed with.
+	userSeq int64
+	model   string
+	effort  string
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
 
 	// Guarded by the room's mu.
-	frames        []frame
-	msgID         int64
-	startSeq      int64
-	resolvedModel string
-	openErr       error
-
-	// Guarded by mu: the text so far, read by the checkpointer.
-	mu               sync.Mutex
-	content          strings.Builder
-	reasoning        strings.Builder
+	live             liveText
+	msgID            int64
+	startSeq         int64
+	resolvedModel    string
+	openErr          error
 	reasoningStarted *time.Time
 	reasoningEnded   *time.Time
 	reasoningEndSeq  int64
 	usage            *store.Usage
-	dirty            bool
+	// cut says why the answer was stopped at a size limit.
+	cut string
+	// What the checkpointer has saved: bytes of each text and parts written.
+	savedContent, savedReasoning, savedParts int
+	savedTimes                               bool
 }
 
 func newTurn(parent context.Context, chatID string, userMsgID int64, model, effort string) *turn {
 	ctx, cancel := context.WithCancelCause(parent)
 	return &turn{id: newID("t"), chatID: chatID, userMsgID: userMsgID, model: model, effort: effort, ctx: ctx, cancel: cancel}
+}
+
+// liveLocked is what a late joiner's replay needs. Caller holds the room's mu.
+func (t *turn) liveLocked() liveTurn {
+	lt := liveTurn{chatID: t.chatID, turnID: t.id, model: t.resolvedModel, msgID: t.msgID, startSeq: t.startSeq,
+		reasoningEndSeq: t.reasoningEndSeq, text: &t.live}
+	if t.reasoningStarted != nil && t.reasoningEnded != nil {
+		lt.reasoningMS = t.reasoningEnded.Sub(*t.reasoningStarted).Milliseconds()
+	}
+	return lt
 }
 
 // runTurn produces one answer and then starts the next queued turn.
@@ -60,8 +72,11 @@ func (e *Engine) runTurn(r *room, t *turn) {
 
 // stream runs the model for an opened turn and returns how the turn ended.
 func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText string) {
-	if t.msgID == 0 {
-		return "error", fmt.Sprintf("could not record the turn: %v", t.openErr)
+	r.mu.Lock()
+	msgID, openErr, model := t.msgID, t.openErr, t.resolvedModel
+	r.mu.Unlock()
+	if msgID == 0 {
+		return "error", fmt.Sprintf("Could not record the answer: %v", openErr)
 	}
 	// The chat's "running" flag was already announced: by Send's chat_updated for
 	// a turn that starts at once, by the previous turn's end for a queued one.
@@ -70,8 +85,6 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 		return "error", "could not load the chat: " + err.Error()
 	}
 	prov, _ := e.opts.Providers.Provider()
-	model := t.resolvedModel
-
 	if model == "" {
 		return "error", "No model is chosen. Pick one in the model menu, or start Hearth with --model NAME (see `hearth models`)."
 	}
@@ -79,12 +92,12 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 	if err != nil {
 		return "error", "could not load the conversation: " + err.Error()
 	}
-	req, err := e.request(ctx, model, t.effort, buildTranscript(chat.System, msgs, t.userMsgID))
+	req, err := e.request(ctx, model, t.effort, buildTranscript(chat.System, msgs, t.userMsgID), e.opts.ImageTurns)
 	if err != nil {
 		return "error", err.Error()
 	}
 
-	stopCP := e.startCheckpointer(ctx, t)
+	stopCP := e.startCheckpointer(ctx, r, t)
 	err = prov.Stream(t.ctx, req, func(ev llm.Event) error { return e.onEvent(ctx, r, t, ev) })
 	stopCP()
 
@@ -93,6 +106,10 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 		return "cancelled", ""
 	case errors.Is(cause, errShutdown):
 		return "interrupted", "Hearth was shut down during this answer."
+	case errors.Is(cause, errTooLong):
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return "error", t.cut
 	}
 	if err != nil {
 		var le *llm.Error
@@ -104,33 +121,47 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 	return "done", ""
 }
 
-// openTurnLocked records the turn's assistant row and publishes turn_start.
-// It runs under the room lock at the moment the turn becomes the running one, so
-// the answer's seq follows its question (or, for a queued turn, the end of the
-// turn before it) and nothing can slip between them. Caller holds r.mu. On
-// failure msgID stays 0 and runTurn reports openErr.
-func (e *Engine) openTurnLocked(ctx context.Context, r *room, t *turn) {
+// resolveModelLocked picks the model of a turn: the message's, else the
+// chat's, else the default. Caller holds r.mu.
+func (e *Engine) resolveModelLocked(ctx context.Context, t *turn) error {
 	chat, err := e.opts.Store.GetChat(ctx, t.chatID)
 	if err != nil {
-		t.openErr = err
-		return
+		return err
 	}
 	_, defModel := e.opts.Providers.Provider()
 	t.resolvedModel = firstNonEmpty(t.model, chat.Model, defModel)
+	return nil
+}
+
+// openQueuedLocked records the assistant row of a queued turn that becomes
+// the running one, and the queue without it, in one transaction, then
+// publishes turn_start. It runs under the room lock, so the answer's seq
+// follows the end of the turn before it and nothing slips between them.
+// Caller holds r.mu. On failure msgID stays 0 and the turn ends with an error.
+func (e *Engine) openQueuedLocked(ctx context.Context, r *room, t *turn) {
+	if err := e.resolveModelLocked(ctx, t); err != nil {
+		t.openErr = err
+		return
+	}
 	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
 	if err != nil {
 		t.openErr = err
 		return
 	}
 	parent := t.userMsgID
-	m, err := e.opts.Store.StartAssistant(ctx, t.chatID, t.id, t.resolvedModel, seq, &parent)
+	m, err := e.opts.Store.StartAssistant(ctx, t.chatID, t.id, t.resolvedModel, seq, &parent, queueSetting(r.id, r.queue))
 	if err != nil {
 		t.openErr = err
-		e.log.Error("could not start turn", "chat", t.chatID, "err", err)
+		e.log.Error("could not start a queued turn", "chat", t.chatID, "turn", t.id, "err", err)
 		return
 	}
-	t.msgID, t.startSeq = m.ID, seq
-	r.publishLocked(seq, encode(protocol.TurnStart(t.chatID, seq, t.id, t.resolvedModel, t.msgID)), true, nil)
+	e.opened(r, t, m.ID, seq)
+}
+
+// opened notes the turn's row and publishes turn_start. Caller holds r.mu.
+func (e *Engine) opened(r *room, t *turn, msgID, seq int64) {
+	t.msgID, t.startSeq = msgID, seq
+	r.publishLocked(encode(protocol.TurnStart(t.chatID, seq, t.id, t.resolvedModel, t.msgID)), nil)
 }
 
 func firstNonEmpty(s ...string) string {
@@ -142,14 +173,22 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// request loads the media of the conversation and builds the provider request.
-func (e *Engine) request(ctx context.Context, model, effort string, in []turnInput) (llm.Request, error) {
+// request builds the provider request. Only the images of the last
+// imageTurns user messages with images are sent (older ones were seen by
+// the model in their own turns; resending every picture of a long chat each
+// turn costs memory and time), each read once and encoded by the provider.
+func (e *Engine) request(ctx context.Context, model, effort string, in []turnInput, imageTurns int) (llm.Request, error) {
 	req := llm.Request{Model: model, ReasoningEffort: effort}
-	for _, m := range in {
+	withImages := imageMessages(in, imageTurns)
+	for i, m := range in {
 		lm := llm.Message{Role: m.Role, Content: m.Content}
 		for _, md := range m.Media {
 			if strings.HasPrefix(md.MIME, "video/") {
 				lm.Videos = append(lm.Videos, md.Name)
+				continue
+			}
+			if !withImages[i] {
+				lm.Content = withNote(lm.Content, fmt.Sprintf("[image %s was shown earlier in this chat]", md.Name))
 				continue
 			}
 			data, err := e.readMedia(md.ID)
@@ -161,6 +200,30 @@ func (e *Engine) request(ctx context.Context, model, effort string, in []turnInp
 		req.Messages = append(req.Messages, lm)
 	}
 	return req, ctx.Err()
+}
+
+func withNote(content, note string) string {
+	if content == "" {
+		return note
+	}
+	return content + "\n\n" + note
+}
+
+// imageMessages marks the last n user messages that carry images. Pure.
+func imageMessages(in []turnInput, n int) map[int]bool {
+	out := map[int]bool{}
+	for i := len(in) - 1; i >= 0 && len(out) < n; i-- {
+		if in[i].Role != "user" {
+			continue
+		}
+		for _, md := range in[i].Media {
+			if !strings.HasPrefix(md.MIME, "video/") {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (e *Engine) readMedia(id string) ([]byte, error) {
@@ -175,12 +238,27 @@ func (e *Engine) readMedia(id string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
+// fitText cuts s so that have+len(s) stays within limit, at a rune boundary.
+// cut reports that something was left out. Pure.
+func fitText(have int, s string, limit int) (fit string, cut bool) {
+	room := limit - have
+	if len(s) <= room {
+		return s, false
+	}
+	if room <= 0 {
+		return "", true
+	}
+	p := room
+	for p > 0 && !utf8.RuneStart(s[p]) {
+		p--
+	}
+	return s[:p], true
+}
+
 // onEvent publishes one provider event. The first answer text after reasoning
 // closes the reasoning, so clients can collapse it exactly when the answer starts.
 func (e *Engine) onEvent(ctx context.Context, r *room, t *turn, ev llm.Event) error {
 	now := time.Now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch ev.Kind {
@@ -196,13 +274,18 @@ func (e *Engine) onEvent(ctx context.Context, r *room, t *turn, ev llm.Event) er
 		if t.reasoningStarted == nil {
 			t.reasoningStarted = &now
 		}
-		t.reasoning.WriteString(ev.Text)
-		t.dirty = true
-		seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
-		if err != nil {
-			return err
+		text, cut := fitText(len(t.live.reasoning), ev.Text, e.opts.MaxReasoningBytes)
+		if text != "" {
+			seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+			if err != nil {
+				return err
+			}
+			t.live.add(kindReasoning, seq, text)
+			r.publishLocked(encode(protocol.ReasoningDelta(t.chatID, seq, t.id, text)), nil)
 		}
-		r.publishLocked(seq, encode(protocol.ReasoningDelta(t.chatID, seq, t.id, ev.Text)), true, nil)
+		if cut {
+			return e.cutLocked(t, "reasoning", e.opts.MaxReasoningBytes, "max_reasoning_bytes")
+		}
 	case llm.EventContent:
 		if ev.Text == "" {
 			return nil
@@ -210,19 +293,43 @@ func (e *Engine) onEvent(ctx context.Context, r *room, t *turn, ev llm.Event) er
 		if err := e.endReasoningLocked(ctx, r, t, now); err != nil {
 			return err
 		}
-		t.content.WriteString(ev.Text)
-		t.dirty = true
-		seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
-		if err != nil {
-			return err
+		text, cut := fitText(len(t.live.content), ev.Text, e.opts.MaxAnswerBytes)
+		if text != "" {
+			seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+			if err != nil {
+				return err
+			}
+			t.live.add(kindContent, seq, text)
+			r.publishLocked(encode(protocol.Delta(t.chatID, seq, t.id, text)), nil)
 		}
-		r.publishLocked(seq, encode(protocol.Delta(t.chatID, seq, t.id, ev.Text)), true, nil)
+		if cut {
+			return e.cutLocked(t, "answer", e.opts.MaxAnswerBytes, "max_answer_bytes")
+		}
 	}
 	return nil
 }
 
-// endReasoningLocked publishes reasoning_end once, if the turn reasoned. Caller
-// holds t.mu and r.mu.
+// cutLocked stops a turn that reached a size limit; the text so far is kept.
+func (e *Engine) cutLocked(t *turn, what string, limit int, key string) error {
+	t.cut = fmt.Sprintf("The %s was cut at %s, the limit for one %s (%s in config.toml); the text so far is kept.",
+		what, humanBytes(limit), what, key)
+	e.log.Warn("turn cut at a size limit", "chat", t.chatID, "turn", t.id, "what", what, "limit", limit)
+	t.cancel(errTooLong)
+	return errTooLong
+}
+
+func humanBytes(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// endReasoningLocked publishes reasoning_end once, if the turn reasoned.
+// Caller holds r.mu.
 func (e *Engine) endReasoningLocked(ctx context.Context, r *room, t *turn, now time.Time) error {
 	if t.reasoningStarted == nil || t.reasoningEnded != nil {
 		return nil
@@ -233,15 +340,15 @@ func (e *Engine) endReasoningLocked(ctx context.Context, r *room, t *turn, now t
 	}
 	t.reasoningEnded = &now
 	t.reasoningEndSeq = seq
-	t.dirty = true
 	d := now.Sub(*t.reasoningStarted).Milliseconds()
-	r.publishLocked(seq, encode(protocol.ReasoningEnd(t.chatID, seq, t.id, d, t.reasoning.String())), true, nil)
+	r.publishLocked(encode(protocol.ReasoningEnd(t.chatID, seq, t.id, d, string(t.live.reasoning))), nil)
 	return nil
 }
 
-// startCheckpointer writes the streamed text to the store every CheckpointEvery
-// while it changes, so a crash loses at most that much.
-func (e *Engine) startCheckpointer(ctx context.Context, t *turn) (stop func()) {
+// startCheckpointer saves what the turn streamed every CheckpointEvery while
+// it changes, so a crash loses at most that much. Each checkpoint appends
+// only the text that is new since the previous one.
+func (e *Engine) startCheckpointer(ctx context.Context, r *room, t *turn) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -253,34 +360,55 @@ func (e *Engine) startCheckpointer(ctx context.Context, t *turn) (stop func()) {
 			case <-done:
 				return
 			case <-tick.C:
-				t.mu.Lock()
-				if !t.dirty {
-					t.mu.Unlock()
-					continue
-				}
-				cp := store.Checkpoint{Content: t.content.String(), Reasoning: t.reasoning.String(),
-					ReasoningStartedAt: t.reasoningStarted, ReasoningEndedAt: t.reasoningEnded}
-				t.dirty = false
-				t.mu.Unlock()
-				if err := e.opts.Store.CheckpointAssistant(ctx, t.msgID, cp); err != nil {
-					e.log.Warn("checkpoint failed", "chat", t.chatID, "turn", t.id, "err", err)
-				}
+				e.checkpoint(ctx, r, t)
 			}
 		}
 	}()
 	return func() { close(done); <-finished }
 }
 
-// finish records the end of the turn, publishes stream_end and turn_end, and
-// starts the next queued turn.
-func (e *Engine) finish(ctx context.Context, r *room, t *turn, status, errText string, took time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func (e *Engine) checkpoint(ctx context.Context, r *room, t *turn) {
 	r.mu.Lock()
-	if t.msgID == 0 || r.deleted {
-		// The turn never opened (or its chat is gone): nothing to record.
+	times := t.reasoningStarted != nil && (!t.savedTimes || t.reasoningEnded != nil)
+	newContent, newReasoning := len(t.live.content), len(t.live.reasoning)
+	if newContent == t.savedContent && newReasoning == t.savedReasoning && !times {
+		r.mu.Unlock()
+		return
+	}
+	cp := store.Checkpoint{Content: string(t.live.content[t.savedContent:newContent]),
+		Reasoning:          string(t.live.reasoning[t.savedReasoning:newReasoning]),
+		ReasoningStartedAt: t.reasoningStarted, ReasoningEndedAt: t.reasoningEnded}
+	part, msgID := t.savedParts, t.msgID
+	ended := t.reasoningEnded != nil
+	r.mu.Unlock()
+	if err := e.opts.Store.CheckpointAssistant(ctx, msgID, part, cp); err != nil {
+		e.log.Warn("checkpoint failed", "chat", t.chatID, "turn", t.id, "err", err)
+		return
+	}
+	r.mu.Lock()
+	t.savedContent, t.savedReasoning, t.savedParts = newContent, newReasoning, part+1
+	// Once the end time is saved, the times never need saving again.
+	t.savedTimes = ended || t.savedTimes
+	r.mu.Unlock()
+}
+
+// finish records the end of the turn, publishes stream_end and turn_end,
+// starts the next queued turn, and announces the chat.
+func (e *Engine) finish(ctx context.Context, r *room, t *turn, status, errText string, took time.Duration) {
+	r.mu.Lock()
+	switch {
+	case r.deleted:
 		e.advanceLocked(r)
 		r.mu.Unlock()
+		return
+	case t.msgID == 0:
+		// The turn could not be recorded (a full disk, say). Its question was
+		// acknowledged, so its clients still get an end.
+		e.endUnrecordedLocked(ctx, r, t, errText, took)
+		e.advanceLocked(r)
+		r.mu.Unlock()
+		e.broadcastChat(ctx, t.chatID)
+		e.maybeEvict(r)
 		return
 	}
 	now := time.Now()
@@ -293,23 +421,40 @@ func (e *Engine) finish(ctx context.Context, r *room, t *turn, status, errText s
 	if err := errors.Join(seqErr, err1, err2); err != nil {
 		e.log.Error("could not sequence the end of a turn", "chat", t.chatID, "err", err)
 	}
-	content := t.content.String()
-	f := store.Final{Content: content, Reasoning: t.reasoning.String(), ReasoningStartedAt: t.reasoningStarted,
+	content := string(t.live.content)
+	f := store.Final{Content: content, Reasoning: string(t.live.reasoning), ReasoningStartedAt: t.reasoningStarted,
 		ReasoningEndedAt: t.reasoningEnded, Status: status, Error: errText, Usage: t.usage, LatencyMS: took.Milliseconds(),
 		ReasoningEndSeq: t.reasoningEndSeq, StreamEndSeq: streamEnd, EndSeq: end}
 	if err := e.opts.Store.FinishAssistant(ctx, t.msgID, f); err != nil {
 		e.log.Error("could not record the end of a turn", "chat", t.chatID, "turn", t.id, "err", err)
 	}
-	r.publishLocked(streamEnd, encode(protocol.StreamEnd(t.chatID, streamEnd, t.id, content)), false, nil)
-	r.publishLocked(end, encode(protocol.TurnEnd(t.chatID, end, t.id, status, took.Milliseconds(), usageJSON(t.usage), errText)), false, nil)
+	r.publishLocked(encode(protocol.StreamEnd(t.chatID, streamEnd, t.id, content)), nil)
+	r.publishLocked(encode(protocol.TurnEnd(t.chatID, end, t.id, status, took.Milliseconds(), usageJSON(t.usage), errText)), nil)
 	e.log.Info("turn ended", "chat", t.chatID, "turn", t.id, "status", status, "ms", took.Milliseconds())
+	// The text lives in the store now; a finished turn replays from there.
+	t.live = liveText{}
 	e.advanceLocked(r)
 	r.mu.Unlock()
 	e.broadcastChat(ctx, t.chatID)
+	e.maybeEvict(r)
 }
 
-// advanceLocked clears the finished turn and starts the next queued one. Caller
-// holds r.mu.
+// endUnrecordedLocked publishes the error end of a turn that has no row.
+// Caller holds r.mu.
+func (e *Engine) endUnrecordedLocked(ctx context.Context, r *room, t *turn, errText string, took time.Duration) {
+	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	if err != nil {
+		// Without a seq nothing can be published in order; the store is
+		// failing, and the log says so.
+		e.log.Error("could not end an unrecorded turn", "chat", t.chatID, "turn", t.id, "err", err)
+		return
+	}
+	r.publishLocked(encode(protocol.TurnEnd(t.chatID, seq, t.id, "error", took.Milliseconds(), nil, errText)), nil)
+	e.log.Warn("turn ended without a record", "chat", t.chatID, "turn", t.id, "err", errText)
+}
+
+// advanceLocked clears the finished turn and starts the next queued one.
+// Caller holds r.mu.
 func (e *Engine) advanceLocked(r *room) {
 	r.turn = nil
 	if len(r.queue) == 0 || !e.running() || r.deleted {
@@ -320,9 +465,9 @@ func (e *Engine) advanceLocked(r *room) {
 	next := r.queue[0]
 	r.queue = r.queue[1:]
 	r.turn = next
-	ctx := context.WithoutCancel(next.ctx)
-	e.persistQueueLocked(ctx, r)
-	e.openTurnLocked(ctx, r, next)
+	e.openQueuedLocked(context.WithoutCancel(next.ctx), r, next)
+	// The caller is a running turn (counted in wg) or Recover, so this Add
+	// never races Shutdown's Wait.
 	e.wg.Add(1)
 	go e.runTurn(r, next)
 }

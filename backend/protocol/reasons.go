@@ -10,6 +10,7 @@ const (
 	ReasonInvalidChatID  = "invalid_chat_id"
 	ReasonNotFound       = "not_found"
 	ReasonBusy           = "busy"
+	ReasonQueueFull      = "queue_full"
 	ReasonNotRunning     = "not_running"
 	ReasonNotAttached    = "not_attached"
 	ReasonEmptyMessage   = "empty_message"

@@ -35,16 +35,17 @@ func BenchmarkCheckpointAssistant(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	content := strings.Repeat("streamed answer text ", 200)
-	reasoning := strings.Repeat("thinking about it ", 100)
+	// About what 250 ms of a fast model brings.
+	content := strings.Repeat("streamed answer text ", 20)
+	reasoning := strings.Repeat("thinking about it ", 10)
 	now := time.Now()
-	hwm := int64(1)
+	part := 0
 	for b.Loop() {
-		hwm += 10
-		if err := s.CheckpointAssistant(ctx, m.ID, Checkpoint{Content: content, Reasoning: reasoning,
-			ReasoningStartedAt: &now, SeqHWM: hwm}); err != nil {
+		if err := s.CheckpointAssistant(ctx, m.ID, part, Checkpoint{Content: content, Reasoning: reasoning,
+			ReasoningStartedAt: &now}); err != nil {
 			b.Fatal(err)
 		}
+		part++
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -54,11 +55,11 @@ type Message struct {
 	CreatedAt, UpdatedAt                 time.Time
 }
 
-// Checkpoint is the periodic save of a streaming reply.
+// Checkpoint is the periodic save of a streaming reply: the text streamed
+// since the previous checkpoint, and the reasoning's times as known now.
 type Checkpoint struct {
 	Content, Reasoning                   string
 	ReasoningStartedAt, ReasoningEndedAt *time.Time
-	SeqHWM                               int64
 }
 
 // Final is the last write of an assistant reply.
@@ -72,72 +73,113 @@ type Final struct {
 	EndSeq                               int64
 }
 
-// AppendUserMessage commits a user message as the event with the given seq,
-// which must be above the chat's last_seq (ErrSeq). mediaIDs must already be
-// stored with PutMedia (ErrMissingMedia). The message is durable when this
-// returns, so the caller may acknowledge it.
+// SettingWrite is a settings row changed in the same transaction as a
+// message: Value "" removes the key.
+type SettingWrite struct{ Key, Value string }
+
+func applySetting(ctx context.Context, tx *sql.Tx, w *SettingWrite) error {
+	if w == nil {
+		return nil
+	}
+	var err error
+	if w.Value == "" {
+		_, err = tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, w.Key)
+	} else {
+		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, w.Key, w.Value)
+	}
+	if err != nil {
+		return fmt.Errorf("write setting %q: %w", w.Key, err)
+	}
+	return nil
+}
+
+// UserMessage is a user message to commit. Answer, when set, opens the
+// streaming row of the turn that answers it; Setting, when set, is written
+// too (the chat's queue, for a queued message): all in one transaction, so a
+// message is never acknowledged without what makes sure it gets an answer.
+type UserMessage struct {
+	ChatID   string
+	Seq      int64
+	Content  string
+	MediaIDs []string
+	Model    string
+	Answer   *Answer
+	Setting  *SettingWrite
+}
+
+// Answer opens an assistant row: its turn_start has Seq.
+type Answer struct {
+	TurnID, Model string
+	Seq           int64
+}
+
+// AppendUserMessage commits a user message alone; see CommitUserMessage.
 func (s *Store) AppendUserMessage(ctx context.Context, chatID string, seq int64, content string, mediaIDs []string, model string) (Message, error) {
+	m, _, err := s.CommitUserMessage(ctx, UserMessage{ChatID: chatID, Seq: seq, Content: content, MediaIDs: mediaIDs, Model: model})
+	return m, err
+}
+
+// CommitUserMessage commits a user message as the event with seq m.Seq,
+// which must be above the chat's last_seq (ErrSeq). MediaIDs must already be
+// stored with PutMedia (ErrMissingMedia). The commit is durable (synced) when
+// this returns, so the caller may acknowledge it.
+func (s *Store) CommitUserMessage(ctx context.Context, um UserMessage) (Message, *Message, error) {
 	var m Message
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := checkNextSeq(ctx, tx, chatID, seq); err != nil {
+	var answer *Message
+	err := s.writeDurable(ctx, func(tx *sql.Tx) error {
+		if err := checkNextSeq(ctx, tx, um.ChatID, um.Seq); err != nil {
 			return err
 		}
 		now := s.nowMS()
 		id, err := insertMessage(ctx, tx, Message{
-			ChatID: chatID, Seq: seq, EndSeq: seq, Role: RoleUser, Content: content,
-			Model: model, Status: StatusDone,
+			ChatID: um.ChatID, Seq: um.Seq, EndSeq: um.Seq, Role: RoleUser, Content: um.Content,
+			Model: um.Model, Status: StatusDone,
 		}, now, now)
 		if err != nil {
 			return err
 		}
-		if err := linkMedia(ctx, tx, id, mediaIDs); err != nil {
+		if err := linkMedia(ctx, tx, id, um.MediaIDs); err != nil {
 			return err
 		}
-		if err := advanceChat(ctx, tx, chatID, seq, seq, now); err != nil {
+		if err := advanceChat(ctx, tx, um.ChatID, um.Seq, um.Seq, now); err != nil {
 			return err
 		}
-		m, err = getMessage(ctx, tx, id)
-		return err
+		if m, err = getMessage(ctx, tx, id); err != nil {
+			return err
+		}
+		if um.Answer != nil {
+			a, err := startAssistant(ctx, tx, um.ChatID, um.Answer.TurnID, um.Answer.Model, um.Answer.Seq, &id, now)
+			if err != nil {
+				return err
+			}
+			answer = &a
+		}
+		return applySetting(ctx, tx, um.Setting)
 	})
 	if err != nil {
-		return Message{}, fmt.Errorf("append user message to %q: %w", chatID, err)
+		return Message{}, nil, fmt.Errorf("append user message to %q: %w", um.ChatID, err)
 	}
-	return m, nil
+	return m, answer, nil
 }
 
 // StartAssistant inserts the streaming row of a turn whose turn_start event
 // has the given seq (above last_seq, else ErrSeq). parentID, when set, must be
-// a message of the same chat.
-func (s *Store) StartAssistant(ctx context.Context, chatID, turnID, model string, seq int64, parentID *int64) (Message, error) {
+// a message of the same chat. setting, when set, is written in the same
+// transaction (the chat's queue without this turn). Durable on return.
+func (s *Store) StartAssistant(ctx context.Context, chatID, turnID, model string, seq int64, parentID *int64, setting ...SettingWrite) (Message, error) {
 	var m Message
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := checkNextSeq(ctx, tx, chatID, seq); err != nil {
+	err := s.writeDurable(ctx, func(tx *sql.Tx) error {
+		var err error
+		if m, err = startAssistant(ctx, tx, chatID, turnID, model, seq, parentID, s.nowMS()); err != nil {
 			return err
 		}
-		if parentID != nil {
-			var n int
-			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE id = ? AND chat_id = ?`,
-				*parentID, chatID).Scan(&n)
-			if err != nil {
+		for i := range setting {
+			if err := applySetting(ctx, tx, &setting[i]); err != nil {
 				return err
 			}
-			if n == 0 {
-				return fmt.Errorf("%w: parent message %d is not in chat %q", ErrInvalid, *parentID, chatID)
-			}
 		}
-		now := s.nowMS()
-		id, err := insertMessage(ctx, tx, Message{
-			ChatID: chatID, Seq: seq, EndSeq: seq, TurnID: turnID, Role: RoleAssistant,
-			Model: model, Status: StatusStreaming, ParentID: parentID,
-		}, now, now)
-		if err != nil {
-			return err
-		}
-		if err := advanceChat(ctx, tx, chatID, seq, seq, now); err != nil {
-			return err
-		}
-		m, err = getMessage(ctx, tx, id)
-		return err
+		return nil
 	})
 	if err != nil {
 		return Message{}, fmt.Errorf("start assistant in %q: %w", chatID, err)
@@ -145,31 +187,87 @@ func (s *Store) StartAssistant(ctx context.Context, chatID, turnID, model string
 	return m, nil
 }
 
-// CheckpointAssistant saves the streaming row's text so far and raises the
-// chat's seq_hwm to cp.SeqHWM, so seqs already handed out are never reused
-// after a crash. The chat's updated_at is left alone to keep checkpoints
-// cheap; StartAssistant and FinishAssistant set it.
-func (s *Store) CheckpointAssistant(ctx context.Context, messageID int64, cp Checkpoint) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		var chatID string
-		err := tx.QueryRowContext(ctx, `UPDATE messages SET content = ?, reasoning = ?,
-			reasoning_started_at = ?, reasoning_ended_at = ?, updated_at = ?
-			WHERE id = ? AND status = 'streaming' RETURNING chat_id`,
-			cp.Content, cp.Reasoning, toNullMS(cp.ReasoningStartedAt), toNullMS(cp.ReasoningEndedAt),
-			s.nowMS(), messageID).Scan(&chatID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notStreaming(ctx, tx, messageID)
+func startAssistant(ctx context.Context, tx *sql.Tx, chatID, turnID, model string, seq int64, parentID *int64, now int64) (Message, error) {
+	if err := checkNextSeq(ctx, tx, chatID, seq); err != nil {
+		return Message{}, err
+	}
+	if parentID != nil {
+		var n int
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE id = ? AND chat_id = ?`,
+			*parentID, chatID).Scan(&n)
+		if err != nil {
+			return Message{}, err
 		}
+		if n == 0 {
+			return Message{}, fmt.Errorf("%w: parent message %d is not in chat %q", ErrInvalid, *parentID, chatID)
+		}
+	}
+	id, err := insertMessage(ctx, tx, Message{
+		ChatID: chatID, Seq: seq, EndSeq: seq, TurnID: turnID, Role: RoleAssistant,
+		Model: model, Status: StatusStreaming, ParentID: parentID,
+	}, now, now)
+	if err != nil {
+		return Message{}, err
+	}
+	if err := advanceChat(ctx, tx, chatID, seq, seq, now); err != nil {
+		return Message{}, err
+	}
+	return getMessage(ctx, tx, id)
+}
+
+// CheckpointAssistant appends what a streaming row has streamed since its
+// last checkpoint (cp.Content and cp.Reasoning are only the new text) as part
+// number part. It writes one small row and nothing else, so a checkpoint
+// costs about one page whatever the length of the answer so far; the final
+// write (or start-up recovery) joins the parts. Not synced: a crash may lose
+// the last checkpoints of a power cut, never the database.
+func (s *Store) CheckpointAssistant(ctx context.Context, messageID int64, part int, cp Checkpoint) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO message_parts (message_id, part, content, reasoning,
+			reasoning_started_at, reasoning_ended_at)
+			SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE id = ? AND status = 'streaming')`,
+			messageID, part, cp.Content, cp.Reasoning, toNullMS(cp.ReasoningStartedAt), toNullMS(cp.ReasoningEndedAt), messageID)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE chats SET seq_hwm = max(seq_hwm, ?) WHERE id = ?`, cp.SeqHWM, chatID)
-		return err
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return notStreaming(ctx, tx, messageID)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("checkpoint message %d: %w", messageID, err)
 	}
 	return nil
+}
+
+// streamedParts joins the checkpointed parts of a streaming row.
+func streamedParts(ctx context.Context, q queryer, messageID int64) (content, reasoning string, rStart, rEnd sql.NullInt64, err error) {
+	rows, err := q.QueryContext(ctx, `SELECT content, reasoning, reasoning_started_at, reasoning_ended_at
+		FROM message_parts WHERE message_id = ? ORDER BY part`, messageID)
+	if err != nil {
+		return "", "", rStart, rEnd, err
+	}
+	defer rows.Close()
+	var c, r strings.Builder
+	for rows.Next() {
+		var pc, pr string
+		var ps, pe sql.NullInt64
+		if err := rows.Scan(&pc, &pr, &ps, &pe); err != nil {
+			return "", "", rStart, rEnd, err
+		}
+		c.WriteString(pc)
+		r.WriteString(pr)
+		if ps.Valid {
+			rStart = ps
+		}
+		if pe.Valid {
+			rEnd = pe
+		}
+	}
+	return c.String(), r.String(), rStart, rEnd, rows.Err()
 }
 
 // FinishAssistant is the final write of a streaming row. f.EndSeq must be
@@ -185,7 +283,7 @@ func (s *Store) FinishAssistant(ctx context.Context, messageID int64, f Final) e
 	if err != nil {
 		return fmt.Errorf("finish message %d: %w", messageID, err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeDurable(ctx, func(tx *sql.Tx) error {
 		var chatID, status string
 		var seq int64
 		err := tx.QueryRowContext(ctx, `SELECT chat_id, seq, status FROM messages WHERE id = ?`, messageID).
@@ -217,6 +315,9 @@ func (s *Store) FinishAssistant(ctx context.Context, messageID int64, f Final) e
 		if err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM message_parts WHERE message_id = ?`, messageID); err != nil {
+			return err
+		}
 		return advanceChat(ctx, tx, chatID, f.EndSeq, f.EndSeq, now)
 	})
 	if err != nil {
@@ -228,7 +329,7 @@ func (s *Store) FinishAssistant(ctx context.Context, messageID int64, f Final) e
 // ReserveSeq raises the chat's seq_hwm to upTo (never lowers it), before
 // seqs up to upTo are handed out from memory.
 func (s *Store) ReserveSeq(ctx context.Context, chatID string, upTo int64) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeDurable(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE chats SET seq_hwm = max(seq_hwm, ?) WHERE id = ?`, upTo, chatID)
 		if err != nil {
 			return err
@@ -283,9 +384,20 @@ func (s *Store) RecoverInterrupted(ctx context.Context) ([]Message, error) {
 			if err != nil {
 				return err
 			}
-			_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'interrupted',
-				stream_end_seq = ?, end_seq = ?, updated_at = ? WHERE id = ?`, hwm+1, hwm+2, now, r.id)
+			content, reasoning, rStart, rEnd, err := streamedParts(ctx, tx, r.id)
 			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'interrupted',
+				content = content || ?, reasoning = reasoning || ?,
+				reasoning_started_at = coalesce(?, reasoning_started_at),
+				reasoning_ended_at = coalesce(?, reasoning_ended_at),
+				stream_end_seq = ?, end_seq = ?, updated_at = ? WHERE id = ?`,
+				content, reasoning, rStart, rEnd, hwm+1, hwm+2, now, r.id)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM message_parts WHERE message_id = ?`, r.id); err != nil {
 				return err
 			}
 			_, err = tx.ExecContext(ctx, `UPDATE chats SET last_seq = ?, seq_hwm = ? WHERE id = ?`,

@@ -83,20 +83,34 @@ func TestAssistantLifecycle(t *testing.T) {
 	wantErr(t, err, ErrSeq)
 
 	rStart := clk.now().Add(10 * time.Millisecond)
-	if err := s.CheckpointAssistant(ctx, m.ID, Checkpoint{Content: "partial answ", Reasoning: "hmm",
-		ReasoningStartedAt: &rStart, SeqHWM: 20}); err != nil {
+	if err := s.CheckpointAssistant(ctx, m.ID, 0, Checkpoint{Content: "partial answ", Reasoning: "hmm",
+		ReasoningStartedAt: &rStart}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.GetMessage(ctx, m.ID)
 	if got.Content != "partial answ" || got.Reasoning != "hmm" || !got.ReasoningStartedAt.Equal(rStart) || got.ReasoningEndedAt != nil {
 		t.Errorf("checkpointed %+v", got)
 	}
+	if err := s.ReserveSeq(ctx, c.ID, 20); err != nil {
+		t.Fatal(err)
+	}
 	ch, _ := s.GetChat(ctx, c.ID)
 	if ch.LastSeq != 2 || ch.SeqHWM != 20 {
-		t.Errorf("after checkpoint last %d hwm %d", ch.LastSeq, ch.SeqHWM)
+		t.Errorf("after reserve last %d hwm %d", ch.LastSeq, ch.SeqHWM)
 	}
-	// A lower hwm in a later checkpoint never lowers it.
-	if err := s.CheckpointAssistant(ctx, m.ID, Checkpoint{Content: "partial answer", SeqHWM: 15}); err != nil {
+	// A checkpoint appends only what is new; reads see the joined text.
+	if err := s.CheckpointAssistant(ctx, m.ID, 1, Checkpoint{Content: "er"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetMessage(ctx, m.ID); got.Content != "partial answer" || got.Reasoning != "hmm" || !got.ReasoningStartedAt.Equal(rStart) {
+		t.Errorf("after second checkpoint %+v", got)
+	}
+	// A part number is used once.
+	if err := s.CheckpointAssistant(ctx, m.ID, 1, Checkpoint{Content: "again"}); err == nil {
+		t.Error("a part number was accepted twice")
+	}
+	// A lower reservation never lowers the hwm.
+	if err := s.ReserveSeq(ctx, c.ID, 15); err != nil {
 		t.Fatal(err)
 	}
 	if ch, _ := s.GetChat(ctx, c.ID); ch.SeqHWM != 20 {
@@ -119,7 +133,7 @@ func TestAssistantLifecycle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { wantErr(t, s.FinishAssistant(ctx, m.ID, tc.f), tc.want) })
 	}
 	wantErr(t, s.FinishAssistant(ctx, 999, Final{Status: StatusDone, EndSeq: 5}), ErrNotFound)
-	wantErr(t, s.CheckpointAssistant(ctx, 999, Checkpoint{}), ErrNotFound)
+	wantErr(t, s.CheckpointAssistant(ctx, 999, 0, Checkpoint{}), ErrNotFound)
 
 	clk.advance(time.Second)
 	rEnd := rStart.Add(1234 * time.Millisecond)
@@ -143,7 +157,7 @@ func TestAssistantLifecycle(t *testing.T) {
 		t.Errorf("finished row not searchable: %v %v", hits, err)
 	}
 	wantErr(t, s.FinishAssistant(ctx, m.ID, Final{Status: StatusDone, EndSeq: 40}), ErrNotStreaming)
-	wantErr(t, s.CheckpointAssistant(ctx, m.ID, Checkpoint{Content: "late"}), ErrNotStreaming)
+	wantErr(t, s.CheckpointAssistant(ctx, m.ID, 9, Checkpoint{Content: "late"}), ErrNotStreaming)
 	if got, _ := s.GetMessage(ctx, m.ID); got.Content != "partial answer, done" {
 		t.Error("late checkpoint changed a finished row")
 	}
@@ -188,7 +202,13 @@ func TestRecoverInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CheckpointAssistant(ctx, am.ID, Checkpoint{Content: "half of the answ", Reasoning: "thinking", SeqHWM: 40}); err != nil {
+	if err := s.CheckpointAssistant(ctx, am.ID, 0, Checkpoint{Content: "half of ", Reasoning: "think"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckpointAssistant(ctx, am.ID, 1, Checkpoint{Content: "the answ", Reasoning: "ing"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReserveSeq(ctx, a.ID, 40); err != nil {
 		t.Fatal(err)
 	}
 	b := mustChat(t, s, NewChat{ID: "b"}) // streaming, never checkpointed

@@ -46,16 +46,45 @@ func queryMessages(ctx context.Context, q queryer, query string, args ...any) ([
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []Message
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {
+			rows.Close()
 			return nil, err
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if err := withParts(ctx, q, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// withParts adds to a streaming row the text checkpointed so far.
+func withParts(ctx context.Context, q queryer, m *Message) error {
+	if m.Status != StatusStreaming {
+		return nil
+	}
+	c, r, rs, re, err := streamedParts(ctx, q, m.ID)
+	if err != nil {
+		return fmt.Errorf("message %d: read checkpoints: %w", m.ID, err)
+	}
+	m.Content += c
+	m.Reasoning += r
+	if rs.Valid {
+		m.ReasoningStartedAt = nullTime(rs)
+	}
+	if re.Valid {
+		m.ReasoningEndedAt = nullTime(re)
+	}
+	return nil
 }
 
 // attachMedia fills Media of msgs, which all belong to one chat. It asks
@@ -106,6 +135,9 @@ func getMessage(ctx context.Context, q queryer, id int64) (Message, error) {
 		return Message{}, fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
+		return Message{}, err
+	}
+	if err := withParts(ctx, q, &m); err != nil {
 		return Message{}, err
 	}
 	one := []Message{m}
@@ -218,4 +250,53 @@ func (s *Store) Transcript(ctx context.Context, chatID string) ([]Message, error
 		return nil, fmt.Errorf("transcript of %q: %w", chatID, err)
 	}
 	return msgs, nil
+}
+
+// MessagesSincePage is MessagesSince a page at a time: the messages with
+// end_seq > since and seq > afterSeq, in ascending seq order, at most limit
+// of them (0: all). A replay walks a chat of any size this way without one
+// huge read.
+func (s *Store) MessagesSincePage(ctx context.Context, chatID string, since, afterSeq int64, limit int) ([]Message, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	var msgs []Message
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		if err := chatExists(ctx, tx, chatID); err != nil {
+			return err
+		}
+		var err error
+		msgs, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
+			WHERE chat_id = ? AND seq > ? AND end_seq > ? ORDER BY seq LIMIT ?`, chatID, afterSeq, since, limit)
+		if err != nil {
+			return err
+		}
+		return attachMedia(ctx, tx, msgs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("messages of %q since %d after %d: %w", chatID, since, afterSeq, err)
+	}
+	return msgs, nil
+}
+
+// MessageBySeq returns the message of chatID created by the event seq, or
+// ErrNotFound.
+func (s *Store) MessageBySeq(ctx context.Context, chatID string, seq int64) (Message, error) {
+	var m Message
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE chat_id = ? AND seq = ?`, chatID, seq).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("message %d of %q: %w", seq, chatID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		m, err = getMessage(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Message{}, fmt.Errorf("get message: %w", err)
+	}
+	return m, nil
 }

@@ -292,6 +292,40 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// writeDurable is write for a commit that a user is told about (a message
+// acknowledged, a seq handed out, an answer ended): it is synced to disk
+// before it returns, so a power cut cannot take it back. Other commits stay
+// at synchronous=NORMAL, durable at the next WAL checkpoint.
+func (s *Store) writeDurable(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	c, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+		return fmt.Errorf("synchronous full: %w", err)
+	}
+	defer func() {
+		// Without a context: the writer must not stay in FULL after a
+		// cancelled request.
+		if _, err := c.ExecContext(context.Background(), "PRAGMA synchronous = NORMAL"); err != nil {
+			s.log.Warn("could not restore synchronous=NORMAL", "err", err)
+		}
+	}()
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
 // read runs fn in one read transaction, so multi-query reads (rows plus
 // their media) see a single snapshot.
 func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {

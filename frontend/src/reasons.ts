@@ -3,6 +3,7 @@
 
 const TEXT: Record<string, string> = {
   busy: 'A reply is still being written in this chat.',
+  queue_full: 'Too many messages are already waiting in this chat. Wait for them, or cancel some.',
   not_running: 'Nothing is running in this chat.',
   provider_unreachable: 'The model server cannot be reached.',
   unauthorized: 'The Hearth server refused the access token. Open the link that `hearth serve` printed.',
