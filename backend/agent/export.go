@@ -178,6 +178,9 @@ func (e *Engine) Backup(ctx context.Context, dest string) (files int, err error)
 	if !filepath.IsAbs(dest) {
 		return 0, refuse(protocol.ReasonInvalidField, "backup destination must be an absolute path")
 	}
+	if err := e.checkBackupDest(dest); err != nil {
+		return 0, err
+	}
 	if entries, err := os.ReadDir(dest); err == nil && len(entries) > 0 {
 		return 0, refuse(protocol.ReasonInvalidField, "%s exists and is not empty; give a new directory", dest)
 	}
@@ -215,6 +218,46 @@ func (e *Engine) Backup(ctx context.Context, dest string) (files int, err error)
 		return files, fmt.Errorf("backup media: %w", err)
 	}
 	return files, nil
+}
+
+// checkBackupDest refuses a destination inside the data directory: the copy
+// would be copied into itself (inside media/, without end). Symbolic links and
+// ".." are resolved as the kernel will when the directory is created.
+func (e *Engine) checkBackupDest(dest string) error {
+	where := resolvePath(dest)
+	dirs := []string{filepath.Dir(e.opts.Store.Path())}
+	if e.opts.Files != nil {
+		dirs = append(dirs, e.opts.Files.Dir())
+	}
+	for _, d := range dirs {
+		if within(where, resolvePath(d)) {
+			return refuse(protocol.ReasonInvalidField, "%s is inside Hearth's data directory %s, so the backup would copy itself: choose a directory outside it",
+				dest, filepath.Dir(e.opts.Store.Path()))
+		}
+	}
+	return nil
+}
+
+// resolvePath resolves the symbolic links of the longest part of p that
+// exists; the rest, still to be created, is taken as written.
+func resolvePath(p string) string {
+	parts := strings.Split(p, string(filepath.Separator))
+	for i := len(parts); i > 0; i-- {
+		prefix := strings.Join(parts[:i], string(filepath.Separator))
+		if prefix == "" {
+			prefix = string(filepath.Separator)
+		}
+		if r, err := filepath.EvalSymlinks(prefix); err == nil {
+			return filepath.Join(append([]string{r}, parts[i:]...)...)
+		}
+	}
+	return filepath.Clean(p)
+}
+
+// within reports whether p is dir or below it.
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func copyFile(from, to string) error {
