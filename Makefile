@@ -15,12 +15,13 @@ LDFLAGS := -X github.com/hearth-app/hearth/app.Version=$(VERSION) -X github.com/
 RUN_PKGS := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
 TEST_PKGS := $(RUN_PKGS) chromium xvfb xauth xdotool imagemagick fonts-dejavu-core
 
-.PHONY: run test deps-run deps-test ui ui-deps headless go-check go-test ui-test e2e bench clean help
+.PHONY: run test deps-run deps-test ui ui-deps headless go-check go-test ui-test e2e bench chaos chaos-short chaos-bins clean help
 
 help:
 	@echo "make run    build the UI and the desktop app, then open it"
 	@echo "make test   install test dependencies and run every test"
 	@echo "make bench  run the benchmarks (see docs/benchmarks.md)"
+	@echo "make chaos  the failure suite, long form: SIGKILLs and a 1,000-connection load run (docs/testing.md)"
 
 # --- dependencies -----------------------------------------------------------
 
@@ -74,8 +75,28 @@ ui-test: ui-deps
 e2e: ui
 	cd frontend && $(NPM) run e2e
 
-test: deps-test go-check go-test ui-test e2e smoke-desktop
+test: deps-test go-check go-test ui-test e2e smoke-desktop chaos-short
 	@echo "all tests passed"
+
+# The failure suite (internal/chaos, docs/testing.md): a real `hearth serve`
+# SIGKILLed at seeded random points while answers stream and messages queue,
+# checked after every restart; then many clients, some that stop reading, all
+# reconnecting at once. Each run prints its seed; CHAOS_SEED=N replays one.
+# Logs and the figures go to .smoke/chaos/ (git-ignored).
+CHAOS_SEED ?= 0
+CHAOS_FLAGS ?=
+
+chaos-bins:
+	CGO_ENABLED=0 $(GO) build -tags nodesktop -ldflags "$(LDFLAGS)" -o bin/hearth-chaos .
+	$(GO) build -o bin/chaos ./internal/chaos
+
+# The long form: 24 kills, then 1,000 connections over 50 chats.
+chaos: chaos-bins
+	bin/chaos -hearth bin/hearth-chaos -seed $(CHAOS_SEED) -kills 24 -load-conns 1000 -load-chats 50 -max-rss 512 $(CHAOS_FLAGS)
+
+# The short form `make test` runs: 5 kills, then 200 connections over 10 chats.
+chaos-short: chaos-bins
+	bin/chaos -hearth bin/hearth-chaos -seed $(CHAOS_SEED) -kills 5 -load-conns 200 -load-chats 10 -max-rss 256 $(CHAOS_FLAGS)
 
 bench:
 	$(GO) test -tags nodesktop -run '^$$' -bench . -benchmem -count 6 ./backend/... | tee bench.out
