@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -30,8 +31,18 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		for {
 			p, err := mr.NextPart()
-			if err != nil {
+			var mbe *http.MaxBytesError
+			switch {
+			case errors.As(err, &mbe):
+				// Parts before "file" count against the cap too.
+				httpError(w, http.StatusRequestEntityTooLarge, "too_large",
+					fmt.Sprintf("upload is larger than the limit (%d bytes with the form around it)", mbe.Limit))
+				return
+			case errors.Is(err, io.EOF):
 				httpError(w, http.StatusBadRequest, "missing_file", "the form has no part named \"file\"")
+				return
+			case err != nil:
+				httpError(w, http.StatusBadRequest, "bad_multipart", "could not read the multipart form: "+err.Error())
 				return
 			}
 			if p.FormName() == "file" {
