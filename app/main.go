@@ -134,7 +134,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-68s %s\n", c.usage, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "common flags: --data-dir --socket --listen --provider --provider-url --model --api-key --allow-remote --token --log-level --config")
+	fmt.Fprintln(w, "common flags: --data-dir --socket --listen --provider --provider-url --provider-idle-timeout --model --api-key --allow-remote --token --log-level --config")
 	fmt.Fprintln(w, "run `hearth COMMAND -h` for a command's flags; docs/ has the rest.")
 }
 
