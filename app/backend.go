@@ -102,6 +102,7 @@ func StartBackend(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Lo
 	var srv *server.Server
 	b.engine = agent.New(agent.Options{
 		Store: b.store, Files: files, Limits: limits, Providers: providers, Logger: log,
+		MaxAnswerBytes: int(cfg.MaxAnswerBytes), MaxReasoningBytes: int(cfg.MaxReasoningBytes), ImageTurns: cfg.ImageTurns,
 		Broadcast: func(frame []byte) { srv.Broadcast(frame) },
 		MediaURL:  func(id string) string { return media.SignURL(secret, id, time.Now().Add(30*24*time.Hour)) },
 	})

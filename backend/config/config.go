@@ -29,6 +29,13 @@ const (
 	DefaultMaxImageBytes = 8 << 20
 	DefaultMaxVideos     = 1
 	DefaultMaxVideoBytes = 20 << 20
+	// DefaultImageTurns: images of the last this many user messages with
+	// images go to the model with each turn.
+	DefaultImageTurns = 4
+	// DefaultMaxTextBytes caps one answer, and its reasoning, separately.
+	DefaultMaxTextBytes = 4 << 20
+	// MaxTextBytesLimit is the most either cap may be set to.
+	MaxTextBytesLimit = 1 << 30
 
 	ProviderOpenAI = "openai"
 	ProviderOllama = "ollama"
@@ -67,6 +74,12 @@ type Config struct {
 	// ProviderIdleTimeout bounds the model server's silence (headers
 	// included) before a turn ends as stalled.
 	ProviderIdleTimeout time.Duration
+	// MaxAnswerBytes and MaxReasoningBytes cut an answer that grows past
+	// them (a looping model): the turn ends with an error, the text is kept.
+	MaxAnswerBytes, MaxReasoningBytes int64
+	// ImageTurns (media.image_turns in the file): the images of the last
+	// this many user messages with images go to the model with each turn.
+	ImageTurns int
 
 	AllowRemote bool
 	// Token is a fixed access token; empty means the server generates one

@@ -75,6 +75,9 @@ func TestDefaults(t *testing.T) {
 		WSReadLimit: 36 << 20,
 
 		ProviderIdleTimeout: 60 * time.Second,
+		MaxAnswerBytes:      4 << 20,
+		MaxReasoningBytes:   4 << 20,
+		ImageTurns:          4,
 	}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -483,4 +486,19 @@ func TestLoadNilArgs(t *testing.T) {
 	// Production entry point: only checks it runs against the real system
 	// without panicking; the result depends on the machine.
 	_, _ = Load(MapEnv(map[string]string{"HEARTH_CONFIG": filepath.Join(t.TempDir(), "none.toml")}), nil)
+}
+
+func TestTurnLimitsFromTheFile(t *testing.T) {
+	c, err := loadWith(t, loadCase{file: "max_answer_bytes = 65536\nmax_reasoning_bytes = 1024\n[media]\nimage_turns = 2\n"}, "linux")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxAnswerBytes != 65536 || c.MaxReasoningBytes != 1024 || c.ImageTurns != 2 {
+		t.Fatalf("limits %d %d %d", c.MaxAnswerBytes, c.MaxReasoningBytes, c.ImageTurns)
+	}
+	for _, bad := range []string{"max_answer_bytes = 0\n", "max_reasoning_bytes = 2000000000\n", "[media]\nimage_turns = -1\n"} {
+		if _, err := loadWith(t, loadCase{file: bad}, "linux"); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
 }

@@ -31,6 +31,8 @@ type fileConfig struct {
 	Media       *fileMedia `toml:"media"`
 
 	ProviderIdleTimeout *fileDuration `toml:"provider_idle_timeout"`
+	MaxAnswerBytes      *int64        `toml:"max_answer_bytes"`
+	MaxReasoningBytes   *int64        `toml:"max_reasoning_bytes"`
 }
 
 // fileDuration is a duration in the config file: a string such as "90s" or
@@ -58,6 +60,7 @@ type fileMedia struct {
 	MaxImageBytes *int64 `toml:"max_image_bytes"`
 	MaxVideos     *int64 `toml:"max_videos"`
 	MaxVideoBytes *int64 `toml:"max_video_bytes"`
+	ImageTurns    *int64 `toml:"image_turns"`
 }
 
 // knownKeys is checked case-sensitively: the TOML decoder would otherwise
@@ -67,7 +70,8 @@ var knownKeys = map[string]bool{
 	"provider_url": true, "model": true, "api_key": true, "allow_remote": true,
 	"token": true, "log_level": true, "ws_read_limit": true, "media": true,
 	"provider_idle_timeout": true, "media.max_images": true, "media.max_image_bytes": true,
-	"media.max_videos": true, "media.max_video_bytes": true,
+	"media.max_videos": true, "media.max_video_bytes": true, "media.image_turns": true,
+	"max_answer_bytes": true, "max_reasoning_bytes": true,
 }
 
 // fileError is a config file problem that can be pinned to a line.

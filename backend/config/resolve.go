@@ -146,6 +146,9 @@ func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath strin
 		MaxVideos:     int(r.num("media.max_videos", m.MaxVideos, DefaultMaxVideos)),
 		MaxVideoBytes: r.num("media.max_video_bytes", m.MaxVideoBytes, DefaultMaxVideoBytes),
 	}
+	c.ImageTurns = int(r.num("media.image_turns", m.ImageTurns, DefaultImageTurns))
+	c.MaxAnswerBytes = r.num("max_answer_bytes", fc.MaxAnswerBytes, DefaultMaxTextBytes)
+	c.MaxReasoningBytes = r.num("max_reasoning_bytes", fc.MaxReasoningBytes, DefaultMaxTextBytes)
 	c.WSReadLimit = r.num("ws_read_limit", fc.WSReadLimit, DefaultWSReadLimit)
 	return c, r.src, nil
 }

@@ -48,10 +48,21 @@ func validate(c Config, src sources, goos string) error {
 		{"media.max_image_bytes", c.Media.MaxImageBytes},
 		{"media.max_videos", int64(c.Media.MaxVideos)},
 		{"media.max_video_bytes", c.Media.MaxVideoBytes},
+		{"media.image_turns", int64(c.ImageTurns)},
 		{"ws_read_limit", c.WSReadLimit},
+		{"max_answer_bytes", c.MaxAnswerBytes},
+		{"max_reasoning_bytes", c.MaxReasoningBytes},
 	} {
 		if n.v <= 0 {
 			add(n.key, fmt.Errorf("%s must be positive, got %d", n.key, n.v))
+		}
+	}
+	for _, n := range []struct {
+		key string
+		v   int64
+	}{{"max_answer_bytes", c.MaxAnswerBytes}, {"max_reasoning_bytes", c.MaxReasoningBytes}} {
+		if n.v > MaxTextBytesLimit {
+			add(n.key, fmt.Errorf("%s is at most %d (1 GiB), got %d", n.key, int64(MaxTextBytesLimit), n.v))
 		}
 	}
 	return errors.Join(errs...)
