@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,7 +60,7 @@ func TestProviderURLCredentialsAreNeverShown(t *testing.T) {
 	cfg := testConfig(t, fake)
 	withCreds := strings.Replace(fake.URL, "http://", "http://alice:s3cret@", 1) + "/v1"
 	cfg.ProviderURL = withCreds
-	var logs bytes.Buffer
+	var logs syncBuffer
 	b, err := StartBackend(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)), BackendOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +108,7 @@ func TestStartupWarnsAboutAWithheldKey(t *testing.T) {
 	fake := llmtestNew(t)
 	cfg := testConfig(t, fake)
 	cfg.APIKeyNote = "OPENAI_API_KEY is not sent to " + cfg.ProviderURL
-	var logs bytes.Buffer
+	var logs syncBuffer
 	b, err := StartBackend(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)), BackendOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -134,4 +135,23 @@ func TestProviderIdleTimeoutSettingIsUsed(t *testing.T) {
 	if end["status"] != "error" || !strings.Contains(str(end, "error"), "200ms") || !strings.Contains(str(end, "error"), "provider_idle_timeout") {
 		t.Fatalf("turn_end %v; want the stall after 200ms, naming the setting", end)
 	}
+}
+
+// syncBuffer is a log sink that the test can read while Hearth's goroutines
+// write to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }

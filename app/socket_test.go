@@ -41,7 +41,7 @@ func TestSocketInAnExistingDirectoryLeavesItsModeAlone(t *testing.T) {
 	}
 
 	cfg.Socket = filepath.Join(home, "hearth.sock")
-	var logs bytes.Buffer
+	var logs syncBuffer
 	b, err := StartBackend(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)), BackendOptions{})
 	if err != nil {
 		t.Fatal(err)
