@@ -47,7 +47,7 @@ func TestCLIModelsAttachAndCtrlC(t *testing.T) {
 		if !errors.As(err, &ee) || ee.ExitCode() != 130 || !strings.Contains(stderr.String(), "cancelled") {
 			t.Fatalf("chat after Ctrl-C: %v %q", err, stderr.String())
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(patience):
 		_ = c.Process.Kill()
 		t.Fatal("chat did not end after Ctrl-C")
 	}
@@ -73,7 +73,7 @@ func TestCLIModelsAttachAndCtrlC(t *testing.T) {
 	}
 	sc := bufio.NewScanner(aout)
 	var got []string
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(patience)
 	lines := make(chan string)
 	go func() {
 		for sc.Scan() {

@@ -15,11 +15,11 @@ import (
 func TestClientReconnectsAndResumesAcrossRestart(t *testing.T) {
 	fake := llmtest.New()
 	t.Cleanup(fake.Close)
-	fake.SetDefault(slowScript(100, 20*time.Millisecond))
+	fake.SetDefault(heldScript(100, 20*time.Millisecond)) // still running when the server restarts
 	cfg := testConfig(t, fake)
 	h := startWith(t, cfg, fake)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*patience)
 	defer cancel()
 	c, err := client.Dial(ctx, client.Options{Socket: h.Socket, Reconnect: true})
 	if err != nil {

@@ -9,7 +9,8 @@ import (
 
 func TestDeleteDuringRunningTurnWithQueue(t *testing.T) {
 	h := startHearth(t)
-	h.fake.SetDefault(slowScript(200, 20*time.Millisecond))
+	h.fake.SetDefault(slowScript(5, time.Millisecond))
+	h.fake.On("one", heldScript(200, 20*time.Millisecond))
 	a, b := h.dial(t), h.dial(t)
 	chat := a.newChat()
 	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "one"})
@@ -20,14 +21,10 @@ func TestDeleteDuringRunningTurnWithQueue(t *testing.T) {
 		t.Fatalf("chat_deleted %v", ev)
 	}
 	// The upstream request is aborted and the queued turn never starts.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	if err := h.fake.WaitCancelled(ctx, 1); err != nil {
 		t.Fatalf("turn of a deleted chat kept streaming: %v", err)
-	}
-	time.Sleep(300 * time.Millisecond)
-	if n := len(h.fake.Requests()); n != 1 {
-		t.Fatalf("%d model requests; the queued turn of a deleted chat ran", n)
 	}
 	if ev := a.request(map[string]any{"type": "message", "chat_id": chat, "content": "three"}); ev["reason"] != "not_found" {
 		t.Fatalf("message to a deleted chat: %v", ev)
@@ -36,27 +33,44 @@ func TestDeleteDuringRunningTurnWithQueue(t *testing.T) {
 	if items := list["items"].([]any); len(items) != 0 {
 		t.Fatalf("deleted chat still listed: %v", items)
 	}
-	// The server is fine.
+	// The server is fine: a whole turn in another chat runs. Its request is
+	// the model's second and last; the deleted chat's queued turn, which would
+	// have started when its cancelled turn ended, never made one. (Counted
+	// after that turn's end rather than after some sleep.)
 	other := a.newChat()
 	a.request(map[string]any{"type": "message", "chat_id": other, "content": "hi"})
 	if evs := a.collectTurn(); evs[len(evs)-1]["status"] != "done" {
 		t.Fatalf("next chat: %v", evs[len(evs)-1])
+	}
+	h.stop(t) // waits for every turn, so one started late has made its request by now
+	reqs := h.fake.Requests()
+	if len(reqs) != 2 || reqs[1].LastUser() != "hi" {
+		var got []string
+		for _, r := range reqs {
+			got = append(got, r.LastUser())
+		}
+		t.Fatalf("model requests %q; the queued turn of a deleted chat ran", got)
 	}
 }
 
 func TestCancelAQueuedTurnByID(t *testing.T) {
 	h := startHearth(t)
 	h.fake.SetDefault(slowScript(20, 20*time.Millisecond))
+	// "one" is held open until cancelled, so "two" is certainly still queued
+	// when its cancel arrives.
+	h.fake.On("one", heldScript(20, 20*time.Millisecond))
 	a := h.dial(t)
 	chat := a.newChat()
-	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "one"})
+	one := a.request(map[string]any{"type": "message", "chat_id": chat, "content": "one"})
 	q := a.request(map[string]any{"type": "message", "chat_id": chat, "content": "two", "queue": true})
 	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "three", "queue": true})
 	a.send(map[string]any{"type": "cancel", "chat_id": chat, "turn_id": q["turn_id"]})
+	a.request(map[string]any{"type": "ping"}) // frames are handled in order: the cancel has been
+	a.send(map[string]any{"type": "cancel", "chat_id": chat, "turn_id": one["turn_id"]})
 	first := a.collectTurn()
 	second := a.collectTurn()
-	if first[len(first)-1]["status"] != "done" || second[len(second)-1]["status"] != "done" {
-		t.Fatal("turns did not finish")
+	if first[len(first)-1]["status"] != "cancelled" || second[len(second)-1]["status"] != "done" {
+		t.Fatalf("turns ended %v and %v, want cancelled and done", first[len(first)-1]["status"], second[len(second)-1]["status"])
 	}
 	// Only "one" and "three" were answered.
 	reqs := h.fake.Requests()
@@ -67,7 +81,7 @@ func TestCancelAQueuedTurnByID(t *testing.T) {
 
 func TestShutdownMidTurnThenQueuedMessageIsAnsweredAfterRestart(t *testing.T) {
 	fake := llmtestNew(t)
-	fake.SetDefault(slowScript(200, 20*time.Millisecond))
+	fake.SetDefault(heldScript(200, 20*time.Millisecond)) // running when the server stops
 	fake.On("two", slowScript(5, time.Millisecond))
 	cfg := testConfig(t, fake)
 	h := startWith(t, cfg, fake)
@@ -91,7 +105,7 @@ func TestShutdownMidTurnThenQueuedMessageIsAnsweredAfterRestart(t *testing.T) {
 	c := h2.dial(t)
 	c.send(map[string]any{"type": "attach", "chat_id": chat, "since": 0})
 	var resumed map[string]any
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(patience)
 	for resumed == nil && time.Now().Before(deadline) {
 		ev := c.next(time.Until(deadline))
 		if ev["event"] == "turn_end" && ev["turn_id"] == q["turn_id"] {
@@ -114,12 +128,17 @@ func TestShutdownMidTurnThenQueuedMessageIsAnsweredAfterRestart(t *testing.T) {
 	if asst := hist["items"].([]any)[1].(map[string]any); len(str(asst, "content")) < len("wa wb ") {
 		t.Fatalf("interrupted answer lost its text: %v", asst)
 	}
-	// Once answered, the queue is gone: a third start runs nothing.
+	// Once answered, the queue is gone: a third start runs nothing. A queue
+	// is resumed before the server listens, so a chat whose queue came back
+	// would be running at the first attach.
 	h2.stop(t)
 	n := len(fake.Requests())
 	h3 := startWith(t, cfg, fake)
-	_ = h3
-	time.Sleep(300 * time.Millisecond)
+	d := h3.dial(t)
+	if att := d.request(map[string]any{"type": "attach", "chat_id": chat}); att["status"] != "idle" {
+		t.Fatalf("a finished queue ran again at the next start: attached %v", att)
+	}
+	h3.stop(t)
 	if len(fake.Requests()) != n {
 		t.Fatal("a finished queue ran again at the next start")
 	}

@@ -19,6 +19,13 @@ import (
 	"github.com/hearth-app/hearth/backend/llm/llmtest"
 )
 
+// patience is the safety net of every wait in these tests: waits are for
+// events, and this only bounds how long a test hangs when an event never
+// comes. It is generous so that a machine whose cores are all busy (make test
+// beside a CPU hog, -race) is slow, never failing; an explicit shorter
+// timeout in a test is raised to it.
+const patience = 90 * time.Second
+
 // testHearth is a real backend on real sockets in a temp dir.
 type testHearth struct {
 	*Backend
@@ -68,7 +75,7 @@ func startHearth(t *testing.T) *testHearth {
 }
 
 func (h *testHearth) stop(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	if err := h.Shutdown(ctx); err != nil {
 		t.Errorf("shutdown: %v", err)
@@ -98,7 +105,7 @@ func dialUnix(t *testing.T, sock, query string) *wsc {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", sock)
 	}}}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, "ws://hearth/ws"+query, &websocket.DialOptions{HTTPClient: hc})
 	if err != nil {
@@ -145,16 +152,17 @@ func (c *wsc) send(frame any) {
 
 func (c *wsc) sendRaw(typ websocket.MessageType, b []byte) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	if err := c.ws.Write(ctx, typ, b); err != nil {
 		c.t.Fatalf("write: %v", err)
 	}
 }
 
-// next returns the next event or fails after timeout.
+// next returns the next event or fails after timeout (at least patience).
 func (c *wsc) next(timeout time.Duration) map[string]any {
 	c.t.Helper()
+	timeout = max(timeout, patience)
 	select {
 	case ev, ok := <-c.events:
 		if !ok {
@@ -176,6 +184,7 @@ func (c *wsc) expect(name string) map[string]any {
 
 func (c *wsc) until(name string, timeout time.Duration) (map[string]any, []map[string]any) {
 	c.t.Helper()
+	timeout = max(timeout, patience)
 	deadline := time.Now().Add(timeout)
 	var seen []map[string]any
 	for {
@@ -197,7 +206,7 @@ func (c *wsc) request(frame map[string]any) map[string]any {
 	id := fmt.Sprintf("q%d", time.Now().UnixNano())
 	frame["req_id"] = id
 	c.send(frame)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(patience)
 	for time.Now().Before(deadline) {
 		ev := c.next(time.Until(deadline))
 		if ev["req_id"] == id {

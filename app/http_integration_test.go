@@ -113,7 +113,7 @@ func TestTCPRefusals(t *testing.T) {
 		t.Fatalf("desktop upload: %d %v", resp.StatusCode, resp.Header)
 	}
 	// The WebSocket itself: foreign Origin refused, token by subprotocol works.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	_, resp, err := websocket.Dial(ctx, h.WS+"?token="+h.Token, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
 	if err == nil || resp == nil || resp.StatusCode != 403 {

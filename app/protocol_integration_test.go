@@ -22,6 +22,15 @@ func slowScript(n int, delay time.Duration) llmtest.Script {
 	return llmtest.Script{Steps: steps}
 }
 
+// heldScript is slowScript, then the model holds the stream open (silent)
+// until the turn is cancelled or the server stops: a turn that is certainly
+// still running when a test acts on it, however slow the machine.
+func heldScript(n int, delay time.Duration) llmtest.Script {
+	sc := slowScript(n, delay)
+	sc.Fail = llmtest.FailStall
+	return sc
+}
+
 // chatEvents keeps the events that carry a seq, as (event, seq, text) rows.
 func chatEvents(evs []map[string]any) [][3]any {
 	var out [][3]any
@@ -137,7 +146,10 @@ func TestResumeWithSinceGetsExactlyTheMissedEvents(t *testing.T) {
 
 func TestResumeMidTurnReplaysExactDeltas(t *testing.T) {
 	h := startHearth(t)
-	h.fake.SetDefault(slowScript(40, 25*time.Millisecond))
+	// The model streams 40 deltas and then holds the stream open, so the turn
+	// is still running when the client comes back, however slow the machine;
+	// the client ends it with cancel.
+	h.fake.SetDefault(heldScript(40, 25*time.Millisecond))
 	watcher, a := h.dial(t), h.dial(t)
 	chat := a.newChat()
 	watcher.request(map[string]any{"type": "attach", "chat_id": chat})
@@ -148,7 +160,15 @@ func TestResumeMidTurnReplaysExactDeltas(t *testing.T) {
 	}
 	lastSeen := seqOf(seen[len(seen)-1])
 	_ = a.ws.CloseNow()
-	time.Sleep(100 * time.Millisecond) // miss a few more
+	// Miss a few more: until the watcher has seen three deltas past lastSeen.
+	var watched []map[string]any
+	for missed := 0; missed < 3; {
+		ev := watcher.next(patience)
+		watched = append(watched, ev)
+		if ev["event"] == "delta" && seqOf(ev) > lastSeen {
+			missed++
+		}
+	}
 
 	a2 := h.dial(t)
 	a2.send(map[string]any{"type": "attach", "chat_id": chat, "since": lastSeen})
@@ -156,9 +176,10 @@ func TestResumeMidTurnReplaysExactDeltas(t *testing.T) {
 	if att["status"] != "running" {
 		t.Fatalf("attached %v, want running", att)
 	}
+	a2.send(map[string]any{"type": "cancel", "chat_id": chat})
 	rest := a2.collectTurn()
 	got := append(chatEvents(seen), chatEvents(append(replay, rest...))...)
-	full := chatEvents(watcher.collectTurn())
+	full := chatEvents(append(watched, watcher.collectTurn()...))
 	strictlyIncreasing(t, got)
 	if !reflect.DeepEqual(mergedDeltas(got), mergedDeltas(full)) {
 		t.Fatalf("seen + replay + live differs from the full turn:\n got %v\nfull %v", got, full)
@@ -167,12 +188,15 @@ func TestResumeMidTurnReplaysExactDeltas(t *testing.T) {
 
 func TestLateJoinerGetsWholeTurnWithoutGapOrDuplicate(t *testing.T) {
 	h := startHearth(t)
-	h.fake.SetDefault(slowScript(30, 20*time.Millisecond))
+	// 30 deltas, then the stream is held open: the late joiner certainly
+	// joins a running turn; once it has all 30, the turn is cancelled.
+	h.fake.SetDefault(heldScript(30, 20*time.Millisecond))
 	a := h.dial(t)
 	chat := a.newChat()
 	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "go"})
+	var early []map[string]any
 	for i := 0; i < 6; i++ {
-		a.next(5 * time.Second)
+		early = append(early, a.next(5*time.Second))
 	}
 	late := h.dial(t)
 	late.send(map[string]any{"type": "attach", "chat_id": chat})
@@ -180,8 +204,13 @@ func TestLateJoinerGetsWholeTurnWithoutGapOrDuplicate(t *testing.T) {
 	if len(replay) < 3 || replay[0]["event"] != "turn_start" {
 		t.Fatalf("late join replay starts with %v", names(replay))
 	}
-	rest := late.collectTurn()
-	full := a.collectTurn()
+	var rest []map[string]any
+	for answerOf(append(replay, rest...), "delta") != answerOfScript(30) {
+		rest = append(rest, late.next(patience))
+	}
+	a.send(map[string]any{"type": "cancel", "chat_id": chat})
+	rest = append(rest, late.collectTurn()...)
+	full := append(early, a.collectTurn()...)
 	got := chatEvents(append(replay, rest...))
 	aAll := chatEvents(full)
 	if got[len(got)-1][0] != "turn_end" || answerOf(append(replay, rest...), "delta") != answerOfScript(30) {
@@ -218,14 +247,17 @@ func TestCancelKeepsPartialTextAndAbortsUpstream(t *testing.T) {
 	start := time.Now()
 	a.send(map[string]any{"type": "cancel", "chat_id": chat, "turn_id": acc["turn_id"]})
 	evs := a.collectTurn()
-	if took := time.Since(start); took > time.Second {
-		t.Fatalf("cancel took %v", took)
-	}
+	// How fast is a figure, not a check: on a busy machine it takes what it
+	// takes. What must hold is that the cancel cut the answer short.
+	t.Logf("cancel → turn_end in %v", time.Since(start))
 	end := evs[len(evs)-1]
 	if end["status"] != "cancelled" {
 		t.Fatalf("turn_end %v", end)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	if got := str(evs[len(evs)-2], "text"); evs[len(evs)-2]["event"] != "stream_end" || len(got) >= len(answerOfScript(200)) {
+		t.Fatalf("the cancelled turn was not cut short: %v", evs[len(evs)-2])
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	if err := h.fake.WaitCancelled(ctx, 1); err != nil {
 		t.Fatalf("upstream request was not aborted: %v", err)
@@ -244,6 +276,9 @@ func TestCancelKeepsPartialTextAndAbortsUpstream(t *testing.T) {
 func TestBusyAndQueue(t *testing.T) {
 	h := startHearth(t)
 	h.fake.SetDefault(slowScript(10, 30*time.Millisecond))
+	// The first answer is held open, so it is certainly running while the
+	// next two arrive; it is then cancelled and the queued one runs.
+	h.fake.On("first", heldScript(10, 30*time.Millisecond))
 	a := h.dial(t)
 	chat := a.newChat()
 	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "first"})
@@ -254,10 +289,17 @@ func TestBusyAndQueue(t *testing.T) {
 	if q["event"] != "message_accepted" || q["queued"] != true {
 		t.Fatalf("queued message: %v", q)
 	}
-	first := a.collectTurn()
+	// Once the whole first answer has streamed, it is cancelled (it keeps its
+	// text, so the model sees it with the next question).
+	var first []map[string]any
+	for answerOf(first, "delta") != answerOfScript(10) {
+		first = append(first, a.next(patience))
+	}
+	a.send(map[string]any{"type": "cancel", "chat_id": chat})
+	first = append(first, a.collectTurn()...)
 	second := a.collectTurn()
-	if first[len(first)-1]["status"] != "done" || second[len(second)-1]["status"] != "done" {
-		t.Fatalf("turns did not both finish")
+	if first[len(first)-1]["status"] != "cancelled" || second[len(second)-1]["status"] != "done" {
+		t.Fatalf("turns ended %v and %v, want cancelled and done", first[len(first)-1]["status"], second[len(second)-1]["status"])
 	}
 	if str(second[len(second)-1], "turn_id") != str(q, "turn_id") {
 		t.Fatalf("queued turn id %v, ran %v", q["turn_id"], second[len(second)-1]["turn_id"])
@@ -313,7 +355,7 @@ func TestBadInputGetsClearErrorsAndServerCarriesOn(t *testing.T) {
 		if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
 			t.Fatalf("oversized frame: close %v, want 1009", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("oversized frame did not close the connection")
 	}
 	// … while the server and the other client carry on.
@@ -428,15 +470,22 @@ func TestSlowClientIsDroppedWithoutSlowingOthers(t *testing.T) {
 	fast := h.dial(t)
 	chat := fast.newChat()
 
-	// A client that attaches and then never reads a byte.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// A client that attaches and, once attached, never reads another byte.
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	slow := dialRaw(t, ctx, h.Socket)
 	if err := slow.Write(ctx, websocket.MessageText, []byte(`{"type":"attach","chat_id":"`+chat+`"}`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return h.server.Clients() == 2 })
-	time.Sleep(100 * time.Millisecond) // let the attach land
+	for {
+		_, data, err := slow.Read(ctx)
+		if err != nil {
+			t.Fatalf("slow client before its attach landed: %v", err)
+		}
+		if strings.Contains(string(data), `"event":"attached"`) {
+			break
+		}
+	}
 
 	start := time.Now()
 	fast.request(map[string]any{"type": "message", "chat_id": chat, "content": "flood"})
@@ -450,10 +499,10 @@ func TestSlowClientIsDroppedWithoutSlowingOthers(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(patience)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
+			t.Fatalf("condition not met within %v", patience)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -119,7 +120,7 @@ func (u *userEnv) serve(t *testing.T) *serveProc {
 		if err := json.Unmarshal([]byte(l), &p.line); err != nil {
 			t.Fatalf("listening line %q: %v", l, err)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(patience):
 		t.Fatalf("no listening line; stderr: %s", p.stderr)
 	}
 	return p
@@ -194,7 +195,7 @@ func TestServeBinaryAsANewUserWould(t *testing.T) {
 		if err != nil {
 			t.Fatalf("serve exited with %v; stderr: %s", err, p.stderr)
 		}
-	case <-time.After(15 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
 	for _, f := range []string{l.Socket, filepath.Join(u.home, "run", "hearth", "endpoint.json"), filepath.Join(u.home, "data", "hearth", "hearth.lock")} {
@@ -224,7 +225,7 @@ func errOut(err error) string {
 func TestKillMidTurnThenResume(t *testing.T) {
 	fake := llmtest.New()
 	defer fake.Close()
-	fake.SetDefault(slowScript(200, 30*time.Millisecond))
+	fake.SetDefault(heldScript(200, 30*time.Millisecond)) // still running when killed
 	u := newUserEnv(t, fake)
 	p := u.serve(t)
 	c := dialUnix(t, p.line.Socket, "")
@@ -234,7 +235,9 @@ func TestKillMidTurnThenResume(t *testing.T) {
 	for len(chatEvents(seen)) < 15 {
 		seen = append(seen, c.next(5*time.Second))
 	}
-	time.Sleep(400 * time.Millisecond) // past a checkpoint
+	// Past a checkpoint: wait until the database holds the first words of the
+	// answer, as a crash would find it, rather than for some time.
+	waitCheckpoint(t, filepath.Join(u.home, "data", "hearth", "hearth.db"), len("wa wb wc "))
 	var lastSeen int64
 	for len(c.events) > 0 {
 		seen = append(seen, <-c.events)
@@ -266,5 +269,30 @@ func TestKillMidTurnThenResume(t *testing.T) {
 	acc := c2.request(map[string]any{"type": "message", "chat_id": chat, "content": "again"})
 	if seqOf(acc) <= seqOf(te) {
 		t.Fatalf("new message seq %d not above %d", seqOf(acc), seqOf(te))
+	}
+}
+
+// waitCheckpoint waits until the answer streaming in the database at path has
+// at least n characters checkpointed (the row's text and, since schema v3, its
+// appended parts), reading it read-only beside the running server.
+func waitCheckpoint(t *testing.T, path string, n int) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(patience)
+	for {
+		var got int
+		err := db.QueryRow(`SELECT length(m.content) + coalesce((SELECT sum(length(p.content)) FROM message_parts p WHERE p.message_id = m.id), 0)
+			FROM messages m WHERE m.status = 'streaming'`).Scan(&got)
+		if err == nil && got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint of %d characters within %v (last: %d, %v)", n, patience, got, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
