@@ -532,6 +532,13 @@ func (s *crashSuite) checkDatabase() error {
 		s.fail("PRAGMA integrity_check after the kill: %s", clip(strings.Join(res, "; "), 2000))
 	}
 
+	// Since schema v3 a streaming answer's checkpoints are appended as parts;
+	// its checkpointed text is the row's content followed by its parts.
+	var hasParts bool
+	if err := db.QueryRow("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'message_parts'").Scan(&hasParts); err != nil {
+		return err
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, cs := range s.chats {
@@ -559,13 +566,19 @@ func (s *crashSuite) checkDatabase() error {
 				s.fail("acknowledged message %q (seq %d) is stored as %s %d %q", t.prompt, t.userSeq, role, id, clip(content, 80))
 			}
 		}
-		rows, err := db.Query("SELECT turn_id, status, content FROM messages WHERE chat_id = ? AND role = 'assistant'", cs.id)
+		type streamingRow struct {
+			id              int64
+			turnID, content string
+		}
+		var streaming []streamingRow
+		rows, err := db.Query("SELECT id, turn_id, status, content FROM messages WHERE chat_id = ? AND role = 'assistant'", cs.id)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
+			var id int64
 			var turnID, status, content string
-			if err := rows.Scan(&turnID, &status, &content); err != nil {
+			if err := rows.Scan(&id, &turnID, &status, &content); err != nil {
 				rows.Close()
 				return err
 			}
@@ -584,6 +597,23 @@ func (s *crashSuite) checkDatabase() error {
 			if t.ended != "" {
 				s.fail("turn %s: a client saw turn_end %s, but the database still has it streaming", turnID, t.ended)
 			}
+			streaming = append(streaming, streamingRow{id, turnID, content})
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return err
+		}
+		rows.Close()
+		for _, row := range streaming {
+			turnID, content := row.turnID, row.content
+			if hasParts {
+				parts, err := streamedParts(db, row.id)
+				if err != nil {
+					return err
+				}
+				content += parts
+			}
+			t := cs.turns[turnID]
 			c := content
 			t.cut, t.cutRound = &c, s.round
 			s.stats.cut++
@@ -597,7 +627,6 @@ func (s *crashSuite) checkDatabase() error {
 				s.fail("turn %s: checkpointed text %q and the text streamed to a client %q disagree", turnID, clip(content, 120), clip(seen, 120))
 			}
 		}
-		rows.Close()
 		n := 0
 		if err := db.QueryRow("SELECT count(*) FROM messages WHERE chat_id = ? AND role = 'user'", cs.id).Scan(&n); err != nil {
 			return err
@@ -609,6 +638,24 @@ func (s *crashSuite) checkDatabase() error {
 		s.stats.committedOnly += cs.committedOnly
 	}
 	return nil
+}
+
+// streamedParts is the text of a streaming answer's checkpointed parts, in order.
+func streamedParts(db *sql.DB, messageID int64) (string, error) {
+	rows, err := db.Query("SELECT content FROM message_parts WHERE message_id = ? ORDER BY part", messageID)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return "", err
+		}
+		b.WriteString(c)
+	}
+	return b.String(), rows.Err()
 }
 
 // verifyAfterRestart attaches to every chat from the highest seq seen, lets
