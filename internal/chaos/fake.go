@@ -13,15 +13,17 @@ import (
 // gatedFake is the model server of the load run: an OpenAI-compatible
 // streaming endpoint whose answer to "load N" is a burst of chunks, then a
 // trickle (so the stream stays alive) until the gate opens, then a second
-// burst. It records exactly what it sent for each prompt, so the checks know
-// every byte a client should end up with.
+// burst. Its answer to bigPrompt is one burst of big chunks (bigBytes in
+// all), then the trickle. It records exactly what it sent for each prompt, so
+// the checks know every byte a client should end up with.
 type gatedFake struct {
-	URL   string
-	ln    net.Listener
-	hs    *http.Server
-	chunk int // bytes per chunk
-	burst int // chunks per burst
-	tick  time.Duration
+	URL      string
+	ln       net.Listener
+	hs       *http.Server
+	chunk    int // bytes per chunk
+	burst    int // chunks per burst
+	bigBytes int // the whole first burst of the answer to bigPrompt
+	tick     time.Duration
 
 	gate     chan struct{}
 	gateOnce sync.Once
@@ -31,12 +33,17 @@ type gatedFake struct {
 	done map[string]bool
 }
 
-func newGatedFake(chunk, burst int, tick time.Duration) (*gatedFake, error) {
+const (
+	bigPrompt = "load big"
+	bigChunk  = 64 << 10
+)
+
+func newGatedFake(chunk, burst, bigBytes int, tick time.Duration) (*gatedFake, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	g := &gatedFake{URL: "http://" + ln.Addr().String(), ln: ln, chunk: chunk, burst: burst, tick: tick,
+	g := &gatedFake{URL: "http://" + ln.Addr().String(), ln: ln, chunk: chunk, burst: burst, bigBytes: bigBytes, tick: tick,
 		gate: make(chan struct{}), sent: map[string]*strings.Builder{}, done: map[string]bool{}}
 	g.hs = &http.Server{Handler: g, ReadHeaderTimeout: time.Minute}
 	go func() { _ = g.hs.Serve(ln) }()
@@ -149,14 +156,18 @@ func (g *gatedFake) chat(w http.ResponseWriter, r *http.Request) {
 		return true
 	}
 	tag := strings.ReplaceAll(strings.TrimSpace(strings.TrimPrefix(prompt, "load")), " ", "_")
+	size, first, second := g.chunk, g.burst, g.burst
+	if prompt == bigPrompt {
+		size, first, second = bigChunk, g.bigBytes/bigChunk, 0
+	}
 	chunk := func(phase string, i int) string {
 		head := fmt.Sprintf("%s-%s%05d ", tag, phase, i)
-		return head + strings.Repeat("x", max(0, g.chunk-len(head)-1)) + " "
+		return head + strings.Repeat("x", max(0, size-len(head)-1)) + " "
 	}
 	if !send(map[string]any{"role": "assistant", "content": ""}, nil) {
 		return
 	}
-	for i := range g.burst {
+	for i := range first {
 		if !content(chunk("a", i)) {
 			return
 		}
@@ -176,7 +187,7 @@ func (g *gatedFake) chat(w http.ResponseWriter, r *http.Request) {
 		}
 		break
 	}
-	for i := range g.burst {
+	for i := range second {
 		if !content(chunk("b", i)) {
 			return
 		}

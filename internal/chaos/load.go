@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +19,13 @@ import (
 // once with since. Readers must end up with exactly what the model said (no
 // delta lost or doubled), stalled clients must be dropped, and the server's
 // memory must stay bounded.
+//
+// How a dropped client's connection ends follows docs/protocol.md: a reader
+// that pauses while more than the send bound (16 MiB) is held for it is
+// dropped with 1013, which it reads when it reads again (checked first, with
+// one paused client and one big answer); a peer that takes nothing at all
+// (its socket buffer full) is cut after the write timeout, and no close
+// frame can reach it (the stalled clients of the main part).
 
 type loadClient struct {
 	chat    int
@@ -65,6 +74,8 @@ func (cl *loadClient) handle(f frame) {
 }
 
 type loadStats struct {
+	pausedCode                   string
+	pausedAfter                  time.Duration
 	conns, chats, stalled        int
 	connect                      time.Duration
 	dropped                      int
@@ -133,7 +144,16 @@ func (l *loadRun) run(ctx context.Context) error {
 	if l.env, err = newEnv(filepath.Join(o.work, "load")); err != nil {
 		return err
 	}
-	if l.fake, err = newGatedFake(o.loadChunk, o.loadBurst, 250*time.Millisecond); err != nil {
+	if l.fake, err = newGatedFake(o.loadChunk, o.loadBurst, o.loadBigMiB<<20, 250*time.Millisecond); err != nil {
+		return err
+	}
+	// The big answer of the paused-reader check is over the default answer
+	// cap (4 MiB): raise it for this server.
+	cfgDir := filepath.Join(l.env.root, "config", "hearth")
+	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.toml"), []byte(fmt.Sprintf("max_answer_bytes = %d\n", (o.loadBigMiB+8)<<20)), 0o600); err != nil {
 		return err
 	}
 	sctx, cancel := context.WithTimeout(ctx, o.startTimeout)
@@ -160,6 +180,11 @@ func (l *loadRun) run(ctx context.Context) error {
 		return err
 	}
 	defer ctl.closeNow()
+	if o.loadBigMiB > 0 {
+		if err := l.pausedReader(ctx, ctl); err != nil {
+			return err
+		}
+	}
 	chatIDs := make([]string, o.loadChats)
 	for i := range chatIDs {
 		rctx, cancel := step()
@@ -230,7 +255,8 @@ func (l *loadRun) run(ctx context.Context) error {
 		}
 	}
 	// What was in flight to the stalled clients is theirs to read; then their
-	// connection must end with 1013.
+	// connection ends: with 1013 if a close frame could reach them, else
+	// without one (they took nothing at all for the write timeout).
 	for _, cl := range clients {
 		if cl.stalled {
 			close(cl.c.resume)
@@ -244,8 +270,8 @@ func (l *loadRun) run(ctx context.Context) error {
 		case <-cl.c.done:
 			code := cl.c.closeCode()
 			l.st.closeCodes[closeName(code)]++
-			if code != websocket.StatusTryAgainLater {
-				l.fail("stalled client of chat %d: connection ended with %s, want 1013 (try again later): %v", cl.chat, closeName(code), cl.c.err)
+			if code != websocket.StatusTryAgainLater && code != -1 {
+				l.fail("stalled client of chat %d: connection ended with %s, want 1013 (try again later) or, for a peer that took nothing, no close frame: %v", cl.chat, closeName(code), cl.c.err)
 			}
 		case <-time.After(o.stepTimeout):
 			l.fail("stalled client of chat %d: still connected after it read everything it was sent (safety net %v)", cl.chat, o.stepTimeout)
@@ -327,6 +353,84 @@ func (l *loadRun) run(ctx context.Context) error {
 		cl.c.closeNow()
 		<-cl.c.done
 	}
+	return nil
+}
+
+// pausedReader: one reader and one client that stops reading after its
+// attach, on a chat whose answer is a burst well over the send bound. Once the
+// reader has the whole burst and two more deltas after it (so the server has
+// sent on past the bound, more than a second after the paused client took
+// its last frame), the paused client reads again: it must get what was in
+// flight and then close code 1013 with its reason.
+func (l *loadRun) pausedReader(ctx context.Context, ctl *wsConn) error {
+	rctx, cancel := context.WithTimeout(ctx, l.o.stepTimeout)
+	f, err := ctl.request(rctx, map[string]any{"type": "new_chat", "title": bigPrompt})
+	cancel()
+	if err != nil {
+		return err
+	}
+	reader := &loadClient{chatID: f.ChatID, turnEnd: make(chan struct{})}
+	paused := &loadClient{chatID: f.ChatID, stalled: true, turnEnd: make(chan struct{})}
+	for _, cl := range []*loadClient{reader, paused} {
+		cctx, cancel := context.WithTimeout(ctx, l.o.stepTimeout)
+		err := l.connectOne(cctx, cl, false)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	defer func() {
+		for _, cl := range []*loadClient{reader, paused} {
+			cl.c.closeNow()
+			<-cl.c.done
+		}
+	}()
+	start := time.Now()
+	rctx, cancel = context.WithTimeout(ctx, l.o.stepTimeout)
+	_, err = reader.c.request(rctx, map[string]any{"type": "message", "chat_id": f.ChatID, "content": bigPrompt})
+	cancel()
+	if err != nil {
+		return err
+	}
+	want := (l.o.loadBigMiB << 20) / bigChunk * bigChunk
+	deadline := time.Now().Add(l.o.settleTimeout)
+	for {
+		reader.mu.Lock()
+		n, ticks := reader.text.Len(), strings.Count(reader.text.String(), "-tick")
+		reader.mu.Unlock()
+		if n >= want && ticks >= 2 {
+			break
+		}
+		select {
+		case <-reader.c.done:
+			return fmt.Errorf("the reader of the big answer was disconnected: %w", reader.c.err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			l.fail("the reader of the big answer has %d of %d bytes after %v (safety net)", n, want, l.o.settleTimeout)
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(paused.c.resume)
+	select {
+	case <-paused.c.done:
+	case <-time.After(l.o.stepTimeout):
+		l.fail("a paused client %d MiB behind was not dropped (safety net %v)", l.o.loadBigMiB, l.o.stepTimeout)
+		return nil
+	}
+	l.st.pausedAfter = time.Since(start)
+	code := paused.c.closeCode()
+	var ce websocket.CloseError
+	reason := ""
+	if errors.As(paused.c.err, &ce) {
+		reason = ce.Reason
+	}
+	l.st.pausedCode = closeName(code)
+	if code != websocket.StatusTryAgainLater || !strings.Contains(reason, "too slow") {
+		l.fail("a client that paused %d MiB behind and read again: connection ended with %s %q, want 1013 and its reason (%v)", l.o.loadBigMiB, closeName(code), reason, paused.c.err)
+	}
+	l.logf("load: a client paused %d MiB behind read again and got %s %q, %v after the answer began", l.o.loadBigMiB, closeName(code), reason, l.st.pausedAfter.Round(time.Millisecond))
 	return nil
 }
 

@@ -52,6 +52,7 @@ type options struct {
 
 	loadConns, loadChats int
 	loadChunk, loadBurst int
+	loadBigMiB           int
 	maxRSSMiB            int
 
 	startTimeout, stepTimeout, roundTimeout, settleTimeout, dropTimeout, deadline time.Duration
@@ -89,6 +90,7 @@ func main() {
 	flag.IntVar(&o.loadChats, "load-chats", 50, "chats the load run's connections are spread over")
 	flag.IntVar(&o.loadChunk, "load-chunk", 512, "bytes per streamed chunk in the load run")
 	flag.IntVar(&o.loadBurst, "load-burst", 600, "chunks per burst in the load run (two bursts per turn)")
+	flag.IntVar(&o.loadBigMiB, "load-big", 20, "MiB of the answer a paused client falls behind on in the load run's 1013 check (0 skips it; over the 16 MiB send bound)")
 	flag.IntVar(&o.maxRSSMiB, "max-rss", 512, "the server's RSS bound during the load run, MiB")
 	flag.DurationVar(&o.startTimeout, "start-timeout", 60*time.Second, "safety net: a (re)start that takes longer is a blocked restart")
 	flag.DurationVar(&o.stepTimeout, "step-timeout", 2*time.Minute, "safety net for one request/reply")
@@ -112,8 +114,8 @@ func run(o options, rng *rand.Rand) int {
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(os.Stderr, "chaos: "+format+"\n", a...)
 	}
-	repro := fmt.Sprintf("bin/chaos -hearth %s -seed %d -kills %d -crash-chats %d -load-conns %d -load-chats %d -load-chunk %d -load-burst %d -max-rss %d",
-		o.hearth, o.seed, o.kills, o.crashChats, o.loadConns, o.loadChats, o.loadChunk, o.loadBurst, o.maxRSSMiB)
+	repro := fmt.Sprintf("bin/chaos -hearth %s -seed %d -kills %d -crash-chats %d -load-conns %d -load-chats %d -load-chunk %d -load-burst %d -load-big %d -max-rss %d",
+		o.hearth, o.seed, o.kills, o.crashChats, o.loadConns, o.loadChats, o.loadChunk, o.loadBurst, o.loadBigMiB, o.maxRSSMiB)
 	logf("seed %d (reproduce: %s)", o.seed, repro)
 	if _, err := os.Stat(o.hearth); err != nil {
 		logf("no hearth binary: %v (build it with: CGO_ENABLED=0 go build -tags nodesktop -o %s .)", err, o.hearth)
@@ -227,6 +229,9 @@ func report(o options, cs *crashSuite, ls loadStats, took time.Duration, load0, 
 	}
 	if ls.conns > 0 {
 		fmt.Fprintf(&b, "| load run | |\n|---|---|\n")
+		if ls.pausedCode != "" {
+			fmt.Fprintf(&b, "| a client paused %d MiB behind, reading again, gets | %s, %v after the answer began |\n", o.loadBigMiB, ls.pausedCode, ls.pausedAfter.Round(time.Millisecond))
+		}
 		fmt.Fprintf(&b, "| connections / chats / stalled clients | %d / %d / %d |\n", ls.conns, ls.chats, ls.stalled)
 		fmt.Fprintf(&b, "| all connected and attached | %v |\n", ls.connect.Round(time.Millisecond))
 		fmt.Fprintf(&b, "| stalled clients dropped, after the turns began | %d, %v |\n", ls.dropped, ls.dropAfter.Round(time.Millisecond))
