@@ -21,12 +21,16 @@ import (
 type scriptProvider struct {
 	mu   sync.Mutex
 	reqs []llm.Request
-	run  func(ctx context.Context, req llm.Request, emit func(llm.Event) error) error
+	// forget: keep no requests (benchmarks of memory must not hold them).
+	forget bool
+	run    func(ctx context.Context, req llm.Request, emit func(llm.Event) error) error
 }
 
 func (p *scriptProvider) Stream(ctx context.Context, req llm.Request, emit func(llm.Event) error) error {
 	p.mu.Lock()
-	p.reqs = append(p.reqs, req)
+	if !p.forget {
+		p.reqs = append(p.reqs, req)
+	}
 	run := p.run
 	p.mu.Unlock()
 	return run(ctx, req, emit)

@@ -144,3 +144,29 @@ func buildLargeChat(b testing.TB, s *Store, n int) string {
 	}
 	return c.ID
 }
+
+// BenchmarkCommitDurability compares a user message commit, which is synced
+// (synchronous=FULL for its transaction), with a settings write of about the
+// same size at the default synchronous=NORMAL: the price of "acknowledged
+// means on disk".
+func BenchmarkCommitDurability(b *testing.B) {
+	ctx := context.Background()
+	s := openAt(b, filepath.Join(b.TempDir(), "hearth.db"))
+	c := mustChat(b, s, NewChat{})
+	b.Run("user-message-synced", func(b *testing.B) {
+		seq := int64(0)
+		for b.Loop() {
+			seq++
+			if _, err := s.AppendUserMessage(ctx, c.ID, seq, "a question of a usual length, asked once", nil, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("setting-normal", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.SetSetting(ctx, "bench", "a question of a usual length, asked once"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
