@@ -72,7 +72,8 @@ function startJSON(cmd, args, opts, name) {
     let out = '';
     let err = '';
     let done = false;
-    const timer = setTimeout(() => fail(new Error(`${name} did not say it was listening within 20 s\n${err.slice(-2000)}`)), 20_000);
+    // A safety net only: a start normally takes well under a second.
+    const timer = setTimeout(() => fail(new Error(`${name} did not say it was listening within 60 s\n${err.slice(-2000)}`)), 60_000);
     function fail(e) {
       if (done) return;
       done = true;
@@ -130,7 +131,7 @@ function hearthEnv(root) {
  * Runs the `hearth` CLI against the server started on `root` (over its unix
  * socket, like a user in a terminal) and resolves with its exit code and output.
  */
-export function runHearthCLI(bin, root, args, { timeout = 60_000 } = {}) {
+export function runHearthCLI(bin, root, args, { timeout = 120_000 } = {}) {
   return new Promise((resolveP, reject) => {
     const p = spawn(bin, [args[0], '--socket', join(root, 'run', 'h.sock'), ...args.slice(1)], {
       env: hearthEnv(root),
@@ -226,8 +227,12 @@ export async function launchBrowser(extraArgs = []) {
   });
 }
 
-/** Polls `fn` until it returns a truthy value (or stops throwing). */
-export async function eventually(fn, { timeout = 15_000, interval = 100, message = 'condition' } = {}) {
+/**
+ * Polls `fn` until it returns a truthy value (or stops throwing). The timeout
+ * is a safety net for a condition that never comes, not a speed requirement:
+ * generous enough for a machine whose cores are all busy.
+ */
+export async function eventually(fn, { timeout = 60_000, interval = 100, message = 'condition' } = {}) {
   const end = Date.now() + timeout;
   let last;
   for (;;) {
