@@ -2,7 +2,6 @@ package llm
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -27,9 +26,9 @@ type olRequest struct {
 }
 
 type olMessage struct {
-	Role    string   `json:"role"`
-	Content string   `json:"content"`
-	Images  []string `json:"images,omitempty"`
+	Role    string    `json:"role"`
+	Content string    `json:"content"`
+	Images  []b64JSON `json:"images,omitempty"`
 }
 
 // buildOllamaMessages leaves past reasoning out: Ollama's templates drop
@@ -39,7 +38,7 @@ func buildOllamaMessages(msgs []Message) []olMessage {
 	for _, m := range msgs {
 		om := olMessage{Role: m.Role, Content: m.Content}
 		for _, img := range m.Images {
-			om.Images = append(om.Images, base64.StdEncoding.EncodeToString(img.Data))
+			om.Images = append(om.Images, b64JSON{data: img.Data})
 		}
 		var notes []string
 		for _, v := range m.Videos {

@@ -3,7 +3,6 @@ package llm
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,7 +44,7 @@ type oaPart struct {
 }
 
 type oaImageURL struct {
-	URL string `json:"url"`
+	URL b64JSON `json:"url"`
 }
 
 // videoNote is what a model reads in place of a video it cannot see, so it
@@ -69,7 +68,7 @@ func buildOpenAIMessages(msgs []Message) []oaMessage {
 			parts = append(parts, oaPart{Type: "text", Text: m.Content})
 		}
 		for _, img := range m.Images {
-			url := "data:" + imageMIME(img) + ";base64," + base64.StdEncoding.EncodeToString(img.Data)
+			url := b64JSON{prefix: "data:" + imageMIME(img) + ";base64,", data: img.Data}
 			parts = append(parts, oaPart{Type: "image_url", ImageURL: &oaImageURL{URL: url}})
 		}
 		for _, v := range m.Videos {
