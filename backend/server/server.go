@@ -69,6 +69,9 @@ type Server struct {
 	closing bool
 	https   []*http.Server
 	socket  string
+	// socketFile is the socket as created, so Shutdown removes only that
+	// file and never whatever replaced it at the path.
+	socketFile os.FileInfo
 	// wg counts the listeners' serve loops; handlers counts WebSocket
 	// handlers and the goroutines they start, which use the engine and the
 	// store: Shutdown waits for them before the store may close.
@@ -162,6 +165,9 @@ func (s *Server) ListenUnix(path string) error {
 		return err
 	}
 	s.socket = path
+	if fi, err := os.Lstat(path); err == nil {
+		s.socketFile = fi
+	}
 	s.serve(&peerListener{Listener: l, log: s.log}, s.unixHandler(), true)
 	return nil
 }
@@ -238,11 +244,31 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.cancel()
 	s.wg.Wait()
 	if s.socket != "" {
-		if err := os.Remove(s.socket); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := s.removeSocket(); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// removeSocket removes the socket file this server created, if it is still
+// the one at the path.
+func (s *Server) removeSocket() error {
+	fi, err := os.Lstat(s.socket)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove socket %s: %w", s.socket, err)
+	}
+	if s.socketFile == nil || !os.SameFile(fi, s.socketFile) {
+		s.log.Warn("the socket path holds another file now; leaving it", "path", s.socket)
+		return nil
+	}
+	if err := os.Remove(s.socket); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove socket %s: %w", s.socket, err)
+	}
+	return nil
 }
 
 // NewToken makes a per-instance token.
