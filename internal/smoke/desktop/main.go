@@ -43,6 +43,13 @@ import (
 	"time"
 )
 
+// patience is the safety net of each wait: every wait is for an event (a
+// process exits, a log line appears, the page connects, the picture
+// settles), and this only bounds how long the test hangs when it never
+// comes. It is generous so that a machine whose cores are all busy is slow,
+// never failing. The times measured are figures, not checks.
+const patience = time.Minute
+
 type options struct {
 	hearth   string
 	fakeLLM  string
@@ -176,7 +183,7 @@ func run(o options, log *slog.Logger) (res result, err error) {
 	}
 
 	// 2. A turn from the CLI over the unix socket, beside the window.
-	out, err := runCmd(ctx, 30*time.Second, o.hearth, []string{"chat", "hello"}, env)
+	out, err := runCmd(ctx, patience, o.hearth, []string{"chat", "hello"}, env)
 	if err != nil {
 		return failWithLog(fmt.Errorf("hearth chat: %w", err))
 	}
@@ -189,20 +196,18 @@ func run(o options, log *slog.Logger) (res result, err error) {
 		return failWithLog(err)
 	}
 
-	// 3. A second launch hands over to the first and exits 0, quickly.
+	// 3. A second launch hands over to the first and exits 0 (how quickly is
+	// a figure).
 	start := time.Now()
-	out, err = runCmd(ctx, 15*time.Second, o.hearth, hearthArgs, env)
+	out, err = runCmd(ctx, patience, o.hearth, hearthArgs, env)
 	res.secondLaunch = time.Since(start)
 	if err != nil {
 		return failWithLog(fmt.Errorf("second launch: %w", err))
 	}
-	if res.secondLaunch > 10*time.Second {
-		return failWithLog(fmt.Errorf("second launch took %s to hand over", res.secondLaunch))
-	}
 	if first.exited() {
 		return failWithLog(errors.New("the first instance exited when the second was launched"))
 	}
-	if err := first.log.waitFor(ctx, "focus requested by a second launch", 5*time.Second); err != nil {
+	if err := first.log.waitFor(ctx, "focus requested by a second launch", patience); err != nil {
 		return failWithLog(fmt.Errorf("the first window was not asked to come forward: %w", err))
 	}
 	ep, err := readEndpoint(x.endpointFile())
@@ -225,7 +230,7 @@ func run(o options, log *slog.Logger) (res result, err error) {
 	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		return failWithLog(fmt.Errorf("send SIGTERM: %w", err))
 	}
-	code, err := first.wait(20 * time.Second)
+	code, err := first.wait(patience)
 	res.shutdown = time.Since(start)
 	if err != nil {
 		return failWithLog(err)
@@ -238,7 +243,7 @@ func run(o options, log *slog.Logger) (res result, err error) {
 			return failWithLog(fmt.Errorf("%s still exists after shutdown", leftover))
 		}
 	}
-	if err := waitGone(tree, 5*time.Second); err != nil {
+	if err := waitGone(tree, patience); err != nil {
 		return failWithLog(err)
 	}
 	if _, err := os.Stat(x.windowState()); err != nil {
@@ -606,7 +611,7 @@ func relaunch(ctx context.Context, bin string, args, env []string, x xdg, logPat
 	if err := q.quit(ctx, p); err != nil {
 		return 0, withLog(fmt.Errorf("quit with %s: %w", q.name, err))
 	}
-	code, err := p.wait(20 * time.Second)
+	code, err := p.wait(patience)
 	if err != nil {
 		return 0, withLog(fmt.Errorf("after %s: %w", q.name, err))
 	}
@@ -618,7 +623,7 @@ func relaunch(ctx context.Context, bin string, args, env []string, x xdg, logPat
 			return 0, withLog(fmt.Errorf("%s still exists after %s", leftover, q.name))
 		}
 	}
-	if err := waitGone(tree, 5*time.Second); err != nil {
+	if err := waitGone(tree, patience); err != nil {
 		return 0, withLog(err)
 	}
 	return d, nil
@@ -643,7 +648,7 @@ func ctrlQ(display string) quitter {
 	return quitter{name: "Ctrl+Q", quit: func(ctx context.Context, p *proc) error {
 		env := append(os.Environ(), "DISPLAY="+display)
 		run := func(args ...string) (string, error) {
-			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			ctx, cancel := context.WithTimeout(ctx, patience)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, "xdotool", args...)
 			cmd.Env = env
@@ -679,10 +684,10 @@ func crashAndRecover(ctx context.Context, o options, args, env []string, x xdg, 
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		return 0, fmt.Errorf("kill: %w", err)
 	}
-	if _, err := p.wait(10 * time.Second); err == nil {
+	if _, err := p.wait(patience); err == nil {
 		return 0, errors.New("hearth survived SIGKILL")
 	}
-	if err := waitGone(tree, 10*time.Second); err != nil {
+	if err := waitGone(tree, patience); err != nil {
 		return 0, fmt.Errorf("after the window process was killed: %w", err)
 	}
 	if _, err := os.Lstat(x.socket()); err != nil {
@@ -737,15 +742,16 @@ func readEndpoint(path string) (endpoint, error) {
 	return ep, nil
 }
 
-// screenshot grabs the whole display once the picture has settled (two
-// grabs in a row alike: the page paints a moment after its WebSocket opens,
-// later still on a loaded machine), and rejects a uniform image: a window
-// that never painted would leave the root window one flat colour.
+// screenshot grabs the whole display once the picture has settled: painted
+// (not one flat colour: the page paints a moment after its WebSocket opens,
+// later still on a loaded machine) and two grabs in a row alike. It waits for
+// that, not for a time; a picture still flat at the safety net fails the
+// test: a window that never painted leaves the root window one flat colour.
 func screenshot(ctx context.Context, display, path string) error {
 	raw := path + ".ppm"
 	defer os.Remove(raw)
 	grab := func() ([]byte, error) {
-		gctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		gctx, cancel := context.WithTimeout(ctx, patience)
 		defer cancel()
 		if out, err := exec.CommandContext(gctx, "import", "-window", "root", "-display", display, "-depth", "8", "ppm:"+raw).CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("screenshot: %w: %s", err, out)
@@ -756,28 +762,34 @@ func screenshot(ctx context.Context, display, path string) error {
 	if err != nil {
 		return err
 	}
-	// Settling is best effort (a blinking caret may keep two grabs apart);
-	// the flat-colour check below is the one that fails the test.
-	for settle := time.Now().Add(8 * time.Second); time.Now().Before(settle); {
-		time.Sleep(300 * time.Millisecond)
+	// Two grabs alike is best effort (a blinking caret may keep them apart);
+	// a painted picture is what the test waits for and requires.
+	flat := func(b []byte) (float64, bool, error) {
+		sd, err := ppmStdDev(b)
+		return sd, sd < 2, err
+	}
+	for deadline := time.Now().Add(patience); time.Now().Before(deadline); {
+		time.Sleep(300 * time.Millisecond) // the pace of grabbing, not a wait for anything
 		cur, err := grab()
 		if err != nil {
 			return err
 		}
 		same := bytes.Equal(cur, shot)
 		shot = cur
-		if same {
+		if _, isFlat, err := flat(shot); err != nil {
+			return fmt.Errorf("inspect screenshot: %w", err)
+		} else if same && !isFlat {
 			break
 		}
 	}
-	sd, err := ppmStdDev(shot)
+	sd, _, err := flat(shot)
 	if err != nil {
 		return fmt.Errorf("inspect screenshot: %w", err)
 	}
 	if sd < 2 {
 		return fmt.Errorf("screenshot is a flat colour (standard deviation %.2f of 255): no window on the display", sd)
 	}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, patience)
 	defer cancel()
 	if err := os.WriteFile(raw, shot, 0o644); err != nil {
 		return fmt.Errorf("screenshot: %w", err)
