@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/hearth-app/hearth/backend/redact"
 )
 
 // OpenAIAPIURL is where OPENAI_API_KEY goes when OPENAI_BASE_URL does not say
@@ -60,24 +62,9 @@ func SameServer(a, b string) bool {
 	return origin(ua) == origin(ub)
 }
 
-// RedactURL hides a URL's user:password@ (a credential like the API key)
-// before the URL is logged, shown or put in an error. The rest of the text
-// is kept as it was, so the user recognises what they typed.
-func RedactURL(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		return s
-	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	at := strings.LastIndex(rest[:end], "@")
-	if at < 0 {
-		return s
-	}
-	return scheme + "://xxxxx" + rest[at:]
-}
+// RedactURL hides a URL's user:password@ before the URL is logged, shown or
+// put in an error (see package redact).
+func RedactURL(s string) string { return redact.URL(s) }
 
 // apiKey picks the key sent to c.ProviderURL, in precedence order, skipping
 // a key that belongs to another server: --api-key, then the environment (see

@@ -18,6 +18,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/hearth-app/hearth/backend/redact"
 )
 
 // Image is one picture attached to a message, as raw bytes.
@@ -194,29 +196,11 @@ func defaultHTTPClient(connect time.Duration) *http.Client {
 func redactURL(raw string) (shown, user, pass string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {
-		return hideUserinfo(raw), "", ""
+		return redact.URL(raw), "", ""
 	}
 	user, pass, _ = strings.Cut(u.User.String(), ":")
 	u.User = url.User("xxxxx")
 	return u.String(), user, pass
-}
-
-// hideUserinfo is redactURL for text that may not parse as a URL. It is
-// config.RedactURL again: llm does not depend on config.
-func hideUserinfo(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		return s
-	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	at := strings.LastIndex(rest[:end], "@")
-	if at < 0 {
-		return s
-	}
-	return scheme + "://xxxxx" + rest[at:]
 }
 
 // normalizeBaseURL accepts what people paste: a bare host:port (as in
@@ -241,13 +225,13 @@ func normalizeBaseURL(kind, raw string) (string, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return "", fmt.Errorf("llm: provider URL %q: %w", hideUserinfo(raw), err)
+		return "", fmt.Errorf("llm: provider URL %q: %w", redact.URL(raw), err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("llm: provider URL %q: scheme must be http or https", hideUserinfo(raw))
+		return "", fmt.Errorf("llm: provider URL %q: scheme must be http or https", redact.URL(raw))
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("llm: provider URL %q has no host", hideUserinfo(raw))
+		return "", fmt.Errorf("llm: provider URL %q has no host", redact.URL(raw))
 	}
 	u.RawQuery, u.Fragment = "", ""
 	path := strings.TrimRight(u.Path, "/")
