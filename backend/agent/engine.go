@@ -87,6 +87,9 @@ var (
 	errShutdown  = errors.New("server shutting down")
 	errDeleted   = errors.New("chat deleted")
 	errTooLong   = errors.New("answer reached its size limit")
+	// errTurnOver releases a finished turn's context: an uncancelled child
+	// stays registered in the engine's context for as long as it lives.
+	errTurnOver = errors.New("turn over")
 )
 
 // New makes an engine. Call Recover before serving clients.
@@ -266,6 +269,7 @@ func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) error {
 	if turnID != "" && turnID != r.turn.id {
 		for i, q := range r.queue {
 			if q.id == turnID {
+				q.cancel(errCancelled)
 				r.queue = append(r.queue[:i], r.queue[i+1:]...)
 				e.persistQueueLocked(ctx, r)
 				return nil
@@ -366,6 +370,9 @@ func (e *Engine) DeleteChat(ctx context.Context, chatID, reqID string) error {
 	}
 	if r.turn != nil {
 		r.turn.cancel(errDeleted)
+	}
+	for _, q := range r.queue {
+		q.cancel(errDeleted)
 	}
 	r.queue = nil
 	freed, err := e.opts.Store.DeleteChatMedia(ctx, chatID)

@@ -68,6 +68,7 @@ func (e *Engine) runTurn(r *room, t *turn) {
 	started := time.Now()
 	status, errText := e.stream(bg, r, t)
 	e.finish(bg, r, t, status, errText, time.Since(started))
+	t.cancel(errTurnOver)
 }
 
 // stream runs the model for an opened turn and returns how the turn ended.
@@ -459,6 +460,9 @@ func (e *Engine) advanceLocked(r *room) {
 	r.turn = nil
 	if len(r.queue) == 0 || !e.running() || r.deleted {
 		// At shutdown the stored queue stays as it is, to resume at start-up.
+		for _, q := range r.queue {
+			q.cancel(errShutdown)
+		}
 		r.queue = nil
 		return
 	}
