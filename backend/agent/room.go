@@ -17,8 +17,12 @@ type Sink interface {
 
 // seqReserveBlock is how far ahead of the in-memory counter seqs are reserved in
 // the store, so deltas (which are not written one by one) never reuse a seq after a
-// crash: a restarted server starts above the reservation.
-const seqReserveBlock = 1024
+// crash: a restarted server starts above the reservation. A reservation is a
+// synced commit, so the block is large: a model streaming one-token deltas at
+// full speed reserves a few times per answer, not hundreds. Seqs skip what is
+// left of a block when a chat is reloaded; they are int64, and stay far below
+// 2^53 (JavaScript's exact integers) at that rate.
+const seqReserveBlock = 1 << 14
 
 // frame is one encoded chat event with its seq.
 type frame struct {

@@ -50,6 +50,9 @@ type Message struct {
 	Model, Status, Error                 string
 	Usage                                *Usage
 	ParentID                             *int64
+	// parts: how many checkpoint parts follow Content (and Reasoning) in
+	// the store; reads join them, so Content is always the whole text.
+	parts int
 	LatencyMS                            int64
 	Media                                []MediaRef
 	CreatedAt, UpdatedAt                 time.Time
@@ -243,7 +246,45 @@ func (s *Store) CheckpointAssistant(ctx context.Context, messageID int64, part i
 	return nil
 }
 
-// streamedParts joins the checkpointed parts of a streaming row.
+// finalText decides how a streaming row's whole text is stored at its final
+// write. Without checkpoints it goes into the row. With them, the parts are
+// kept as the text and only the tail streamed since the last one is added as
+// one more part, so a long answer is written once, not twice; the row's own
+// content stays as it was (empty). Parts that are not a prefix of the final
+// text (which the engine never writes) are replaced by the whole text.
+func finalText(ctx context.Context, tx *sql.Tx, messageID int64, f Final) (content, reasoning string, parts int, err error) {
+	var n, next int
+	var savedC, savedR int
+	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(max(part) + 1, 0),
+		coalesce(sum(octet_length(content)), 0), coalesce(sum(octet_length(reasoning)), 0)
+		FROM message_parts WHERE message_id = ?`, messageID).Scan(&n, &next, &savedC, &savedR)
+	if err != nil || n == 0 {
+		return f.Content, f.Reasoning, 0, err
+	}
+	var rowC, rowR string
+	if err := tx.QueryRowContext(ctx, `SELECT content, reasoning FROM messages WHERE id = ?`, messageID).Scan(&rowC, &rowR); err != nil {
+		return "", "", 0, err
+	}
+	pc, pr, _, _, err := streamedParts(ctx, tx, messageID)
+	if err != nil {
+		return "", "", 0, err
+	}
+	if !strings.HasPrefix(f.Content, rowC+pc) || !strings.HasPrefix(f.Reasoning, rowR+pr) {
+		_, err := tx.ExecContext(ctx, `DELETE FROM message_parts WHERE message_id = ?`, messageID)
+		return f.Content, f.Reasoning, 0, err
+	}
+	tailC, tailR := f.Content[len(rowC)+savedC:], f.Reasoning[len(rowR)+savedR:]
+	if tailC != "" || tailR != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO message_parts (message_id, part, content, reasoning)
+			VALUES (?, ?, ?, ?)`, messageID, next, tailC, tailR); err != nil {
+			return "", "", 0, err
+		}
+		n++
+	}
+	return rowC, rowR, n, nil
+}
+
+// streamedParts joins the checkpointed parts of a row.
 func streamedParts(ctx context.Context, q queryer, messageID int64) (content, reasoning string, rStart, rEnd sql.NullInt64, err error) {
 	rows, err := q.QueryContext(ctx, `SELECT content, reasoning, reasoning_started_at, reasoning_ended_at
 		FROM message_parts WHERE message_id = ? ORDER BY part`, messageID)
@@ -305,17 +346,18 @@ func (s *Store) FinishAssistant(ctx context.Context, messageID int64, f Final) e
 				return fmt.Errorf("%w: event seq %d outside (%d, %d]", ErrSeq, v, seq, f.EndSeq)
 			}
 		}
-		now := s.nowMS()
-		_, err = tx.ExecContext(ctx, `UPDATE messages SET content = ?, reasoning = ?,
-			reasoning_started_at = ?, reasoning_ended_at = ?, status = ?, error = ?, usage = ?,
-			latency_ms = ?, reasoning_end_seq = ?, stream_end_seq = ?, end_seq = ?, updated_at = ?
-			WHERE id = ?`,
-			f.Content, f.Reasoning, toNullMS(f.ReasoningStartedAt), toNullMS(f.ReasoningEndedAt),
-			f.Status, f.Error, usage, f.LatencyMS, f.ReasoningEndSeq, f.StreamEndSeq, f.EndSeq, now, messageID)
+		content, reasoning, parts, err := finalText(ctx, tx, messageID, f)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM message_parts WHERE message_id = ?`, messageID); err != nil {
+		now := s.nowMS()
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET content = ?, reasoning = ?, parts = ?,
+			reasoning_started_at = ?, reasoning_ended_at = ?, status = ?, error = ?, usage = ?,
+			latency_ms = ?, reasoning_end_seq = ?, stream_end_seq = ?, end_seq = ?, updated_at = ?
+			WHERE id = ?`,
+			content, reasoning, parts, toNullMS(f.ReasoningStartedAt), toNullMS(f.ReasoningEndedAt),
+			f.Status, f.Error, usage, f.LatencyMS, f.ReasoningEndSeq, f.StreamEndSeq, f.EndSeq, now, messageID)
+		if err != nil {
 			return err
 		}
 		return advanceChat(ctx, tx, chatID, f.EndSeq, f.EndSeq, now)
@@ -384,20 +426,19 @@ func (s *Store) RecoverInterrupted(ctx context.Context) ([]Message, error) {
 			if err != nil {
 				return err
 			}
-			content, reasoning, rStart, rEnd, err := streamedParts(ctx, tx, r.id)
+			// The checkpointed parts stay the text; the times come from the
+			// last checkpoint that knew them.
+			_, _, rStart, rEnd, err := streamedParts(ctx, tx, r.id)
 			if err != nil {
 				return err
 			}
 			_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'interrupted',
-				content = content || ?, reasoning = reasoning || ?,
+				parts = (SELECT count(*) FROM message_parts WHERE message_id = messages.id),
 				reasoning_started_at = coalesce(?, reasoning_started_at),
 				reasoning_ended_at = coalesce(?, reasoning_ended_at),
 				stream_end_seq = ?, end_seq = ?, updated_at = ? WHERE id = ?`,
-				content, reasoning, rStart, rEnd, hwm+1, hwm+2, now, r.id)
+				rStart, rEnd, hwm+1, hwm+2, now, r.id)
 			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM message_parts WHERE message_id = ?`, r.id); err != nil {
 				return err
 			}
 			_, err = tx.ExecContext(ctx, `UPDATE chats SET last_seq = ?, seq_hwm = ? WHERE id = ?`,

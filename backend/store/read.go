@@ -12,7 +12,7 @@ import (
 
 const msgCols = `id, chat_id, seq, end_seq, reasoning_end_seq, stream_end_seq, turn_id, role, content,
 	reasoning, reasoning_started_at, reasoning_ended_at, model, status, error, usage, parent_id,
-	latency_ms, created_at, updated_at`
+	latency_ms, created_at, updated_at, parts`
 
 func scanMessage(sc scanner) (Message, error) {
 	var m Message
@@ -21,7 +21,7 @@ func scanMessage(sc scanner) (Message, error) {
 	var created, updated int64
 	err := sc.Scan(&m.ID, &m.ChatID, &m.Seq, &m.EndSeq, &m.ReasoningEndSeq, &m.StreamEndSeq,
 		&m.TurnID, &m.Role, &m.Content, &m.Reasoning, &rStart, &rEnd, &m.Model, &m.Status,
-		&m.Error, &usage, &parent, &m.LatencyMS, &created, &updated)
+		&m.Error, &usage, &parent, &m.LatencyMS, &created, &updated, &m.parts)
 	if err != nil {
 		return Message{}, err
 	}
@@ -59,17 +59,67 @@ func queryMessages(ctx context.Context, q queryer, query string, args ...any) ([
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for i := range out {
-		if err := withParts(ctx, q, &out[i]); err != nil {
-			return nil, err
-		}
+	if err := joinParts(ctx, q, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// withParts adds to a streaming row the text checkpointed so far.
+// joinParts is withParts for many rows with one range read of the parts
+// table, so a page of long answers costs one query, not one per answer.
+func joinParts(ctx context.Context, q queryer, msgs []Message) error {
+	idx := map[int64]int{}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for i, m := range msgs {
+		if m.Status == StatusStreaming || m.parts > 0 {
+			idx[m.ID] = i
+			lo, hi = min(lo, m.ID), max(hi, m.ID)
+		}
+	}
+	if len(idx) <= 2 {
+		for _, i := range idx {
+			if err := withParts(ctx, q, &msgs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT message_id, content, reasoning, reasoning_started_at, reasoning_ended_at
+		FROM message_parts WHERE message_id BETWEEN ? AND ? ORDER BY message_id, part`, lo, hi)
+	if err != nil {
+		return fmt.Errorf("read checkpoints: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c, r string
+		var rs, re sql.NullInt64
+		if err := rows.Scan(&id, &c, &r, &rs, &re); err != nil {
+			return fmt.Errorf("read checkpoints: %w", err)
+		}
+		i, ok := idx[id]
+		if !ok {
+			continue
+		}
+		m := &msgs[i]
+		m.Content += c
+		m.Reasoning += r
+		if m.Status == StatusStreaming {
+			if rs.Valid {
+				m.ReasoningStartedAt = nullTime(rs)
+			}
+			if re.Valid {
+				m.ReasoningEndedAt = nullTime(re)
+			}
+		}
+	}
+	return rows.Err()
+}
+
+// withParts adds to a row the text kept in its parts: what a streaming row
+// has checkpointed so far, or a finished row's checkpointed text.
 func withParts(ctx context.Context, q queryer, m *Message) error {
-	if m.Status != StatusStreaming {
+	if m.Status != StatusStreaming && m.parts == 0 {
 		return nil
 	}
 	c, r, rs, re, err := streamedParts(ctx, q, m.ID)
@@ -78,11 +128,15 @@ func withParts(ctx context.Context, q queryer, m *Message) error {
 	}
 	m.Content += c
 	m.Reasoning += r
-	if rs.Valid {
-		m.ReasoningStartedAt = nullTime(rs)
-	}
-	if re.Valid {
-		m.ReasoningEndedAt = nullTime(re)
+	// A finished row's own times are final; a streaming row has only what
+	// its checkpoints knew.
+	if m.Status == StatusStreaming {
+		if rs.Valid {
+			m.ReasoningStartedAt = nullTime(rs)
+		}
+		if re.Valid {
+			m.ReasoningEndedAt = nullTime(re)
+		}
 	}
 	return nil
 }

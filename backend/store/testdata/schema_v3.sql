@@ -79,7 +79,7 @@ CREATE TABLE messages (
     -- seq of the last event of this message; equals seq while streaming
     end_seq              INTEGER NOT NULL CHECK (end_seq >= seq),
     created_at           INTEGER NOT NULL,
-    updated_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL, parts INTEGER NOT NULL DEFAULT 0 CHECK (parts >= 0),
     UNIQUE (chat_id, seq)
 ) STRICT;
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
@@ -106,21 +106,31 @@ END;
 CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
     UPDATE chats SET message_count = message_count + 1 WHERE id = new.chat_id;
 END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+CREATE TRIGGER messages_fts_delete BEFORE DELETE ON messages
 WHEN old.status <> 'streaming' BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
-    VALUES ('delete', old.id, old.content, old.reasoning);
+    SELECT 'delete', id, content, reasoning FROM messages_searchable WHERE id = old.id;
 END;
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
 WHEN new.status <> 'streaming' BEGIN
     INSERT INTO messages_fts (rowid, content, reasoning)
     VALUES (new.id, new.content, new.reasoning);
 END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning, status ON messages BEGIN
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning, status, parts ON messages BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
-    SELECT 'delete', old.id, old.content, old.reasoning WHERE old.status <> 'streaming';
+    SELECT 'delete', old.id,
+        old.content || CASE WHEN old.parts > 0 THEN coalesce((SELECT group_concat(p.content, '' ORDER BY p.part)
+            FROM message_parts p WHERE p.message_id = old.id), '') ELSE '' END,
+        old.reasoning || CASE WHEN old.parts > 0 THEN coalesce((SELECT group_concat(p.reasoning, '' ORDER BY p.part)
+            FROM message_parts p WHERE p.message_id = old.id), '') ELSE '' END
+    WHERE old.status <> 'streaming';
     INSERT INTO messages_fts (rowid, content, reasoning)
-    SELECT new.id, new.content, new.reasoning WHERE new.status <> 'streaming';
+    SELECT id, content, reasoning FROM messages_searchable WHERE id = new.id;
 END;
 CREATE VIEW messages_searchable AS
-    SELECT id, content, reasoning FROM messages WHERE status <> 'streaming';
+    SELECT m.id,
+        m.content || CASE WHEN m.parts > 0 THEN coalesce((SELECT group_concat(p.content, '' ORDER BY p.part)
+            FROM message_parts p WHERE p.message_id = m.id), '') ELSE '' END AS content,
+        m.reasoning || CASE WHEN m.parts > 0 THEN coalesce((SELECT group_concat(p.reasoning, '' ORDER BY p.part)
+            FROM message_parts p WHERE p.message_id = m.id), '') ELSE '' END AS reasoning
+    FROM messages m WHERE m.status <> 'streaming';
