@@ -52,10 +52,10 @@ type Message struct {
 	ParentID                             *int64
 	// parts: how many checkpoint parts follow Content (and Reasoning) in
 	// the store; reads join them, so Content is always the whole text.
-	parts int
-	LatencyMS                            int64
-	Media                                []MediaRef
-	CreatedAt, UpdatedAt                 time.Time
+	parts                int
+	LatencyMS            int64
+	Media                []MediaRef
+	CreatedAt, UpdatedAt time.Time
 }
 
 // Checkpoint is the periodic save of a streaming reply: the text streamed
