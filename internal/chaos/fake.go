@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -16,6 +17,12 @@ import (
 // burst. Its answer to bigPrompt is one burst of big chunks (bigBytes in
 // all), then the trickle. It records exactly what it sent for each prompt, so
 // the checks know every byte a client should end up with.
+//
+// Before each chunk it calls pace (when set) with what it has sent so far: the
+// load run holds the stream there until the chat's reading clients are close
+// behind, so the model never outruns the clients on a starved CPU (which
+// would make a reading client a slow one). What is tested is that nothing is
+// lost or doubled and that non-readers are dropped, not how fast the model is.
 type gatedFake struct {
 	URL      string
 	ln       net.Listener
@@ -27,6 +34,7 @@ type gatedFake struct {
 
 	gate     chan struct{}
 	gateOnce sync.Once
+	pace     func(ctx context.Context, prompt string, sent int)
 
 	mu   sync.Mutex
 	sent map[string]*strings.Builder
@@ -147,6 +155,12 @@ func (g *gatedFake) chat(w http.ResponseWriter, r *http.Request) {
 		return rc.Flush() == nil
 	}
 	content := func(s string) bool {
+		if g.pace != nil {
+			g.mu.Lock()
+			sent := rec.Len()
+			g.mu.Unlock()
+			g.pace(r.Context(), prompt, sent)
+		}
 		if !send(map[string]any{"content": s}, nil) {
 			return false
 		}

@@ -32,6 +32,12 @@ type loadClient struct {
 	chatID  string
 	stalled bool
 
+	// For pacing the model: the current connection, whether it reads (and so
+	// counts), and how many bytes of answer it has applied.
+	cur     atomic.Pointer[wsConn]
+	reading atomic.Bool
+	recv    atomic.Int64
+
 	mu        sync.Mutex
 	since     int64 // of the current connection: events at or below it are doubles
 	text      strings.Builder
@@ -56,6 +62,7 @@ func (cl *loadClient) handle(f frame) {
 	switch f.Event {
 	case "delta":
 		if f.Seq > cl.lastDelta && f.Text != nil {
+			cl.recv.Add(int64(len(*f.Text)))
 			cl.text.WriteString(*f.Text)
 			cl.lastDelta = f.Seq
 			cl.deltas++
@@ -90,7 +97,14 @@ type loadStats struct {
 	readersOK, readersWithErrors int
 }
 
+// paceWindow is how far the model may run ahead of the slowest reading client
+// of its chat.
+const paceWindow = 256 << 10
+
 type loadRun struct {
+	mu    sync.Mutex
+	paced map[string][]*loadClient // prompt → the clients of its chat
+
 	o     options
 	fails *failures
 	logf  func(string, ...any)
@@ -103,6 +117,46 @@ type loadRun struct {
 }
 
 func (l *loadRun) fail(format string, a ...any) { l.fails.add("load: "+format, a...) }
+
+func (l *loadRun) setPaced(prompt string, cls []*loadClient) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.paced == nil {
+		l.paced = map[string][]*loadClient{}
+	}
+	l.paced[prompt] = cls
+}
+
+// pace holds the model's stream for prompt until every reading client of its
+// chat has applied all but paceWindow of the sent bytes. Clients that do not
+// read (stalled, paused, between connections, or gone) do not count.
+func (l *loadRun) pace(ctx context.Context, prompt string, sent int) {
+	l.mu.Lock()
+	cls := l.paced[prompt]
+	l.mu.Unlock()
+	for ctx.Err() == nil {
+		behind := false
+		for _, cl := range cls {
+			c := cl.cur.Load()
+			if c == nil || !cl.reading.Load() {
+				continue
+			}
+			select {
+			case <-c.done:
+				continue
+			default:
+			}
+			if int(cl.recv.Load()) < sent-paceWindow {
+				behind = true
+				break
+			}
+		}
+		if !behind {
+			return
+		}
+		time.Sleep(2 * time.Millisecond) // a poll of the clients' progress
+	}
+}
 
 func runLoad(ctx context.Context, o options, fails *failures, logf func(string, ...any)) (loadStats, error) {
 	l := &loadRun{o: o, fails: fails, logf: logf}
@@ -147,6 +201,7 @@ func (l *loadRun) run(ctx context.Context) error {
 	if l.fake, err = newGatedFake(o.loadChunk, o.loadBurst, o.loadBigMiB<<20, 250*time.Millisecond); err != nil {
 		return err
 	}
+	l.fake.pace = l.pace
 	// The big answer of the paused-reader check is over the default answer
 	// cap (4 MiB): raise it for this server.
 	cfgDir := filepath.Join(l.env.root, "config", "hearth")
@@ -188,7 +243,7 @@ func (l *loadRun) run(ctx context.Context) error {
 	chatIDs := make([]string, o.loadChats)
 	for i := range chatIDs {
 		rctx, cancel := step()
-		f, err := ctl.request(rctx, map[string]any{"type": "new_chat", "title": fmt.Sprintf("load %d", i)})
+		f, err := newDetachedChat(rctx, ctl, fmt.Sprintf("load %d", i))
 		cancel()
 		if err != nil {
 			return err
@@ -206,6 +261,9 @@ func (l *loadRun) run(ctx context.Context) error {
 	}
 	l.st.conns = len(clients)
 	l.st.stalled = o.loadChats
+	for i := range o.loadChats {
+		l.setPaced(fmt.Sprintf("load %d", i), clients[i*perChat:(i+1)*perChat])
+	}
 	start := time.Now()
 	if err := l.connectAll(ctx, clients, false); err != nil {
 		return err
@@ -249,7 +307,7 @@ func (l *loadRun) run(ctx context.Context) error {
 		select {
 		case <-cl.c.done:
 			if !cl.stalled {
-				l.fail("a reading client of chat %d was disconnected: %v", cl.chat, cl.c.err)
+				l.fail("a reading client of chat %d was disconnected (it had read a frame %v before): %v", cl.chat, cl.c.idleBeforeEnd().Round(time.Millisecond), cl.c.err)
 			}
 		default:
 		}
@@ -283,6 +341,7 @@ func (l *loadRun) run(ctx context.Context) error {
 
 	// Everyone reconnects at once, each with since = the highest seq it read.
 	for _, cl := range clients {
+		cl.reading.Store(false)
 		cl.c.closeNow()
 		<-cl.c.done
 	}
@@ -301,13 +360,28 @@ func (l *loadRun) run(ctx context.Context) error {
 		select {
 		case <-cl.turnEnd:
 		case <-cl.c.done:
-			l.fail("client of chat %d (stalled before: %v) disconnected before turn_end after reconnecting: %v", cl.chat, cl.stalled, cl.c.err)
+			select {
+			case <-cl.turnEnd: // it had its turn_end; the connection ending after it is checked below
+			default:
+				l.fail("client of chat %d (stalled before: %v) disconnected before turn_end after reconnecting (it had read a frame %v before): %v", cl.chat, cl.stalled, cl.c.idleBeforeEnd().Round(time.Millisecond), cl.c.err)
+			}
 		case <-fin:
 			l.fail("turns not finished %v after the gate opened (safety net)", o.settleTimeout)
 			return nil
 		}
 	}
 	l.st.finish = time.Since(start)
+	for _, cl := range clients {
+		select {
+		case <-cl.c.done:
+			select {
+			case <-cl.turnEnd:
+				l.fail("a reading client of chat %d (stalled before: %v) was disconnected by the server after its turn_end (it had read a frame %v before): %v", cl.chat, cl.stalled, cl.c.idleBeforeEnd().Round(time.Millisecond), cl.c.err)
+			default: // reported above
+			}
+		default:
+		}
+	}
 	for i := range o.loadChats {
 		txt, done := l.fake.text(fmt.Sprintf("load %d", i))
 		if !done {
@@ -364,13 +438,14 @@ func (l *loadRun) run(ctx context.Context) error {
 // flight and then close code 1013 with its reason.
 func (l *loadRun) pausedReader(ctx context.Context, ctl *wsConn) error {
 	rctx, cancel := context.WithTimeout(ctx, l.o.stepTimeout)
-	f, err := ctl.request(rctx, map[string]any{"type": "new_chat", "title": bigPrompt})
+	f, err := newDetachedChat(rctx, ctl, bigPrompt)
 	cancel()
 	if err != nil {
 		return err
 	}
 	reader := &loadClient{chatID: f.ChatID, turnEnd: make(chan struct{})}
 	paused := &loadClient{chatID: f.ChatID, stalled: true, turnEnd: make(chan struct{})}
+	l.setPaced(bigPrompt, []*loadClient{reader, paused})
 	for _, cl := range []*loadClient{reader, paused} {
 		cctx, cancel := context.WithTimeout(ctx, l.o.stepTimeout)
 		err := l.connectOne(cctx, cl, false)
@@ -432,6 +507,18 @@ func (l *loadRun) pausedReader(ctx context.Context, ctl *wsConn) error {
 	}
 	l.logf("load: a client paused %d MiB behind read again and got %s %q, %v after the answer began", l.o.loadBigMiB, closeName(code), reason, l.st.pausedAfter.Round(time.Millisecond))
 	return nil
+}
+
+// newDetachedChat creates a chat and detaches the creating connection (which
+// new_chat attaches): the control connection must not be one more subscriber,
+// and a slow one at that, of every chat.
+func newDetachedChat(ctx context.Context, ctl *wsConn, title string) (frame, error) {
+	f, err := ctl.request(ctx, map[string]any{"type": "new_chat", "title": title})
+	if err != nil {
+		return f, err
+	}
+	_, err = ctl.request(ctx, map[string]any{"type": "detach", "chat_id": f.ChatID})
+	return f, err
 }
 
 // connectAll connects and attaches every client at once (all dials released
@@ -502,8 +589,12 @@ func (l *loadRun) connectOne(ctx context.Context, cl *loadClient, resume bool) e
 	}
 	cl.c = c
 	fr := map[string]any{"type": "attach", "chat_id": cl.chatID, "since": since}
-	_, err = c.request(ctx, fr)
-	return err
+	if _, err = c.request(ctx, fr); err != nil {
+		return err
+	}
+	cl.cur.Store(c)
+	cl.reading.Store(!stall)
+	return nil
 }
 
 func closeName(code websocket.StatusCode) string {

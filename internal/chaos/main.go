@@ -181,14 +181,22 @@ func run(o options, rng *rand.Rand) int {
 	copyLogs(o.work, logs)
 	rep := report(o, cs, ls, took, load0, repro)
 	fmt.Print(rep)
-	if err := os.WriteFile(filepath.Join(logs, filepath.Base(o.report)), []byte(rep), 0o644); err == nil && filepath.Dir(o.report) != logs {
-		_ = os.MkdirAll(filepath.Dir(o.report), 0o755)
-		_ = os.WriteFile(o.report, []byte(rep), 0o644)
-	}
 	list := fails.all()
 	if runErr != nil {
 		list = append(list, runErr.Error())
 		fmt.Fprintf(os.Stderr, "chaos: ERROR: %v\n", runErr)
+	}
+	if len(list) > 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "\nFAILED with seed %d: %d problem(s):\n\n", o.seed, len(list))
+		for _, l := range list {
+			fmt.Fprintf(&b, "- %s\n", l)
+		}
+		rep += b.String()
+	}
+	if err := os.WriteFile(filepath.Join(logs, filepath.Base(o.report)), []byte(rep), 0o644); err == nil && filepath.Dir(o.report) != logs {
+		_ = os.MkdirAll(filepath.Dir(o.report), 0o755)
+		_ = os.WriteFile(o.report, []byte(rep), 0o644)
 	}
 	if len(list) > 0 {
 		fmt.Fprintf(os.Stderr, "\nchaos: FAILED with seed %d: %d problem(s); logs in %s\nreproduce: %s\n", o.seed, len(list), logs, repro)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -71,8 +72,17 @@ type wsConn struct {
 	// violations of per-connection ordering, reported by the reader.
 	onDisorder func(c *wsConn, chat string, prev, seq int64, ev string)
 
-	done chan struct{}
-	err  error // why reading ended; set before done is closed
+	done  chan struct{}
+	err   error     // why reading ended; set before done is closed
+	ended time.Time // when; set before done is closed
+	// lastFrame is when the reader last got a frame (unix ns).
+	lastFrame atomic.Int64
+}
+
+// idleBeforeEnd says how long the connection had gone without a frame when
+// it ended: a server that drops a client that reads shows a short one.
+func (c *wsConn) idleBeforeEnd() time.Duration {
+	return c.ended.Sub(time.Unix(0, c.lastFrame.Load()))
 }
 
 func dialUnix(ctx context.Context, sock string) (*websocket.Conn, error) {
@@ -114,12 +124,14 @@ func connect(ctx context.Context, sock string, setup func(*wsConn)) (*wsConn, er
 func (c *wsConn) read(ready chan struct{}) {
 	defer close(c.done)
 	first := true
+	c.lastFrame.Store(time.Now().UnixNano())
 	for {
 		_, data, err := c.ws.Read(context.Background())
 		if err != nil {
-			c.err = err
+			c.err, c.ended = err, time.Now()
 			return
 		}
+		c.lastFrame.Store(time.Now().UnixNano())
 		var f frame
 		if err := json.Unmarshal(data, &f); err != nil {
 			c.err = fmt.Errorf("bad frame %q: %w", clip(string(data), 200), err)
@@ -159,6 +171,12 @@ func (c *wsConn) read(ready chan struct{}) {
 		if c.stallAfterAttached && f.Event == "attached" {
 			<-c.resume
 		}
+		// One frame per turn: with a thousand connections whose sockets all
+		// hold data, a reader that keeps the CPU until preempted would make
+		// the others wait for seconds on a busy machine, long enough for the
+		// WebSocket library's 5 s pong write to time out. A test client must
+		// not be the slow reader it is testing for.
+		runtime.Gosched()
 	}
 }
 
