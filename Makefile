@@ -92,11 +92,11 @@ chaos-bins:
 
 # The long form: 24 kills, then 1,000 connections over 50 chats.
 chaos: chaos-bins
-	bin/chaos -hearth bin/hearth-chaos -seed $(CHAOS_SEED) -kills 24 -load-conns 1000 -load-chats 50 -max-rss 512 $(CHAOS_FLAGS)
+	bin/chaos -hearth bin/hearth-chaos -seed $(CHAOS_SEED) -kills 24 -load-conns 1000 -load-chats 50 -max-rss 768 $(CHAOS_FLAGS)
 
 # The short form `make test` runs: 5 kills, then 200 connections over 10 chats.
 chaos-short: chaos-bins
-	bin/chaos -hearth bin/hearth-chaos -seed $(CHAOS_SEED) -kills 5 -load-conns 200 -load-chats 10 -max-rss 256 $(CHAOS_FLAGS)
+	bin/chaos -hearth bin/hearth-chaos -seed $(CHAOS_SEED) -kills 5 -load-conns 200 -load-chats 10 -max-rss 384 $(CHAOS_FLAGS)
 
 bench:
 	$(GO) test -tags nodesktop -run '^$$' -bench . -benchmem -count 6 ./backend/... | tee bench.out

@@ -91,7 +91,7 @@ func main() {
 	flag.IntVar(&o.loadChunk, "load-chunk", 512, "bytes per streamed chunk in the load run")
 	flag.IntVar(&o.loadBurst, "load-burst", 600, "chunks per burst in the load run (two bursts per turn)")
 	flag.IntVar(&o.loadBigMiB, "load-big", 20, "MiB of the answer a paused client falls behind on in the load run's 1013 check (0 skips it; over the 16 MiB send bound)")
-	flag.IntVar(&o.maxRSSMiB, "max-rss", 512, "the server's RSS bound during the load run, MiB")
+	flag.IntVar(&o.maxRSSMiB, "max-rss", 768, "the server's RSS bound during the load run, MiB")
 	flag.DurationVar(&o.startTimeout, "start-timeout", 60*time.Second, "safety net: a (re)start that takes longer is a blocked restart")
 	flag.DurationVar(&o.stepTimeout, "step-timeout", 2*time.Minute, "safety net for one request/reply")
 	flag.DurationVar(&o.roundTimeout, "round-timeout", 5*time.Minute, "safety net: a kill point not reached by then fails the round")
