@@ -59,6 +59,7 @@ type conn struct {
 	written chan struct{} // the writer got a frame out (for WaitRoom)
 	closed  chan struct{} // closed when closing is set
 	done    chan struct{} // closed when writeLoop has returned
+	pinged  chan struct{} // closed when pingLoop has returned
 }
 
 func newConn(id string, ws *websocket.Conn, log *slog.Logger, maxBytes int) *conn {
@@ -67,7 +68,7 @@ func newConn(id string, ws *websocket.Conn, log *slog.Logger, maxBytes int) *con
 	}
 	return &conn{id: id, ws: ws, log: log, maxBytes: maxBytes, writeTimeout: defaultWriteTimeout,
 		wake: make(chan struct{}, 1), written: make(chan struct{}, 1),
-		closed: make(chan struct{}), done: make(chan struct{})}
+		closed: make(chan struct{}), done: make(chan struct{}), pinged: make(chan struct{})}
 }
 
 // dropDecision says whether a connection holding held bytes (and adding add)
@@ -180,46 +181,74 @@ func (c *conn) wrote(n int) {
 	poke(c.written)
 }
 
-// writeLoop drains the queue, keeps the connection alive with pings, and
-// ends it with the close frame close asked for.
-func (c *conn) writeLoop(pingEvery time.Duration) {
+// writeLoop drains the queue and ends the connection with the close frame
+// close asked for.
+func (c *conn) writeLoop() {
 	defer close(c.done)
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-c.wake:
-			frames, last := c.take()
-			for _, f := range frames {
-				if c.dropped() {
-					break
-				}
-				if err := c.write(f); err != nil {
-					c.log.Debug("write failed", "conn", c.id, "err", err)
-					c.close(websocket.StatusGoingAway, "write failed", false)
-					_ = c.ws.CloseNow()
-					return
-				}
+	for range c.wake {
+		frames, last := c.take()
+		for _, f := range frames {
+			if c.dropped() {
+				break
 			}
-			if last {
-				c.mu.Lock()
-				code, reason := c.code, c.reason
-				c.mu.Unlock()
-				_ = c.ws.Close(code, reason)
-				return
-			}
-		case <-ping.C:
-			ctx, cancel := context.WithTimeout(context.Background(), pingEvery)
-			err := c.ws.Ping(ctx)
-			cancel()
-			if err != nil {
-				c.log.Debug("ping failed", "conn", c.id, "err", err)
-				c.close(websocket.StatusGoingAway, "ping timeout", false)
+			if err := c.write(f); err != nil {
+				c.log.Debug("write failed", "conn", c.id, "err", err)
+				c.close(websocket.StatusGoingAway, "write failed", false)
 				_ = c.ws.CloseNow()
 				return
 			}
 		}
+		if last {
+			c.mu.Lock()
+			code, reason := c.code, c.reason
+			c.mu.Unlock()
+			_ = c.ws.Close(code, reason)
+			return
+		}
 	}
+}
+
+// pingLoop keeps the connection alive and finds peers that are gone. It runs
+// apart from the writer, so waiting for a pong never stops frames going out.
+// A pong is read only when this connection's reader is free, and the reader
+// may be busy for a while feeding a long replay at the client's pace: a ping
+// left unanswered while the client kept taking frames is not a dead peer.
+func (c *conn) pingLoop(every time.Duration) {
+	defer close(c.pinged)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.closed:
+			return
+		case <-tick.C:
+		}
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), every)
+		go func() {
+			// A closing connection does not wait out the ping.
+			select {
+			case <-c.closed:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		err := c.ws.Ping(ctx)
+		cancel()
+		if err == nil || c.tookFramesSince(start) {
+			continue
+		}
+		c.log.Debug("ping failed", "conn", c.id, "err", err)
+		c.close(websocket.StatusGoingAway, "ping timeout", false)
+		return
+	}
+}
+
+// tookFramesSince reports whether the writer got a frame out after t.
+func (c *conn) tookFramesSince(t time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.progress.After(t)
 }
 
 func (c *conn) write(f []byte) error {

@@ -26,13 +26,15 @@ func connPair(t *testing.T, maxBytes int) (*conn, *websocket.Conn) {
 			return
 		}
 		c := newConn("test", ws, slog.New(slog.DiscardHandler), maxBytes)
-		go c.writeLoop(time.Hour)
+		go c.writeLoop()
+		go c.pingLoop(time.Hour)
 		got <- c
 		// Read so control frames (the peer's close reply) are handled.
 		for {
 			if _, _, err := ws.Read(context.Background()); err != nil {
 				c.close(websocket.StatusNormalClosure, "peer closed", false)
 				<-c.done
+				<-c.pinged
 				return
 			}
 		}

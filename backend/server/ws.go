@@ -53,12 +53,16 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, viaProtocol str
 	c.Send(protocol.Encode(protocol.Ready(clientID, defaultChat, s.opts.Version)))
 	s.addConn(c)
 	s.log.Info("ws connected", "client", clientID, "via", via)
-	go c.writeLoop(s.opts.PingEvery)
+	go c.writeLoop()
+	go c.pingLoop(s.opts.PingEvery)
 	s.readLoop(ctx, c, defaultChat)
 	s.opts.Engine.DetachAll(c)
-	// The writer ends after the close frame; waiting for it keeps every
-	// goroutine of this connection inside the handler count.
+	// The writer ends after the close frame, the pinger once the connection
+	// is closing; waiting for both keeps every goroutine of this connection
+	// inside the handler count.
+	c.close(websocket.StatusNormalClosure, "", false)
 	<-c.done
+	<-c.pinged
 	s.removeConn(c)
 	s.log.Info("ws disconnected", "client", clientID, "reason", c.closeReason())
 }

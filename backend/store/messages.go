@@ -269,7 +269,7 @@ func finalText(ctx context.Context, tx *sql.Tx, messageID int64, f Final) (conte
 	if err != nil {
 		return "", "", 0, err
 	}
-	if !strings.HasPrefix(f.Content, rowC+pc) || !strings.HasPrefix(f.Reasoning, rowR+pr) {
+	if !hasPrefix2(f.Content, rowC, pc) || !hasPrefix2(f.Reasoning, rowR, pr) {
 		_, err := tx.ExecContext(ctx, `DELETE FROM message_parts WHERE message_id = ?`, messageID)
 		return f.Content, f.Reasoning, 0, err
 	}
@@ -282,6 +282,12 @@ func finalText(ctx context.Context, tx *sql.Tx, messageID int64, f Final) (conte
 		n++
 	}
 	return rowC, rowR, n, nil
+}
+
+// hasPrefix2 reports whether s starts with a then b, without building a+b
+// (a long answer's text would be copied once more for nothing).
+func hasPrefix2(s, a, b string) bool {
+	return strings.HasPrefix(s, a) && strings.HasPrefix(s[len(a):], b)
 }
 
 // streamedParts joins the checkpointed parts of a row.

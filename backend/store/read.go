@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 const msgCols = `id, chat_id, seq, end_seq, reasoning_end_seq, stream_end_seq, turn_id, role, content,
@@ -90,21 +91,36 @@ func joinParts(ctx context.Context, q queryer, msgs []Message) error {
 		return fmt.Errorf("read checkpoints: %w", err)
 	}
 	defer rows.Close()
+	// Parts come in message order: each message's text is built once, never
+	// by concatenating a growing string part after part.
+	cur := -1
+	var c, r strings.Builder
+	flush := func() {
+		if cur >= 0 {
+			msgs[cur].Content += c.String()
+			msgs[cur].Reasoning += r.String()
+		}
+		c.Reset()
+		r.Reset()
+	}
 	for rows.Next() {
 		var id int64
-		var c, r string
+		var pc, pr string
 		var rs, re sql.NullInt64
-		if err := rows.Scan(&id, &c, &r, &rs, &re); err != nil {
+		if err := rows.Scan(&id, &pc, &pr, &rs, &re); err != nil {
 			return fmt.Errorf("read checkpoints: %w", err)
 		}
 		i, ok := idx[id]
 		if !ok {
 			continue
 		}
-		m := &msgs[i]
-		m.Content += c
-		m.Reasoning += r
-		if m.Status == StatusStreaming {
+		if i != cur {
+			flush()
+			cur = i
+		}
+		c.WriteString(pc)
+		r.WriteString(pr)
+		if m := &msgs[i]; m.Status == StatusStreaming {
 			if rs.Valid {
 				m.ReasoningStartedAt = nullTime(rs)
 			}
@@ -113,6 +129,7 @@ func joinParts(ctx context.Context, q queryer, msgs []Message) error {
 			}
 		}
 	}
+	flush()
 	return rows.Err()
 }
 
