@@ -89,7 +89,7 @@ func Main(args []string, ui fs.FS, stdin io.Reader, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "usage: %s\n\n%s\n\nflags:\n", cmd.usage, cmd.summary)
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
+	if err := parseInterspersed(fset, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -115,6 +115,30 @@ func Main(args []string, ui fs.FS, stdin io.Reader, stdout, stderr io.Writer) in
 		return 1
 	}
 	return 0
+}
+
+// parseInterspersed parses flags that stand before or after a command's
+// arguments (`hearth export ID --format json` as well as
+// `hearth export --format json ID`); the arguments stay in fs.Args() in
+// their order. After "--" everything is an argument, so a prompt may start
+// with a dash.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if at := len(args) - len(rest); at > 0 && args[at-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // exitCode carries a specific exit status out of a command.
