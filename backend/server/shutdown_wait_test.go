@@ -24,7 +24,9 @@ type blockingModels struct {
 	release chan struct{}
 }
 
-func (p *blockingModels) Stream(context.Context, llm.Request, func(llm.Event) error) error { return nil }
+func (p *blockingModels) Stream(context.Context, llm.Request, func(llm.Event) error) error {
+	return nil
+}
 func (p *blockingModels) Models(ctx context.Context) ([]llm.Model, error) {
 	close(p.asked)
 	<-p.release

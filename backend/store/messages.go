@@ -249,32 +249,48 @@ func (s *Store) CheckpointAssistant(ctx context.Context, messageID int64, part i
 // finalText decides how a streaming row's whole text is stored at its final
 // write. Without checkpoints it goes into the row. With them, the parts are
 // kept as the text and only the tail streamed since the last one is added as
-// one more part, so a long answer is written once, not twice; the row's own
-// content stays as it was (empty). Parts that are not a prefix of the final
-// text (which the engine never writes) are replaced by the whole text.
+// one more part, so a long answer is written once; the row's own content
+// stays as it was (empty). Parts that are not a prefix of the final text
+// (which the engine never writes) are replaced by the whole text. The parts
+// are compared one at a time, never joined: a long answer is not copied
+// again for the check.
 func finalText(ctx context.Context, tx *sql.Tx, messageID int64, f Final) (content, reasoning string, parts int, err error) {
-	var n, next int
-	var savedC, savedR int
-	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(max(part) + 1, 0),
-		coalesce(sum(octet_length(content)), 0), coalesce(sum(octet_length(reasoning)), 0)
-		FROM message_parts WHERE message_id = ?`, messageID).Scan(&n, &next, &savedC, &savedR)
-	if err != nil || n == 0 {
-		return f.Content, f.Reasoning, 0, err
-	}
 	var rowC, rowR string
 	if err := tx.QueryRowContext(ctx, `SELECT content, reasoning FROM messages WHERE id = ?`, messageID).Scan(&rowC, &rowR); err != nil {
 		return "", "", 0, err
 	}
-	pc, pr, _, _, err := streamedParts(ctx, tx, messageID)
+	rows, err := tx.QueryContext(ctx, `SELECT part, content, reasoning FROM message_parts WHERE message_id = ? ORDER BY part`, messageID)
 	if err != nil {
 		return "", "", 0, err
 	}
-	if !hasPrefix2(f.Content, rowC, pc) || !hasPrefix2(f.Reasoning, rowR, pr) {
+	n, next := 0, 0
+	offC, offR := len(rowC), len(rowR)
+	agree := strings.HasPrefix(f.Content, rowC) && strings.HasPrefix(f.Reasoning, rowR)
+	for rows.Next() {
+		var part int
+		var pc, pr string
+		if err := rows.Scan(&part, &pc, &pr); err != nil {
+			rows.Close()
+			return "", "", 0, err
+		}
+		n, next = n+1, part+1
+		agree = agree && strings.HasPrefix(f.Content[offC:], pc) && strings.HasPrefix(f.Reasoning[offR:], pr)
+		if agree {
+			offC, offR = offC+len(pc), offR+len(pr)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", "", 0, err
+	}
+	if n == 0 {
+		return f.Content, f.Reasoning, 0, nil
+	}
+	if !agree {
 		_, err := tx.ExecContext(ctx, `DELETE FROM message_parts WHERE message_id = ?`, messageID)
 		return f.Content, f.Reasoning, 0, err
 	}
-	tailC, tailR := f.Content[len(rowC)+savedC:], f.Reasoning[len(rowR)+savedR:]
-	if tailC != "" || tailR != "" {
+	if tailC, tailR := f.Content[offC:], f.Reasoning[offR:]; tailC != "" || tailR != "" {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO message_parts (message_id, part, content, reasoning)
 			VALUES (?, ?, ?, ?)`, messageID, next, tailC, tailR); err != nil {
 			return "", "", 0, err
@@ -282,12 +298,6 @@ func finalText(ctx context.Context, tx *sql.Tx, messageID int64, f Final) (conte
 		n++
 	}
 	return rowC, rowR, n, nil
-}
-
-// hasPrefix2 reports whether s starts with a then b, without building a+b
-// (a long answer's text would be copied once more for nothing).
-func hasPrefix2(s, a, b string) bool {
-	return strings.HasPrefix(s, a) && strings.HasPrefix(s[len(a):], b)
 }
 
 // streamedParts joins the checkpointed parts of a row.
@@ -299,6 +309,15 @@ func streamedParts(ctx context.Context, q queryer, messageID int64) (content, re
 	}
 	defer rows.Close()
 	var c, r strings.Builder
+	// Sized up front: growing a builder by doubling through a long answer
+	// would allocate about twice its size again.
+	var nc, nr int
+	if err := q.QueryRowContext(ctx, `SELECT coalesce(sum(octet_length(content)), 0), coalesce(sum(octet_length(reasoning)), 0)
+		FROM message_parts WHERE message_id = ?`, messageID).Scan(&nc, &nr); err != nil {
+		return "", "", rStart, rEnd, err
+	}
+	c.Grow(nc)
+	r.Grow(nr)
 	for rows.Next() {
 		var pc, pr string
 		var ps, pe sql.NullInt64
@@ -365,6 +384,13 @@ func (s *Store) FinishAssistant(ctx context.Context, messageID int64, f Final) e
 			f.Status, f.Error, usage, f.LatencyMS, f.ReasoningEndSeq, f.StreamEndSeq, f.EndSeq, now, messageID)
 		if err != nil {
 			return err
+		}
+		if parts > 0 {
+			// The trigger indexes only rows without parts (see schema v3).
+			if _, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, content, reasoning) VALUES (?, ?, ?)`,
+				messageID, f.Content, f.Reasoning); err != nil {
+				return fmt.Errorf("index message %d: %w", messageID, err)
+			}
 		}
 		return advanceChat(ctx, tx, chatID, f.EndSeq, f.EndSeq, now)
 	})
@@ -444,6 +470,13 @@ func (s *Store) RecoverInterrupted(ctx context.Context) ([]Message, error) {
 				reasoning_ended_at = coalesce(?, reasoning_ended_at),
 				stream_end_seq = ?, end_seq = ?, updated_at = ? WHERE id = ?`,
 				rStart, rEnd, hwm+1, hwm+2, now, r.id)
+			if err != nil {
+				return err
+			}
+			// A row with parts is not indexed by the trigger (schema v3).
+			_, err = tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, content, reasoning)
+				SELECT id, content, reasoning FROM messages_searchable WHERE id = ? AND
+				(SELECT parts FROM messages WHERE id = ?) > 0`, r.id, r.id)
 			if err != nil {
 				return err
 			}

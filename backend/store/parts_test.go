@@ -93,3 +93,34 @@ func TestFinalTextThatDisagreesWithItsPartsReplacesThem(t *testing.T) {
 	}
 	ftsIntegrity(t, s)
 }
+
+// An answer cut by a crash keeps its parts as its text and is searchable.
+func TestRecoveredAnswerIsIndexedWithItsParts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hearth.db")
+	s := openAt(t, path)
+	c := mustChat(t, s, NewChat{ID: "r"})
+	m, err := s.StartAssistant(ctx, c.ID, "t", "m", 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range []string{"the zebra ", "crossed the ", "xylophone"} {
+		if err := s.CheckpointAssistant(ctx, m.ID, i, Checkpoint{Content: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path)
+	rec, err := s.RecoverInterrupted(ctx)
+	if err != nil || len(rec) != 1 || rec[0].Content != "the zebra crossed the xylophone" || rec[0].Status != StatusInterrupted {
+		t.Fatalf("recovered %+v %v", rec, err)
+	}
+	for _, w := range []string{"zebra", "xylophone"} {
+		if hits, err := s.Search(ctx, w, 10); err != nil || len(hits) != 1 {
+			t.Fatalf("search %q: %+v %v", w, hits, err)
+		}
+	}
+	ftsIntegrity(t, s)
+}

@@ -85,14 +85,34 @@ func joinParts(ctx context.Context, q queryer, msgs []Message) error {
 		}
 		return nil
 	}
+	// Each message's text is built once, in a buffer of its final size (the
+	// sizes come from the record headers, without reading the text).
+	type sizes struct{ c, r int }
+	want := map[int64]sizes{}
+	srows, err := q.QueryContext(ctx, `SELECT message_id, sum(octet_length(content)), sum(octet_length(reasoning))
+		FROM message_parts WHERE message_id BETWEEN ? AND ? GROUP BY message_id`, lo, hi)
+	if err != nil {
+		return fmt.Errorf("read checkpoints: %w", err)
+	}
+	for srows.Next() {
+		var id int64
+		var sz sizes
+		if err := srows.Scan(&id, &sz.c, &sz.r); err != nil {
+			srows.Close()
+			return fmt.Errorf("read checkpoints: %w", err)
+		}
+		want[id] = sz
+	}
+	srows.Close()
+	if err := srows.Err(); err != nil {
+		return fmt.Errorf("read checkpoints: %w", err)
+	}
 	rows, err := q.QueryContext(ctx, `SELECT message_id, content, reasoning, reasoning_started_at, reasoning_ended_at
 		FROM message_parts WHERE message_id BETWEEN ? AND ? ORDER BY message_id, part`, lo, hi)
 	if err != nil {
 		return fmt.Errorf("read checkpoints: %w", err)
 	}
 	defer rows.Close()
-	// Parts come in message order: each message's text is built once, never
-	// by concatenating a growing string part after part.
 	cur := -1
 	var c, r strings.Builder
 	flush := func() {
@@ -100,8 +120,7 @@ func joinParts(ctx context.Context, q queryer, msgs []Message) error {
 			msgs[cur].Content += c.String()
 			msgs[cur].Reasoning += r.String()
 		}
-		c.Reset()
-		r.Reset()
+		c, r = strings.Builder{}, strings.Builder{}
 	}
 	for rows.Next() {
 		var id int64
@@ -117,6 +136,8 @@ func joinParts(ctx context.Context, q queryer, msgs []Message) error {
 		if i != cur {
 			flush()
 			cur = i
+			c.Grow(want[id].c)
+			r.Grow(want[id].r)
 		}
 		c.WriteString(pc)
 		r.WriteString(pr)

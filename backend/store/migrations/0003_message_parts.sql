@@ -44,6 +44,10 @@ END;
 
 -- Parts are only ever added before the final write of a streaming row, so
 -- an indexed (finished) row's parts are the same before and after an update.
+-- A row that becomes finished with parts is indexed by the store itself,
+-- from the text it already holds (FinishAssistant), or here from the view
+-- when it has not (start-up recovery): joining a long answer inside SQLite
+-- on every final write would cost memory for nothing.
 DROP TRIGGER messages_fts_update;
 CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning, status, parts ON messages BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
@@ -54,5 +58,5 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning, status, p
             FROM message_parts p WHERE p.message_id = old.id), '') ELSE '' END
     WHERE old.status <> 'streaming';
     INSERT INTO messages_fts (rowid, content, reasoning)
-    SELECT id, content, reasoning FROM messages_searchable WHERE id = new.id;
+    SELECT new.id, new.content, new.reasoning WHERE new.status <> 'streaming' AND new.parts = 0;
 END;

@@ -125,7 +125,7 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning, status, p
             FROM message_parts p WHERE p.message_id = old.id), '') ELSE '' END
     WHERE old.status <> 'streaming';
     INSERT INTO messages_fts (rowid, content, reasoning)
-    SELECT id, content, reasoning FROM messages_searchable WHERE id = new.id;
+    SELECT new.id, new.content, new.reasoning WHERE new.status <> 'streaming' AND new.parts = 0;
 END;
 CREATE VIEW messages_searchable AS
     SELECT m.id,
