@@ -7,7 +7,10 @@
 // message:
 //
 //	contains "fail"   HTTP 500
-//	contains "slow"   ~100 answer chunks 100 ms apart (for stop/cancel tests)
+//	contains "slow"   a word every 100 ms until the turn is cancelled (for
+//	                  stop/cancel tests: however slow the machine, the answer
+//	                  is still streaming when the test acts; it ends by itself
+//	                  only after about 17 minutes)
 //	contains "image"  says how many images arrived and their MIME types
 //	contains "math"   an answer with $E=mc^2$ and a $$ display block
 //	anything else     ~1 s of reasoning, then a markdown answer echoing the
@@ -72,6 +75,9 @@ func run(addr, format string, models []string, log *slog.Logger) error {
 
 const chunkGap = 30 * time.Millisecond
 
+// slowWords makes the "slow" answer outlast any test that acts on it.
+const slowWords = 10_000
+
 // reply scripts the answer to one request.
 func reply(r llmtest.RecordedRequest) llmtest.Script {
 	prompt := r.LastUser()
@@ -81,7 +87,7 @@ func reply(r llmtest.RecordedRequest) llmtest.Script {
 		return llmtest.Script{Fail: llmtest.FailServer}
 	case strings.Contains(low, "slow"):
 		steps := thinking("a slow answer", 3)
-		for i := 1; i <= 100; i++ {
+		for i := 1; i <= slowWords; i++ {
 			steps = append(steps, llmtest.Step{Content: fmt.Sprintf("word%d ", i), Delay: 100 * time.Millisecond})
 		}
 		return llmtest.Script{Steps: steps}
