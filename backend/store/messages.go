@@ -300,42 +300,6 @@ func finalText(ctx context.Context, tx *sql.Tx, messageID int64, f Final) (conte
 	return rowC, rowR, n, nil
 }
 
-// streamedParts joins the checkpointed parts of a row.
-func streamedParts(ctx context.Context, q queryer, messageID int64) (content, reasoning string, rStart, rEnd sql.NullInt64, err error) {
-	rows, err := q.QueryContext(ctx, `SELECT content, reasoning, reasoning_started_at, reasoning_ended_at
-		FROM message_parts WHERE message_id = ? ORDER BY part`, messageID)
-	if err != nil {
-		return "", "", rStart, rEnd, err
-	}
-	defer rows.Close()
-	var c, r strings.Builder
-	// Sized up front: growing a builder by doubling through a long answer
-	// would allocate about twice its size again.
-	var nc, nr int
-	if err := q.QueryRowContext(ctx, `SELECT coalesce(sum(octet_length(content)), 0), coalesce(sum(octet_length(reasoning)), 0)
-		FROM message_parts WHERE message_id = ?`, messageID).Scan(&nc, &nr); err != nil {
-		return "", "", rStart, rEnd, err
-	}
-	c.Grow(nc)
-	r.Grow(nr)
-	for rows.Next() {
-		var pc, pr string
-		var ps, pe sql.NullInt64
-		if err := rows.Scan(&pc, &pr, &ps, &pe); err != nil {
-			return "", "", rStart, rEnd, err
-		}
-		c.WriteString(pc)
-		r.WriteString(pr)
-		if ps.Valid {
-			rStart = ps
-		}
-		if pe.Valid {
-			rEnd = pe
-		}
-	}
-	return c.String(), r.String(), rStart, rEnd, rows.Err()
-}
-
 // FinishAssistant is the final write of a streaming row. f.EndSeq must be
 // above the row's seq; ReasoningEndSeq and StreamEndSeq are 0 (no such event)
 // or between the two. The chat's last_seq moves to EndSeq (never backwards).
@@ -460,7 +424,13 @@ func (s *Store) RecoverInterrupted(ctx context.Context) ([]Message, error) {
 			}
 			// The checkpointed parts stay the text; the times come from the
 			// last checkpoint that knew them.
-			_, _, rStart, rEnd, err := streamedParts(ctx, tx, r.id)
+			// Only the times are read: the text stays where it is.
+			var rStart, rEnd sql.NullInt64
+			err = tx.QueryRowContext(ctx, `SELECT
+				(SELECT reasoning_started_at FROM message_parts WHERE message_id = ?1
+					AND reasoning_started_at IS NOT NULL ORDER BY part DESC LIMIT 1),
+				(SELECT reasoning_ended_at FROM message_parts WHERE message_id = ?1
+					AND reasoning_ended_at IS NOT NULL ORDER BY part DESC LIMIT 1)`, r.id).Scan(&rStart, &rEnd)
 			if err != nil {
 				return err
 			}

@@ -66,8 +66,9 @@ func queryMessages(ctx context.Context, q queryer, query string, args ...any) ([
 	return out, nil
 }
 
-// joinParts is withParts for many rows with one range read of the parts
-// table, so a page of long answers costs one query, not one per answer.
+// joinParts adds their parts' text to the rows that have some, with one range
+// read of the parts table for all of them (plus one for their sizes), so a
+// page of long answers costs two queries, not two per answer.
 func joinParts(ctx context.Context, q queryer, msgs []Message) error {
 	idx := map[int64]int{}
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
@@ -77,12 +78,7 @@ func joinParts(ctx context.Context, q queryer, msgs []Message) error {
 			lo, hi = min(lo, m.ID), max(hi, m.ID)
 		}
 	}
-	if len(idx) <= 2 {
-		for _, i := range idx {
-			if err := withParts(ctx, q, &msgs[i]); err != nil {
-				return err
-			}
-		}
+	if len(idx) == 0 {
 		return nil
 	}
 	// Each message's text is built once, in a buffer of its final size (the
@@ -157,25 +153,11 @@ func joinParts(ctx context.Context, q queryer, msgs []Message) error {
 // withParts adds to a row the text kept in its parts: what a streaming row
 // has checkpointed so far, or a finished row's checkpointed text.
 func withParts(ctx context.Context, q queryer, m *Message) error {
-	if m.Status != StatusStreaming && m.parts == 0 {
-		return nil
+	one := []Message{*m}
+	if err := joinParts(ctx, q, one); err != nil {
+		return fmt.Errorf("message %d: %w", m.ID, err)
 	}
-	c, r, rs, re, err := streamedParts(ctx, q, m.ID)
-	if err != nil {
-		return fmt.Errorf("message %d: read checkpoints: %w", m.ID, err)
-	}
-	m.Content += c
-	m.Reasoning += r
-	// A finished row's own times are final; a streaming row has only what
-	// its checkpoints knew.
-	if m.Status == StatusStreaming {
-		if rs.Valid {
-			m.ReasoningStartedAt = nullTime(rs)
-		}
-		if re.Valid {
-			m.ReasoningEndedAt = nullTime(re)
-		}
-	}
+	*m = one[0]
 	return nil
 }
 
