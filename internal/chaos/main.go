@@ -38,6 +38,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hearth-app/hearth/internal/hostinfo"
 )
 
 type options struct {
@@ -158,7 +160,7 @@ func run(o options, rng *rand.Rand) int {
 
 	fails := &failures{}
 	began := time.Now()
-	load0 := loadAverage()
+	load0 := hostinfo.LoadAverage()
 	var cs *crashSuite
 	var ls loadStats
 	var runErr error
@@ -224,7 +226,7 @@ func report(o options, cs *crashSuite, ls loadStats, took time.Duration, load0, 
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Failure suite (`make chaos`)\n\n")
 	fmt.Fprintf(&b, "Measured on %s (%s, %d cores, %s/%s; load average %s at the start, %s at the end), seed %d, %v in all.\n\n",
-		time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, load0, loadAverage(), o.seed, took.Round(time.Second))
+		time.Now().UTC().Format("2006-01-02"), hostinfo.CPUModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, load0, hostinfo.LoadAverage(), o.seed, took.Round(time.Second))
 	if cs != nil {
 		st := cs.stats
 		fmt.Fprintf(&b, "| crash run | |\n|---|---|\n")

@@ -41,6 +41,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hearth-app/hearth/internal/hostinfo"
 )
 
 // patience is the safety net of each wait: every wait is for an event (a
@@ -281,7 +283,7 @@ func run(o options, log *slog.Logger) (res result, err error) {
 		return res, err
 	}
 	log.Info("launch after a crash connected", "after", res.afterCrash.Round(time.Millisecond))
-	res.load = loadAverage()
+	res.load = hostinfo.LoadAverage()
 
 	if o.bench != "" {
 		if err := recordBenchmark(o.bench, res); err != nil {
@@ -712,20 +714,6 @@ func durations(ds []time.Duration) string {
 	return fmt.Sprintf("min %s / median %s / max %s (n=%d)", r(s[0]), r(s[len(s)/2]), r(s[len(s)-1]), len(s))
 }
 
-// loadAverage says how busy the machine was, since a start time measured
-// on a loaded machine says more about the machine.
-func loadAverage() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(raw))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
 type endpoint struct {
 	PID int `json:"pid"`
 }
@@ -1117,7 +1105,7 @@ func benchmarkSection(res result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Desktop\n\n")
 	fmt.Fprintf(&b, "Measured by `make smoke-desktop` on %s (%s, %d cores, %s/%s, Xvfb, WebKitGTK software rendering; load average %s).\n\n",
-		time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, res.load)
+		time.Now().UTC().Format("2006-01-02"), hostinfo.CPUModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, res.load)
 	fmt.Fprintf(&b, "| measure | value |\n|---|---|\n")
 	fmt.Fprintf(&b, "| launch → web view connected, new data dir | %s |\n", res.startToWindow.Round(time.Millisecond))
 	if len(res.relaunches) > 0 {
@@ -1141,17 +1129,4 @@ func benchmarkSection(res result) string {
 	fmt.Fprintf(&b, "headers; see docs/desktop.md). It rewrites this section only. `make test` runs the\n")
 	fmt.Fprintf(&b, "same smoke test but writes its figures to `.smoke/desktop/bench.md` (git-ignored).\n")
 	return b.String()
-}
-
-func cpuModel() string {
-	raw, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.Join(strings.Fields(v), " ")
-		}
-	}
-	return "unknown CPU"
 }
