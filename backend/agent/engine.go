@@ -60,8 +60,9 @@ type Options struct {
 	ImageTurns int
 }
 
-// DefaultMaxTextBytes is the default cap of an answer and of its reasoning.
-const DefaultMaxTextBytes = 4 << 20
+// defaultMaxTextBytes caps an answer and its reasoning when the caller sets no cap
+// (config.DefaultMaxTextBytes is what users get).
+const defaultMaxTextBytes = 4 << 20
 
 // maxTextLimit keeps a turn's text offsets within 32 bits.
 const maxTextLimit = 1 << 30
@@ -104,10 +105,10 @@ func New(opts Options) *Engine {
 		opts.Broadcast = func([]byte) {}
 	}
 	if opts.MaxAnswerBytes <= 0 || opts.MaxAnswerBytes > maxTextLimit {
-		opts.MaxAnswerBytes = DefaultMaxTextBytes
+		opts.MaxAnswerBytes = defaultMaxTextBytes
 	}
 	if opts.MaxReasoningBytes <= 0 || opts.MaxReasoningBytes > maxTextLimit {
-		opts.MaxReasoningBytes = DefaultMaxTextBytes
+		opts.MaxReasoningBytes = defaultMaxTextBytes
 	}
 	if opts.ImageTurns <= 0 {
 		opts.ImageTurns = 4
