@@ -41,7 +41,7 @@ type turn struct {
 	cut string
 	// What the checkpointer has saved: bytes of each text and parts written.
 	savedContent, savedReasoning, savedParts int
-	savedTimes                               bool
+	savedStarted, savedEnded                 bool
 }
 
 func newTurn(parent context.Context, chatID string, userMsgID int64, model, effort string) *turn {
@@ -370,9 +370,12 @@ func (e *Engine) startCheckpointer(ctx context.Context, r *room, t *turn) (stop 
 
 func (e *Engine) checkpoint(ctx context.Context, r *room, t *turn) {
 	r.mu.Lock()
-	times := t.reasoningStarted != nil && (!t.savedTimes || t.reasoningEnded != nil)
 	newContent, newReasoning := len(t.live.content), len(t.live.reasoning)
-	if newContent == t.savedContent && newReasoning == t.savedReasoning && !times {
+	started, ended := t.reasoningStarted != nil, t.reasoningEnded != nil
+	// Only new text or a reasoning time not saved yet: a silent model
+	// writes nothing.
+	newText := t.savedContent != newContent || t.savedReasoning != newReasoning
+	if !newText && (!started || t.savedStarted) && (!ended || t.savedEnded) {
 		r.mu.Unlock()
 		return
 	}
@@ -380,7 +383,6 @@ func (e *Engine) checkpoint(ctx context.Context, r *room, t *turn) {
 		Reasoning:          string(t.live.reasoning[t.savedReasoning:newReasoning]),
 		ReasoningStartedAt: t.reasoningStarted, ReasoningEndedAt: t.reasoningEnded}
 	part, msgID := t.savedParts, t.msgID
-	ended := t.reasoningEnded != nil
 	r.mu.Unlock()
 	if err := e.opts.Store.CheckpointAssistant(ctx, msgID, part, cp); err != nil {
 		e.log.Warn("checkpoint failed", "chat", t.chatID, "turn", t.id, "err", err)
@@ -388,8 +390,7 @@ func (e *Engine) checkpoint(ctx context.Context, r *room, t *turn) {
 	}
 	r.mu.Lock()
 	t.savedContent, t.savedReasoning, t.savedParts = newContent, newReasoning, part+1
-	// Once the end time is saved, the times never need saving again.
-	t.savedTimes = ended || t.savedTimes
+	t.savedStarted, t.savedEnded = t.savedStarted || started, t.savedEnded || ended
 	r.mu.Unlock()
 }
 
