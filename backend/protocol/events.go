@@ -138,7 +138,7 @@ type Event struct {
 func Encode(e Event) []byte {
 	b, err := json.Marshal(e)
 	if err != nil {
-		b, _ = json.Marshal(Event{Event: "error", Reason: ReasonInternal, Detail: "could not encode event: " + err.Error(), ReqID: e.ReqID})
+		b, _ = json.Marshal(Event{Event: EvError, Reason: ReasonInternal, Detail: "could not encode event: " + err.Error(), ReqID: e.ReqID})
 	}
 	return b
 }
@@ -149,12 +149,12 @@ func boolp(v bool) *bool   { return &v }
 
 // Ready greets a new connection.
 func Ready(clientID, chatID, server string) Event {
-	return Event{Event: "ready", ClientID: clientID, ChatID: chatID, Protocol: Version, Server: server}
+	return Event{Event: EvReady, ClientID: clientID, ChatID: chatID, Protocol: Version, Server: server}
 }
 
 // Err is the error event; the connection stays open.
 func Err(reqID, reason, detail string) Event {
-	return Event{Event: "error", ReqID: reqID, Reason: reason, Detail: detail}
+	return Event{Event: EvError, ReqID: reqID, Reason: reason, Detail: detail}
 }
 
 // ErrChat is an error about one chat.
@@ -165,71 +165,71 @@ func ErrChat(reqID, chatID, reason, detail string) Event {
 }
 
 // Pong answers ping.
-func Pong(reqID string) Event { return Event{Event: "pong", ReqID: reqID} }
+func Pong(reqID string) Event { return Event{Event: EvPong, ReqID: reqID} }
 
 // Attached ends an attach replay.
 func Attached(reqID string, chat Chat, lastSeq int64, status, turnID string) Event {
-	return Event{Event: "attached", ReqID: reqID, ChatID: chat.ID, LastSeq: i64(lastSeq), Status: status, TurnID: turnID, Chat: &chat}
+	return Event{Event: EvAttached, ReqID: reqID, ChatID: chat.ID, LastSeq: i64(lastSeq), Status: status, TurnID: turnID, Chat: &chat}
 }
 
 // Detached confirms a detach.
 func Detached(reqID, chatID string) Event {
-	return Event{Event: "detached", ReqID: reqID, ChatID: chatID}
+	return Event{Event: EvDetached, ReqID: reqID, ChatID: chatID}
 }
 
 // UserMessage tells subscribers a user message was committed; turnID names the
 // turn that answers it (empty in a replay, where the answer follows).
 func UserMessage(m Message, turnID string, queued bool) Event {
-	return Event{Event: "user_message", ChatID: m.ChatID, Seq: m.Seq, TurnID: turnID, Message: &m, Queued: boolp(queued)}
+	return Event{Event: EvUserMessage, ChatID: m.ChatID, Seq: m.Seq, TurnID: turnID, Message: &m, Queued: boolp(queued)}
 }
 
 // MessageAccepted acknowledges a committed user message to its sender.
 func MessageAccepted(reqID, turnID string, m Message, queued bool) Event {
-	return Event{Event: "message_accepted", ReqID: reqID, ChatID: m.ChatID, Seq: m.Seq, TurnID: turnID, Message: &m, Queued: boolp(queued)}
+	return Event{Event: EvMessageAccepted, ReqID: reqID, ChatID: m.ChatID, Seq: m.Seq, TurnID: turnID, Message: &m, Queued: boolp(queued)}
 }
 
 // TurnStart opens a turn.
 func TurnStart(chatID string, seq int64, turnID, model string, messageID int64) Event {
-	return Event{Event: "turn_start", ChatID: chatID, Seq: seq, TurnID: turnID, Model: model, MessageID: messageID}
+	return Event{Event: EvTurnStart, ChatID: chatID, Seq: seq, TurnID: turnID, Model: model, MessageID: messageID}
 }
 
 // ReasoningDelta carries a piece of model reasoning.
 func ReasoningDelta(chatID string, seq int64, turnID, text string) Event {
-	return Event{Event: "reasoning_delta", ChatID: chatID, Seq: seq, TurnID: turnID, Text: str(text)}
+	return Event{Event: EvReasoningDelta, ChatID: chatID, Seq: seq, TurnID: turnID, Text: str(text)}
 }
 
 // ReasoningEnd closes the reasoning; Text is all of it, so a client that missed
 // deltas can replace what it has.
 func ReasoningEnd(chatID string, seq int64, turnID string, durationMS int64, text string) Event {
-	return Event{Event: "reasoning_end", ChatID: chatID, Seq: seq, TurnID: turnID, DurationMS: i64(durationMS), Text: str(text)}
+	return Event{Event: EvReasoningEnd, ChatID: chatID, Seq: seq, TurnID: turnID, DurationMS: i64(durationMS), Text: str(text)}
 }
 
 // Delta carries a piece of the answer.
 func Delta(chatID string, seq int64, turnID, text string) Event {
-	return Event{Event: "delta", ChatID: chatID, Seq: seq, TurnID: turnID, Text: str(text)}
+	return Event{Event: EvDelta, ChatID: chatID, Seq: seq, TurnID: turnID, Text: str(text)}
 }
 
 // StreamEnd closes the answer; Text is all of it.
 func StreamEnd(chatID string, seq int64, turnID, text string) Event {
-	return Event{Event: "stream_end", ChatID: chatID, Seq: seq, TurnID: turnID, Text: str(text)}
+	return Event{Event: EvStreamEnd, ChatID: chatID, Seq: seq, TurnID: turnID, Text: str(text)}
 }
 
 // TurnEnd closes a turn.
 func TurnEnd(chatID string, seq int64, turnID, status string, latencyMS int64, usage *Usage, errText string) Event {
-	return Event{Event: "turn_end", ChatID: chatID, Seq: seq, TurnID: turnID, Status: status, LatencyMS: i64(latencyMS), Usage: usage, Error: errText}
+	return Event{Event: EvTurnEnd, ChatID: chatID, Seq: seq, TurnID: turnID, Status: status, LatencyMS: i64(latencyMS), Usage: usage, Error: errText}
 }
 
 // ChatCreated, ChatUpdated and ChatDeleted are broadcast to every connection.
-func ChatCreated(c Chat) Event { return Event{Event: "chat_created", ChatID: c.ID, Chat: &c} }
+func ChatCreated(c Chat) Event { return Event{Event: EvChatCreated, ChatID: c.ID, Chat: &c} }
 
 // ChatUpdated is broadcast when a chat's metadata or activity changes.
 func ChatUpdated(reqID string, c Chat) Event {
-	return Event{Event: "chat_updated", ReqID: reqID, ChatID: c.ID, Chat: &c}
+	return Event{Event: EvChatUpdated, ReqID: reqID, ChatID: c.ID, Chat: &c}
 }
 
 // ChatDeleted is broadcast when a chat is deleted.
 func ChatDeleted(reqID, chatID string) Event {
-	return Event{Event: "chat_deleted", ReqID: reqID, ChatID: chatID}
+	return Event{Event: EvChatDeleted, ReqID: reqID, ChatID: chatID}
 }
 
 // Chats answers list_chats.
@@ -237,7 +237,7 @@ func Chats(reqID string, items []Chat, hasMore bool, nextBefore string) Event {
 	if items == nil {
 		items = []Chat{}
 	}
-	return Event{Event: "chats", ReqID: reqID, Items: items, HasMore: boolp(hasMore), NextBefore: nextBefore}
+	return Event{Event: EvChats, ReqID: reqID, Items: items, HasMore: boolp(hasMore), NextBefore: nextBefore}
 }
 
 // History answers history.
@@ -245,7 +245,7 @@ func History(reqID, chatID string, items []Message, hasMore bool, lastSeq int64)
 	if items == nil {
 		items = []Message{}
 	}
-	return Event{Event: "history", ReqID: reqID, ChatID: chatID, Items: items, HasMore: boolp(hasMore), LastSeq: i64(lastSeq)}
+	return Event{Event: EvHistory, ReqID: reqID, ChatID: chatID, Items: items, HasMore: boolp(hasMore), LastSeq: i64(lastSeq)}
 }
 
 // Models answers list_models.
@@ -253,7 +253,7 @@ func Models(reqID string, items []Model, provider, url string) Event {
 	if items == nil {
 		items = []Model{}
 	}
-	return Event{Event: "models", ReqID: reqID, Items: items, Provider: provider, URL: url}
+	return Event{Event: EvModels, ReqID: reqID, Items: items, Provider: provider, URL: url}
 }
 
 // SettingsEvent answers get_settings and set_settings.
@@ -261,7 +261,7 @@ func SettingsEvent(reqID string, s Settings) Event {
 	if s.Overridden == nil {
 		s.Overridden = []string{}
 	}
-	return Event{Event: "settings", ReqID: reqID, Provider: s.Provider, ProviderURL: s.ProviderURL, Model: s.Model,
+	return Event{Event: EvSettings, ReqID: reqID, Provider: s.Provider, ProviderURL: s.ProviderURL, Model: s.Model,
 		HasAPIKey: boolp(s.HasAPIKey), Overridden: s.Overridden, ConfigFile: s.ConfigFile}
 }
 
@@ -270,5 +270,5 @@ func SearchResults(reqID, query string, items []SearchHit) Event {
 	if items == nil {
 		items = []SearchHit{}
 	}
-	return Event{Event: "search_results", ReqID: reqID, Query: str(query), Items: items}
+	return Event{Event: EvSearchResults, ReqID: reqID, Query: str(query), Items: items}
 }

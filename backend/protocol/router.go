@@ -174,9 +174,9 @@ func checkLen(reqID, name string, v *string, max int) *Decision {
 func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 	base := Base{reqID}
 	switch typ {
-	case "ping":
+	case CmdPing:
 		return Decision{Cmd: Ping{base}}
-	case "new_chat":
+	case CmdNewChat:
 		for _, c := range []struct {
 			name string
 			v    *string
@@ -187,7 +187,7 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 			}
 		}
 		return Decision{Cmd: NewChat{Base: base, Title: deref(f.Title), Model: deref(f.Model), System: deref(f.System)}}
-	case "attach":
+	case CmdAttach:
 		id, d := needChat(f, reqID)
 		if d != nil {
 			return *d
@@ -196,7 +196,7 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 			return fail(reqID, ReasonInvalidField, "since must be >= 0")
 		}
 		return Decision{Cmd: Attach{Base: base, ChatID: id, Since: f.Since}}
-	case "detach":
+	case CmdDetach:
 		id, d := needChat(f, reqID)
 		if d != nil {
 			return *d
@@ -205,7 +205,7 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 			return fail(reqID, ReasonNotAttached, "not attached to chat %s", id)
 		}
 		return Decision{Cmd: Detach{Base: base, ChatID: id}}
-	case "message":
+	case CmdMessage:
 		cmd := SendMessage{Base: base, Content: deref(f.Content), Media: f.Media, Model: deref(f.Model),
 			ReasoningEffort: deref(f.ReasoningEffort), Queue: f.Queue != nil && *f.Queue}
 		if f.ChatID == nil || *f.ChatID == "" {
@@ -218,19 +218,19 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 			cmd.ChatID = id
 		}
 		return routeMessage(cmd)
-	case "cancel":
+	case CmdCancel:
 		id, d := needChat(f, reqID)
 		if d != nil {
 			return *d
 		}
 		return Decision{Cmd: Cancel{Base: base, ChatID: id, TurnID: deref(f.TurnID)}}
-	case "list_chats":
+	case CmdListChats:
 		limit, d := limitOf(f, reqID, 100)
 		if d != nil {
 			return *d
 		}
 		return Decision{Cmd: ListChats{Base: base, Limit: limit, Before: deref(f.Before)}}
-	case "history":
+	case CmdHistory:
 		id, d := needChat(f, reqID)
 		if d != nil {
 			return *d
@@ -247,7 +247,7 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 			before = *f.BeforeSeq
 		}
 		return Decision{Cmd: GetHistory{Base: base, ChatID: id, BeforeSeq: before, Limit: limit}}
-	case "rename_chat", "update_chat":
+	case CmdRenameChat, CmdUpdateChat:
 		id, d := needChat(f, reqID)
 		if d != nil {
 			return *d
@@ -275,17 +275,17 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 			return fail(reqID, ReasonMissingField, "nothing to update: give title, model, system or pinned")
 		}
 		return Decision{Cmd: UpdateChat{Base: base, ChatID: id, Title: f.Title, Model: f.Model, System: f.System, Pinned: f.Pinned}}
-	case "delete_chat":
+	case CmdDeleteChat:
 		id, d := needChat(f, reqID)
 		if d != nil {
 			return *d
 		}
 		return Decision{Cmd: DeleteChat{Base: base, ChatID: id}}
-	case "list_models":
+	case CmdListModels:
 		return Decision{Cmd: ListModels{base}}
-	case "get_settings":
+	case CmdGetSettings:
 		return Decision{Cmd: GetSettings{base}}
-	case "set_settings":
+	case CmdSetSettings:
 		if f.Provider != nil && *f.Provider != "openai" && *f.Provider != "ollama" {
 			return fail(reqID, ReasonInvalidSetting, "provider must be openai or ollama")
 		}
@@ -300,7 +300,7 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 			return *d
 		}
 		return Decision{Cmd: SetSettings{Base: base, Provider: f.Provider, ProviderURL: f.ProviderURL, Model: f.Model, APIKey: f.APIKey}}
-	case "search":
+	case CmdSearch:
 		q := strings.TrimSpace(deref(f.Query))
 		if q == "" {
 			return fail(reqID, ReasonMissingField, "query is required")

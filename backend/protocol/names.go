@@ -1,0 +1,93 @@
+package protocol
+
+// Event names: the "event" field of every frame the server sends.
+const (
+	EvAttached        = "attached"
+	EvChatCreated     = "chat_created"
+	EvChatDeleted     = "chat_deleted"
+	EvChatUpdated     = "chat_updated"
+	EvChats           = "chats"
+	EvDelta           = "delta"
+	EvDetached        = "detached"
+	EvError           = "error"
+	EvHistory         = "history"
+	EvMessageAccepted = "message_accepted"
+	EvModels          = "models"
+	EvPong            = "pong"
+	EvReady           = "ready"
+	EvReasoningDelta  = "reasoning_delta"
+	EvReasoningEnd    = "reasoning_end"
+	EvSearchResults   = "search_results"
+	EvSettings        = "settings"
+	EvStreamEnd       = "stream_end"
+	EvTurnEnd         = "turn_end"
+	EvTurnStart       = "turn_start"
+	EvUserMessage     = "user_message"
+)
+
+// EventNames lists every event the server sends (the UI's list is generated from it).
+func EventNames() []string {
+	return []string{
+		EvAttached,
+		EvChatCreated,
+		EvChatDeleted,
+		EvChatUpdated,
+		EvChats,
+		EvDelta,
+		EvDetached,
+		EvError,
+		EvHistory,
+		EvMessageAccepted,
+		EvModels,
+		EvPong,
+		EvReady,
+		EvReasoningDelta,
+		EvReasoningEnd,
+		EvSearchResults,
+		EvSettings,
+		EvStreamEnd,
+		EvTurnEnd,
+		EvTurnStart,
+		EvUserMessage,
+	}
+}
+
+// Command names: the "type" field of every frame a client sends.
+const (
+	CmdPing        = "ping"
+	CmdNewChat     = "new_chat"
+	CmdAttach      = "attach"
+	CmdDetach      = "detach"
+	CmdMessage     = "message"
+	CmdCancel      = "cancel"
+	CmdListChats   = "list_chats"
+	CmdHistory     = "history"
+	CmdRenameChat  = "rename_chat"
+	CmdUpdateChat  = "update_chat"
+	CmdDeleteChat  = "delete_chat"
+	CmdListModels  = "list_models"
+	CmdGetSettings = "get_settings"
+	CmdSetSettings = "set_settings"
+	CmdSearch      = "search"
+)
+
+// CommandNames lists every command the router accepts.
+func CommandNames() []string {
+	return []string{
+		CmdPing,
+		CmdNewChat,
+		CmdAttach,
+		CmdDetach,
+		CmdMessage,
+		CmdCancel,
+		CmdListChats,
+		CmdHistory,
+		CmdRenameChat,
+		CmdUpdateChat,
+		CmdDeleteChat,
+		CmdListModels,
+		CmdGetSettings,
+		CmdSetSettings,
+		CmdSearch,
+	}
+}
