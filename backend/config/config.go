@@ -94,6 +94,11 @@ type Config struct {
 
 	Media       MediaLimits
 	WSReadLimit int64
+
+	// sources records where each setting came from (see Source), so that
+	// the settings form and error messages follow the precedence Load
+	// applied instead of guessing it again.
+	sources sources
 }
 
 // Env looks up an environment variable; os.LookupEnv in production, a map
@@ -145,11 +150,11 @@ func load(env Env, ov *Overrides, sys baseDirs, goos string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	cfg, src, err := resolve(env, ov, fc, dirs, path)
+	cfg, err := resolve(env, ov, fc, dirs, path)
 	if err != nil {
 		return Config{}, err
 	}
-	if err := validate(cfg, src, goos); err != nil {
+	if err := validate(cfg, goos); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil

@@ -175,6 +175,16 @@ func saveProviderSettings(path, provider, url, model string, key *string) error 
 			return fmt.Errorf("config: %w", err)
 		}
 	}
+	values := map[string]string{"provider": provider, "provider_url": url, "model": model}
+	if key != nil {
+		values["api_key"] = strings.TrimSpace(*key)
+	}
+	return saveEdits(path, values)
+}
+
+// saveEdits sets the keys in values in the config file at path ("" removes
+// one) and keeps everything else, in one atomic write.
+func saveEdits(path string, values map[string]string) error {
 	if path == "" {
 		return errors.New("config: no config file path to save to")
 	}
@@ -182,14 +192,9 @@ func saveProviderSettings(path, provider, url, model string, key *string) error 
 	if real, err := filepath.EvalSymlinks(path); err == nil {
 		path = real
 	}
-
 	old, err := os.ReadFile(path)
 	if err != nil && !isNotExist(err) {
 		return fmt.Errorf("config: reading %s: %w", path, err)
-	}
-	values := map[string]string{"provider": provider, "provider_url": url, "model": model}
-	if key != nil {
-		values["api_key"] = strings.TrimSpace(*key)
 	}
 	content, err := mergeProviderSettings(path, old, values)
 	if err != nil {
@@ -201,21 +206,7 @@ func saveProviderSettings(path, provider, url, model string, key *string) error 
 // SaveAPIKey sets (or, when key is empty, removes) api_key in the config file,
 // keeping everything else; like SaveProviderSettings it leaves the file 0600.
 func SaveAPIKey(path, key string) error {
-	if path == "" {
-		return errors.New("config: no config file path to save to")
-	}
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	old, err := os.ReadFile(path)
-	if err != nil && !isNotExist(err) {
-		return fmt.Errorf("config: reading %s: %w", path, err)
-	}
-	content, err := mergeProviderSettings(path, old, map[string]string{"api_key": strings.TrimSpace(key)})
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(path, content)
+	return saveEdits(path, map[string]string{"api_key": strings.TrimSpace(key)})
 }
 
 // mergeProviderSettings is the pure part of SaveProviderSettings and

@@ -73,25 +73,25 @@ func RedactURL(s string) string { return redact.URL(s) }
 // When a key is withheld and none is sent, note says why.
 func (r resolver) apiKey(ov *Overrides, fc fileConfig, c Config, fileURL string) (key, note string) {
 	if ov.APIKey != nil {
-		r.src["api_key"] = "--api-key"
+		r.src.set("api_key", Source{Layer: LayerFlag, Name: "--api-key"})
 		return strings.TrimSpace(*ov.APIKey), ""
 	}
 	if k, from := EnvAPIKey(r.env, c.Provider, c.ProviderURL); k != "" {
-		r.src["api_key"] = from
+		r.src.set("api_key", Source{Layer: LayerEnv, Name: from})
 		return k, ""
 	}
-	r.src["api_key"] = "default"
+	r.src.set("api_key", Source{})
 	if _, ok := lookup(r.env, "OPENAI_API_KEY"); ok && c.Provider == ProviderOpenAI {
 		note = fmt.Sprintf("OPENAI_API_KEY is not sent to %s: it is only sent to %s (OPENAI_BASE_URL, or the OpenAI API when that is unset); "+
 			"give this server's key with --api-key or HEARTH_API_KEY", RedactURL(c.ProviderURL), RedactURL(openAIKeyScope(r.env)))
 	}
 	if fc.APIKey != nil && strings.TrimSpace(*fc.APIKey) != "" {
 		if SameServer(c.ProviderURL, fileURL) {
-			r.src["api_key"] = r.fileFrom
+			r.src.set("api_key", r.fromFile())
 			return strings.TrimSpace(*fc.APIKey), ""
 		}
 		note = fmt.Sprintf("the api_key in %s is for %s and is not sent to %s; save this server's key in the settings, or give it with --api-key or HEARTH_API_KEY",
-			r.fileFrom, RedactURL(fileURL), RedactURL(c.ProviderURL))
+			r.fromFile(), RedactURL(fileURL), RedactURL(c.ProviderURL))
 	}
 	return "", note
 }

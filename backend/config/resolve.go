@@ -10,56 +10,56 @@ import (
 	"time"
 )
 
-// sources names where each setting came from ("--socket", "HEARTH_SOCKET",
-// "config file …", "default"), so a validation error can point at the place
-// to fix instead of leaving the user to guess among four layers.
-type sources map[string]string
-
-// resolver applies one precedence order to every key.
+// resolver applies one precedence order to every key and records in src
+// where each value came from, so that a validation error can point at the
+// place to fix and the settings form can tell a saved value from one the
+// command line or the environment supplied.
 type resolver struct {
-	env      Env
-	fileFrom string
-	src      sources
+	env  Env
+	file string // path of the config file
+	src  *sources
 }
+
+func (r resolver) fromFile() Source { return Source{Layer: LayerFile, Name: r.file} }
 
 // str returns the first value present in flag, env keys (in order), file,
 // default.
-func (r resolver) str(key, flagName string, flag *string, envKeys []string, file *string, def, defFrom string) string {
+func (r resolver) str(key, flagName string, flag *string, envKeys []string, file *string, def string, defFrom Source) string {
 	if flag != nil {
-		r.src[key] = "--" + flagName
+		r.src.set(key, Source{Layer: LayerFlag, Name: "--" + flagName})
 		return *flag
 	}
 	for _, k := range envKeys {
 		if v, ok := lookup(r.env, k); ok {
-			r.src[key] = k
+			r.src.set(key, Source{Layer: LayerEnv, Name: k})
 			return v
 		}
 	}
 	if file != nil {
-		r.src[key] = r.fileFrom
+		r.src.set(key, r.fromFile())
 		return *file
 	}
-	r.src[key] = defFrom
+	r.src.set(key, defFrom)
 	return def
 }
 
 func (r resolver) num(key string, file *int64, def int64) int64 {
 	if file != nil {
-		r.src[key] = r.fileFrom
+		r.src.set(key, r.fromFile())
 		return *file
 	}
-	r.src[key] = "default"
+	r.src.set(key, Source{})
 	return def
 }
 
 // resolve merges the layers; it does no I/O and judges nothing but the
 // syntax of boolean environment values (validate judges the rest).
-func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath string) (Config, sources, error) {
-	r := resolver{env: env, fileFrom: "config file " + cfgPath, src: sources{}}
+func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath string) (Config, error) {
 	c := Config{ConfigFile: cfgPath, RuntimeDir: dirs.hearthRuntimeDir()}
+	r := resolver{env: env, file: cfgPath, src: &c.sources}
 
 	c.DataDir = r.str("data_dir", "data-dir", ov.DataDir, []string{"HEARTH_DATA_DIR"}, fc.DataDir,
-		filepath.Join(dirs.dataHome, appDir), "default")
+		filepath.Join(dirs.dataHome, appDir), Source{})
 	if c.DataDir = expandHome(strings.TrimSpace(c.DataDir), dirs.home); c.DataDir != "" {
 		if abs, err := filepath.Abs(c.DataDir); err == nil {
 			c.DataDir = abs
@@ -69,71 +69,59 @@ func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath strin
 	// The socket is not made absolute here: a relative socket path would
 	// follow the working directory, so validate rejects it instead.
 	c.Socket = r.str("socket", "socket", ov.Socket, []string{"HEARTH_SOCKET"}, fc.Socket,
-		filepath.Join(c.RuntimeDir, "hearth.sock"), "default")
+		filepath.Join(c.RuntimeDir, "hearth.sock"), Source{})
 	c.Socket = expandHome(strings.TrimSpace(c.Socket), dirs.home)
 
 	c.Listen = strings.TrimSpace(r.str("listen", "listen", ov.Listen, []string{"HEARTH_LISTEN"}, fc.Listen,
-		DefaultListen, "default"))
+		DefaultListen, Source{}))
 	if strings.EqualFold(c.Listen, ListenOff) {
 		c.Listen = ListenOff
 	}
 
-	c.Provider = strings.ToLower(strings.TrimSpace(r.str("provider", "provider", ov.Provider,
-		[]string{"HEARTH_PROVIDER"}, fc.Provider, DefaultProvider, "default")))
-
-	// OPENAI_* variables describe an OpenAI-compatible endpoint; handing
-	// them to the native Ollama protocol would send a /v1 URL (and an
-	// OpenAI key) where they do not belong.
-	urlEnv := []string{"HEARTH_PROVIDER_URL"}
-	if c.Provider == ProviderOpenAI {
-		urlEnv = append(urlEnv, "OPENAI_BASE_URL")
-	}
-	defURL, defURLFrom := defaultProviderURL(c.Provider, env)
-	c.ProviderURL = r.str("provider_url", "provider-url", ov.ProviderURL, urlEnv, fc.ProviderURL, defURL, defURLFrom)
-	c.ProviderURL = strings.TrimRight(strings.TrimSpace(c.ProviderURL), "/")
-	fileURL := defURL
-	if fc.ProviderURL != nil {
-		fileURL = strings.TrimSpace(*fc.ProviderURL)
-	}
-
-	c.Model = strings.TrimSpace(r.str("model", "model", ov.Model, []string{"HEARTH_MODEL"}, fc.Model, "", "default"))
-	c.APIKey, c.APIKeyNote = r.apiKey(ov, fc, c, fileURL)
+	r.provider(ov, fc, &c)
 
 	switch v, ok := lookup(env, "HEARTH_PROVIDER_IDLE_TIMEOUT"); {
 	case ov.ProviderIdleTimeout != nil:
 		d, err := parseDuration(*ov.ProviderIdleTimeout)
 		if err != nil {
-			return Config{}, nil, fmt.Errorf("config: --provider-idle-timeout: %w", err)
+			return Config{}, fmt.Errorf("config: --provider-idle-timeout: %w", err)
 		}
-		c.ProviderIdleTimeout, r.src["provider_idle_timeout"] = d, "--provider-idle-timeout"
+		c.ProviderIdleTimeout = d
+		r.src.set("provider_idle_timeout", Source{Layer: LayerFlag, Name: "--provider-idle-timeout"})
 	case ok:
 		d, err := parseDuration(v)
 		if err != nil {
-			return Config{}, nil, fmt.Errorf("config: HEARTH_PROVIDER_IDLE_TIMEOUT: %w", err)
+			return Config{}, fmt.Errorf("config: HEARTH_PROVIDER_IDLE_TIMEOUT: %w", err)
 		}
-		c.ProviderIdleTimeout, r.src["provider_idle_timeout"] = d, "HEARTH_PROVIDER_IDLE_TIMEOUT"
+		c.ProviderIdleTimeout = d
+		r.src.set("provider_idle_timeout", Source{Layer: LayerEnv, Name: "HEARTH_PROVIDER_IDLE_TIMEOUT"})
 	case fc.ProviderIdleTimeout != nil:
-		c.ProviderIdleTimeout, r.src["provider_idle_timeout"] = fc.ProviderIdleTimeout.d, r.fileFrom
+		c.ProviderIdleTimeout = fc.ProviderIdleTimeout.d
+		r.src.set("provider_idle_timeout", r.fromFile())
 	default:
-		c.ProviderIdleTimeout, r.src["provider_idle_timeout"] = DefaultProviderIdleTimeout, "default"
+		c.ProviderIdleTimeout = DefaultProviderIdleTimeout
+		r.src.set("provider_idle_timeout", Source{})
 	}
-	c.Token = r.str("token", "token", ov.Token, []string{"HEARTH_TOKEN"}, fc.Token, "", "default")
+	c.Token = r.str("token", "token", ov.Token, []string{"HEARTH_TOKEN"}, fc.Token, "", Source{})
 	c.LogLevel = strings.ToLower(strings.TrimSpace(r.str("log_level", "log-level", ov.LogLevel,
-		[]string{"HEARTH_LOG_LEVEL"}, fc.LogLevel, DefaultLogLevel, "default")))
+		[]string{"HEARTH_LOG_LEVEL"}, fc.LogLevel, DefaultLogLevel, Source{})))
 
 	switch v, ok := lookup(env, "HEARTH_ALLOW_REMOTE"); {
 	case ov.AllowRemote != nil:
-		c.AllowRemote, r.src["allow_remote"] = *ov.AllowRemote, "--allow-remote"
+		c.AllowRemote = *ov.AllowRemote
+		r.src.set("allow_remote", Source{Layer: LayerFlag, Name: "--allow-remote"})
 	case ok:
 		b, err := parseEnvBool(v)
 		if err != nil {
-			return Config{}, nil, fmt.Errorf("config: HEARTH_ALLOW_REMOTE: %w", err)
+			return Config{}, fmt.Errorf("config: HEARTH_ALLOW_REMOTE: %w", err)
 		}
-		c.AllowRemote, r.src["allow_remote"] = b, "HEARTH_ALLOW_REMOTE"
+		c.AllowRemote = b
+		r.src.set("allow_remote", Source{Layer: LayerEnv, Name: "HEARTH_ALLOW_REMOTE"})
 	case fc.AllowRemote != nil:
-		c.AllowRemote, r.src["allow_remote"] = *fc.AllowRemote, r.fileFrom
+		c.AllowRemote = *fc.AllowRemote
+		r.src.set("allow_remote", r.fromFile())
 	default:
-		r.src["allow_remote"] = "default"
+		r.src.set("allow_remote", Source{})
 	}
 
 	m := fc.Media
@@ -150,7 +138,39 @@ func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath strin
 	c.MaxAnswerBytes = r.num("max_answer_bytes", fc.MaxAnswerBytes, DefaultMaxTextBytes)
 	c.MaxReasoningBytes = r.num("max_reasoning_bytes", fc.MaxReasoningBytes, DefaultMaxTextBytes)
 	c.WSReadLimit = r.num("ws_read_limit", fc.WSReadLimit, DefaultWSReadLimit)
-	return c, r.src, nil
+	return c, nil
+}
+
+// provider resolves the settings the settings form edits (provider,
+// provider_url, model, api_key) into c. It is apart because a save of the
+// form runs it again over the new file (Config.withFile), so that what
+// Hearth uses after a save is what it would use after a restart.
+func (r resolver) provider(ov *Overrides, fc fileConfig, c *Config) {
+	c.Provider = strings.ToLower(strings.TrimSpace(r.str("provider", "provider", ov.Provider,
+		[]string{"HEARTH_PROVIDER"}, fc.Provider, DefaultProvider, Source{})))
+
+	// OPENAI_* variables describe an OpenAI-compatible endpoint; handing
+	// them to the native Ollama protocol would send a /v1 URL (and an
+	// OpenAI key) where they do not belong.
+	urlEnv := []string{"HEARTH_PROVIDER_URL"}
+	if c.Provider == ProviderOpenAI {
+		urlEnv = append(urlEnv, "OPENAI_BASE_URL")
+	}
+	defURL, defURLFrom := defaultProviderURL(c.Provider, r.env)
+	c.ProviderURL = r.str("provider_url", "provider-url", ov.ProviderURL, urlEnv, fc.ProviderURL, defURL, defURLFrom)
+	c.ProviderURL = strings.TrimRight(strings.TrimSpace(c.ProviderURL), "/")
+
+	c.Model = strings.TrimSpace(r.str("model", "model", ov.Model, []string{"HEARTH_MODEL"}, fc.Model, "", Source{}))
+	c.APIKey, c.APIKeyNote = r.apiKey(ov, fc, *c, fileKeyServer(fc, defURL))
+}
+
+// fileKeyServer is the server an api_key in the file belongs to: the
+// file's provider_url, or the default server when the file names none.
+func fileKeyServer(fc fileConfig, defURL string) string {
+	if fc.ProviderURL != nil {
+		return strings.TrimSpace(*fc.ProviderURL)
+	}
+	return defURL
 }
 
 // lookup treats an empty variable as unset: launchers and compose files
@@ -204,10 +224,10 @@ func expandHome(p, home string) string {
 
 // defaultProviderURL is the local Ollama server, moved by OLLAMA_HOST when
 // set. Ollama serves its OpenAI-compatible API under /v1.
-func defaultProviderURL(provider string, env Env) (url, from string) {
-	base, from := "http://"+defaultOllamaHostPort, "default"
+func defaultProviderURL(provider string, env Env) (url string, from Source) {
+	base := "http://" + defaultOllamaHostPort
 	if v, ok := lookup(env, "OLLAMA_HOST"); ok {
-		base, from = ollamaBaseURL(v), "OLLAMA_HOST"
+		base, from = ollamaBaseURL(v), Source{Layer: LayerDefault, Name: "OLLAMA_HOST"}
 	}
 	if provider == ProviderOllama {
 		return base, from

@@ -14,11 +14,11 @@ import (
 
 // validate reports every problem at once, one line each, so a user fixing a
 // config file does not have to rerun Hearth once per mistake.
-func validate(c Config, src sources, goos string) error {
+func validate(c Config, goos string) error {
 	var errs []error
 	add := func(key string, err error) {
 		if err != nil {
-			errs = append(errs, fmt.Errorf("config: %w (from %s)", err, src[key]))
+			errs = append(errs, fmt.Errorf("config: %w (from %s)", err, c.Source(key)))
 		}
 	}
 
