@@ -13,12 +13,15 @@ import (
 	"os"
 	"time"
 
-	"github.com/hearth-app/hearth/backend/agent"
+	"github.com/hearth-app/hearth/backend/chats"
 	"github.com/hearth-app/hearth/backend/config"
+	"github.com/hearth-app/hearth/backend/dispatch"
+	"github.com/hearth-app/hearth/backend/ingest"
 	"github.com/hearth-app/hearth/backend/instance"
 	"github.com/hearth-app/hearth/backend/media"
 	"github.com/hearth-app/hearth/backend/server"
 	"github.com/hearth-app/hearth/backend/store"
+	"github.com/hearth-app/hearth/backend/turns"
 )
 
 // ErrAlreadyRunning means another live Hearth holds the data directory or the
@@ -43,7 +46,7 @@ type Backend struct {
 	log      *slog.Logger
 	lock     *instance.Lock
 	store    *store.Store
-	engine   *agent.Engine
+	engine   *turns.Engine
 	server   *server.Server
 	endpoint string
 }
@@ -100,14 +103,21 @@ func StartBackend(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Lo
 	}
 
 	var srv *server.Server
-	b.engine = agent.New(agent.Options{
-		Store: b.store, Files: files, Limits: limits, Providers: providers, Logger: log,
+	broadcast := func(frame []byte) { srv.Broadcast(frame) }
+	mediaURL := func(id string) string { return srv.MediaURL(id) }
+	in := &ingest.Ingester{Store: b.store, Files: files, Limits: limits}
+	b.engine = turns.New(turns.Options{
+		Store: b.store, Files: files, Ingest: in, Providers: providers, Logger: log,
 		MaxAnswerBytes: int(cfg.MaxAnswerBytes), MaxReasoningBytes: int(cfg.MaxReasoningBytes), ImageTurns: cfg.ImageTurns,
-		Broadcast: func(frame []byte) { srv.Broadcast(frame) },
-		MediaURL:  func(id string) string { return media.SignURL(secret, id, time.Now().Add(30*24*time.Hour)) },
+		Broadcast: broadcast, MediaURL: mediaURL,
+	})
+	cs := chats.New(chats.Options{
+		Store: b.store, Files: files, Ingest: in, Turns: b.engine, Providers: providers,
+		Broadcast: broadcast, MediaURL: mediaURL, Logger: log,
 	})
 	srv = server.New(server.Options{
-		Engine: b.engine, Store: b.store, Files: files, Limits: limits, Settings: providers,
+		Dispatch: dispatch.New(dispatch.Deps{Turns: b.engine, Chats: cs, Settings: providers, Logger: log}),
+		Turns:    b.engine, Chats: cs, Ingest: in, Store: b.store, Files: files,
 		Token: b.Token, MediaSecret: secret, UI: ui, ReadLimit: cfg.WSReadLimit, QueueBytes: opts.QueueBytes,
 		AllowRemote: cfg.AllowRemote, ExtraOrigins: opts.ExtraOrigins, Version: Version,
 		OnFocus: opts.OnFocus, Logger: log,

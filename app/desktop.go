@@ -37,6 +37,7 @@ import (
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/hearth-app/hearth/backend/config"
+	"github.com/hearth-app/hearth/backend/server"
 )
 
 const (
@@ -544,16 +545,8 @@ func desktopAssets(ui fs.FS, log *slog.Logger) (fs.FS, error) {
 		return dist, nil
 	}
 	log.Warn("desktop: this binary was built without the web UI (frontend/dist/index.html missing)")
-	return fstest.MapFS{"index.html": &fstest.MapFile{Data: []byte(desktopNoUIPage), Mode: 0o444}}, nil
+	return fstest.MapFS{"index.html": &fstest.MapFile{Data: []byte(server.NoUIPage), Mode: 0o444}}, nil
 }
-
-const desktopNoUIPage = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Hearth</title>
-<style>:root{color-scheme:light dark}html{background:#fbfaf8;color:#1f1d1a;font:16px/1.5 system-ui,sans-serif}body{max-width:36em;margin:15vh auto;padding:0 1em}code{color:#c2410c}@media (prefers-color-scheme:dark){html{background:#1a1917;color:#ece9e4}code{color:#fdba74}}</style>
-</head><body><h1>Hearth</h1>
-<p>This build has no web UI. Build it with <code>cd frontend &amp;&amp; npm ci &amp;&amp; npm run build</code>, then rebuild Hearth.</p>
-<p>The backend is running: <code>hearth chat</code> and the other commands work meanwhile.</p>
-</body></html>`
 
 // desktopIconPNG decodes the window icon; a broken constant only costs the
 // icon, never the window.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hearth-app/hearth/backend/protocol"
 	"net"
 	"net/http"
 	"net/url"
@@ -307,4 +308,15 @@ func endSentence(s string) string {
 		return s
 	}
 	return s + "."
+}
+
+// Refusal is how a client is told of this failure: an unreachable server gets
+// its own reason (the UI offers the settings), anything else is the
+// provider's error, in the words of Message.
+func (e *Error) Refusal() *protocol.Error {
+	reason := protocol.ReasonProviderError
+	if e.Code == CodeUnreachable {
+		reason = protocol.ReasonUnreachable
+	}
+	return protocol.RefuseCause(reason, e, "%s", e.Message)
 }

@@ -247,3 +247,9 @@ func normalizeBaseURL(kind, raw string) (string, error) {
 	u.Path, u.RawPath = path, ""
 	return strings.TrimRight(u.String(), "/"), nil
 }
+
+// Source yields the current provider and default model; the settings form can
+// change both while Hearth runs, so users of a provider ask for it each time.
+type Source interface {
+	Provider() (Provider, string)
+}

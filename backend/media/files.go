@@ -14,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hearth-app/hearth/backend/ids"
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 // Info describes a stored file. ID is the SHA-256 of the content in
@@ -205,7 +208,7 @@ func (f *Files) RemoveOrphans(known func(id string) bool, cutoff time.Time) (int
 		}
 		for _, e := range entries {
 			id := d.Name() + e.Name()
-			if !e.Type().IsRegular() || !ValidID(id) || known(id) {
+			if !e.Type().IsRegular() || !ids.ValidMedia(id) || known(id) {
 				continue
 			}
 			fi, err := e.Info()
@@ -245,29 +248,14 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// ValidID reports whether id has the shape of a media ID (64 lowercase hex
-// digits). Only such strings are ever turned into paths.
-func ValidID(id string) bool {
-	if len(id) != sha256.Size*2 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 func (f *Files) pathOf(id string) string {
 	return filepath.Join(f.dir, id[:2], id[2:])
 }
 
 // Path returns the file of id; it does not check that it exists.
 func (f *Files) Path(id string) (string, error) {
-	if !ValidID(id) {
-		return "", newError(ReasonNotFound, nil, "invalid media id %q", truncateUTF8(id, 80))
+	if !ids.ValidMedia(id) {
+		return "", newError(protocol.ReasonNotFound, nil, "invalid media id %q", truncateUTF8(id, 80))
 	}
 	return f.pathOf(id), nil
 }
@@ -280,7 +268,7 @@ func (f *Files) Open(id string) (*os.File, error) {
 	}
 	file, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, newError(ReasonNotFound, err, "media %s not found", id)
+		return nil, newError(protocol.ReasonNotFound, err, "media %s not found", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("media: %w", err)
@@ -309,7 +297,7 @@ const cacheMaxAge = 24 * time.Hour
 func (f *Files) Serve(w http.ResponseWriter, r *http.Request, id, mime string) {
 	file, err := f.Open(id)
 	if err != nil {
-		if ReasonOf(err) == ReasonNotFound {
+		if protocol.ReasonOf(err) == protocol.ReasonNotFound {
 			http.Error(w, "not found", http.StatusNotFound)
 			return
 		}

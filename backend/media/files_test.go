@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 func newFiles(t *testing.T) (*Files, string) {
@@ -192,15 +194,15 @@ func TestPutRefusals(t *testing.T) {
 		reason string
 		is     error
 	}{
-		{"html labelled png", bytes.NewReader(htmlBytes), small, ReasonUnsupportedType, nil},
-		{"svg", bytes.NewReader(svgProlog), small, ReasonSVGRefused, nil},
-		{"pdf", bytes.NewReader(pdfBytes), small, ReasonUnsupportedType, nil},
-		{"empty", bytes.NewReader(nil), small, ReasonEmpty, nil},
-		{"endless image", &countingReader{head: pngBytes(t)}, small, ReasonTooLarge, nil},
-		{"endless video", &countingReader{head: webmBytes()}, small, ReasonTooLarge, nil},
-		{"image one byte over", bytes.NewReader(cat(pngBytes(t), make([]byte, 64<<10-len(pngBytes(t))+1))), small, ReasonTooLarge, nil},
-		{"video limit does not apply to images", bytes.NewReader(cat(pngBytes(t), make([]byte, 100<<10))), small, ReasonTooLarge, nil},
-		{"limit smaller than the head", bytes.NewReader(bigVideo), Limits{MaxImageBytes: 10, MaxVideoBytes: 10}, ReasonTooLarge, nil},
+		{"html labelled png", bytes.NewReader(htmlBytes), small, protocol.ReasonUnsupportedType, nil},
+		{"svg", bytes.NewReader(svgProlog), small, protocol.ReasonSVGRefused, nil},
+		{"pdf", bytes.NewReader(pdfBytes), small, protocol.ReasonUnsupportedType, nil},
+		{"empty", bytes.NewReader(nil), small, protocol.ReasonEmpty, nil},
+		{"endless image", &countingReader{head: pngBytes(t)}, small, protocol.ReasonTooLarge, nil},
+		{"endless video", &countingReader{head: webmBytes()}, small, protocol.ReasonTooLarge, nil},
+		{"image one byte over", bytes.NewReader(cat(pngBytes(t), make([]byte, 64<<10-len(pngBytes(t))+1))), small, protocol.ReasonTooLarge, nil},
+		{"video limit does not apply to images", bytes.NewReader(cat(pngBytes(t), make([]byte, 100<<10))), small, protocol.ReasonTooLarge, nil},
+		{"limit smaller than the head", bytes.NewReader(bigVideo), Limits{MaxImageBytes: 10, MaxVideoBytes: 10}, protocol.ReasonTooLarge, nil},
 		{"reader fails midway", io.MultiReader(bytes.NewReader(mp4Bytes()), iotestErrReader{}), small, "", errBroken},
 	}
 	for _, tt := range tests {
@@ -210,8 +212,8 @@ func TestPutRefusals(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			if ReasonOf(err) != tt.reason {
-				t.Errorf("reason %q (%v), want %q", ReasonOf(err), err, tt.reason)
+			if protocol.ReasonOf(err) != tt.reason {
+				t.Errorf("reason %q (%v), want %q", protocol.ReasonOf(err), err, tt.reason)
 			}
 			if tt.is != nil && !errors.Is(err, tt.is) {
 				t.Errorf("err %v is not %v", err, tt.is)
@@ -281,7 +283,7 @@ func TestOpenAndPathRejectBadIDs(t *testing.T) {
 		strings.Repeat("g", 64),
 		info.ID[:62] + "\x00a",
 	} {
-		if _, err := f.Open(id); ReasonOf(err) != ReasonNotFound {
+		if _, err := f.Open(id); protocol.ReasonOf(err) != protocol.ReasonNotFound {
 			t.Errorf("Open(%q) err = %v", id, err)
 		}
 		if _, err := f.Path(id); err == nil {
@@ -292,7 +294,7 @@ func TestOpenAndPathRejectBadIDs(t *testing.T) {
 		}
 	}
 	missing := strings.Repeat("ab", 32)
-	if _, err := f.Open(missing); ReasonOf(err) != ReasonNotFound || !errors.Is(err, os.ErrNotExist) {
+	if _, err := f.Open(missing); protocol.ReasonOf(err) != protocol.ReasonNotFound || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Open(missing) err = %v", err)
 	}
 }

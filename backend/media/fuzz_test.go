@@ -3,6 +3,8 @@ package media
 import (
 	"encoding/base64"
 	"testing"
+
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 func seedAll(f *testing.F) [][]byte {
@@ -16,7 +18,7 @@ func seedAll(f *testing.F) [][]byte {
 }
 
 // FuzzSniff: never panics, and an accepted verdict is always on the
-// allow-list with the matching kind; a refusal is always a media *Error.
+// allow-list with the matching kind; a refusal is always a *protocol.Error.
 func FuzzSniff(f *testing.F) {
 	for _, s := range seedAll(f) {
 		f.Add(s)
@@ -24,7 +26,7 @@ func FuzzSniff(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		mime, kind, err := Sniff(b)
 		if err != nil {
-			if ReasonOf(err) == "" {
+			if protocol.ReasonOf(err) == "" {
 				t.Fatalf("refusal without a reason: %v", err)
 			}
 			return
@@ -48,7 +50,7 @@ func FuzzParseDataURL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		data, err := ParseDataURL(s)
 		if err != nil {
-			if ReasonOf(err) == "" {
+			if protocol.ReasonOf(err) == "" {
 				t.Fatalf("refusal without a reason: %v", err)
 			}
 			return

@@ -6,13 +6,15 @@
 package media
 
 import (
-	"errors"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"net/http"
 	"path"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 // Kind is the broad class of an allowed upload; limits apply per kind.
@@ -21,18 +23,6 @@ type Kind string
 const (
 	KindImage Kind = "image"
 	KindVideo Kind = "video"
-)
-
-// Stable machine-readable reasons; clients switch on them.
-const (
-	ReasonUnsupportedType = "unsupported_type"
-	ReasonSVGRefused      = "svg_refused"
-	ReasonTooLarge        = "too_large"
-	ReasonTooManyImages   = "too_many_images"
-	ReasonTooManyVideos   = "too_many_videos"
-	ReasonEmpty           = "empty"
-	ReasonBadDataURL      = "bad_data_url"
-	ReasonNotFound        = "not_found"
 )
 
 // Limits bound one message's attachments. Non-positive values are enforced
@@ -56,44 +46,9 @@ func (l Limits) maxBytes(k Kind) int64 {
 	return l.MaxImageBytes
 }
 
-// Error is a refusal the client can act on: Reason is stable, Message is for
-// people, HTTPStatus is what the HTTP API answers with.
-type Error struct {
-	Reason     string
-	Message    string
-	HTTPStatus int
-	err        error
-}
-
-func (e *Error) Error() string { return e.Message }
-
-// Unwrap exposes the underlying cause (for instance a base64 error).
-func (e *Error) Unwrap() error { return e.err }
-
-// statusOf is the HTTP status of each reason.
-var statusOf = map[string]int{
-	ReasonUnsupportedType: http.StatusUnsupportedMediaType,
-	ReasonSVGRefused:      http.StatusUnsupportedMediaType,
-	ReasonTooLarge:        http.StatusRequestEntityTooLarge,
-	ReasonTooManyImages:   http.StatusBadRequest,
-	ReasonTooManyVideos:   http.StatusBadRequest,
-	ReasonEmpty:           http.StatusBadRequest,
-	ReasonBadDataURL:      http.StatusBadRequest,
-	ReasonNotFound:        http.StatusNotFound,
-}
-
-func newError(reason string, cause error, format string, args ...any) *Error {
-	return &Error{Reason: reason, Message: fmt.Sprintf(format, args...), HTTPStatus: statusOf[reason], err: cause}
-}
-
-// ReasonOf returns the Reason of a media *Error anywhere in err's chain, or
-// "" for other errors (I/O failures, cancellation).
-func ReasonOf(err error) string {
-	var me *Error
-	if errors.As(err, &me) {
-		return me.Reason
-	}
-	return ""
+// newError is a refusal with the protocol's reason; the cause stays for logs.
+func newError(reason string, cause error, format string, args ...any) *protocol.Error {
+	return protocol.RefuseCause(reason, cause, format, args...)
 }
 
 // allowed is the allow-list: MIME type → kind.
@@ -121,7 +76,7 @@ func CheckMessage(items []Info, lim Limits) error {
 	for _, it := range items {
 		k, ok := allowed[it.MIME]
 		if !ok || k != it.Kind {
-			return newError(ReasonUnsupportedType, nil, "attachment %s has an unsupported type %q", it.ID, it.MIME)
+			return newError(protocol.ReasonUnsupportedType, nil, "attachment %s has an unsupported type %q", it.ID, it.MIME)
 		}
 		if it.Size > lim.maxBytes(k) {
 			return tooLarge(k, lim.maxBytes(k))
@@ -133,16 +88,16 @@ func CheckMessage(items []Info, lim Limits) error {
 		}
 	}
 	if images > lim.MaxImages {
-		return newError(ReasonTooManyImages, nil, "a message may carry at most %d images, this one has %d", lim.MaxImages, images)
+		return newError(protocol.ReasonTooManyImages, nil, "a message may carry at most %d images, this one has %d", lim.MaxImages, images)
 	}
 	if videos > lim.MaxVideos {
-		return newError(ReasonTooManyVideos, nil, "a message may carry at most %d videos, this one has %d", lim.MaxVideos, videos)
+		return newError(protocol.ReasonTooManyVideos, nil, "a message may carry at most %d videos, this one has %d", lim.MaxVideos, videos)
 	}
 	return nil
 }
 
-func tooLarge(k Kind, limit int64) *Error {
-	return newError(ReasonTooLarge, nil, "%s is larger than the limit of %s", k, formatBytes(limit))
+func tooLarge(k Kind, limit int64) *protocol.Error {
+	return newError(protocol.ReasonTooLarge, nil, "%s is larger than the limit of %s", k, formatBytes(limit))
 }
 
 func formatBytes(n int64) string {
@@ -199,4 +154,20 @@ func truncateUTF8(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// Inspect checks an attachment held in memory as Put checks a stream (type
+// sniffed from the bytes, size within its kind's limit) and names it by its
+// content, without writing anything: a message's files are all inspected
+// before the first is stored.
+func Inspect(data []byte, name string, lim Limits) (Info, error) {
+	mime, kind, err := Sniff(data[:min(len(data), SniffLen)])
+	if err != nil {
+		return Info{}, err
+	}
+	if limit := lim.maxBytes(kind); int64(len(data)) > limit {
+		return Info{}, tooLarge(kind, limit)
+	}
+	sum := sha256.Sum256(data)
+	return Info{ID: hex.EncodeToString(sum[:]), MIME: mime, Kind: kind, Size: int64(len(data)), Name: SanitizeName(name)}, nil
 }

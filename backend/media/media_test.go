@@ -3,10 +3,13 @@ package media
 import (
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 func TestParseDataURL(t *testing.T) {
@@ -32,19 +35,19 @@ func TestParseDataURL(t *testing.T) {
 		{"url-safe alphabet", "data:application/octet-stream;base64," + urlSafe, []byte{0xfb, 0xff, 0xfe, 0x01}, ""},
 		{"one padded byte", "data:;base64,QQ==", []byte("A"), ""},
 
-		{"not a data url", "http://example.com/x.png", nil, ReasonBadDataURL},
-		{"no comma", "data:image/png;base64", nil, ReasonBadDataURL},
-		{"not base64", "data:image/png," + url.PathEscape(string(png[:8])), nil, ReasonBadDataURL},
-		{"empty data", "data:image/png;base64,", nil, ReasonEmpty},
-		{"only whitespace", "data:image/png;base64, \n ", nil, ReasonEmpty},
-		{"truncated to 4n+1", "data:image/png;base64," + std[:41], nil, ReasonBadDataURL},
-		{"cut mid-quantum, nonzero trailing bits", "data:;base64,QUJDRB", nil, ReasonBadDataURL},
+		{"not a data url", "http://example.com/x.png", nil, protocol.ReasonBadDataURL},
+		{"no comma", "data:image/png;base64", nil, protocol.ReasonBadDataURL},
+		{"not base64", "data:image/png," + url.PathEscape(string(png[:8])), nil, protocol.ReasonBadDataURL},
+		{"empty data", "data:image/png;base64,", nil, protocol.ReasonEmpty},
+		{"only whitespace", "data:image/png;base64, \n ", nil, protocol.ReasonEmpty},
+		{"truncated to 4n+1", "data:image/png;base64," + std[:41], nil, protocol.ReasonBadDataURL},
+		{"cut mid-quantum, nonzero trailing bits", "data:;base64,QUJDRB", nil, protocol.ReasonBadDataURL},
 		{"cut mid-quantum, clean bits", "data:;base64,QUJDRA", []byte("ABCD"), ""},
-		{"padding after truncation", "data:;base64,QUJD" + "Q=", nil, ReasonBadDataURL},
-		{"too much padding", "data:;base64,QQ===", nil, ReasonBadDataURL},
-		{"padding in the middle", "data:;base64,QQ==QUJD", nil, ReasonBadDataURL},
-		{"invalid character", "data:;base64,QU*D", nil, ReasonBadDataURL},
-		{"mixed alphabets", "data:;base64,+-AA", nil, ReasonBadDataURL},
+		{"padding after truncation", "data:;base64,QUJD" + "Q=", nil, protocol.ReasonBadDataURL},
+		{"too much padding", "data:;base64,QQ===", nil, protocol.ReasonBadDataURL},
+		{"padding in the middle", "data:;base64,QQ==QUJD", nil, protocol.ReasonBadDataURL},
+		{"invalid character", "data:;base64,QU*D", nil, protocol.ReasonBadDataURL},
+		{"mixed alphabets", "data:;base64,+-AA", nil, protocol.ReasonBadDataURL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,8 +58,8 @@ func TestParseDataURL(t *testing.T) {
 				}
 				return
 			}
-			if ReasonOf(err) != tt.reason {
-				t.Fatalf("err = %v (reason %q), want %q", err, ReasonOf(err), tt.reason)
+			if protocol.ReasonOf(err) != tt.reason {
+				t.Fatalf("err = %v (reason %q), want %q", err, protocol.ReasonOf(err), tt.reason)
 			}
 			if got != nil {
 				t.Errorf("returned data with error")
@@ -84,22 +87,22 @@ func TestCheckMessage(t *testing.T) {
 	}{
 		{"none", nil, lim, ""},
 		{"four images and a video", append(rep(img, 4), vid), lim, ""},
-		{"five images", rep(img, 5), lim, ReasonTooManyImages},
-		{"two videos", rep(vid, 2), lim, ReasonTooManyVideos},
-		{"images not allowed", rep(img, 1), Limits{MaxImages: 0, MaxImageBytes: 1 << 20, MaxVideos: 1, MaxVideoBytes: 1 << 20}, ReasonTooManyImages},
-		{"image over a lowered limit", rep(img, 1), Limits{MaxImages: 4, MaxImageBytes: 99, MaxVideos: 1, MaxVideoBytes: 1 << 20}, ReasonTooLarge},
+		{"five images", rep(img, 5), lim, protocol.ReasonTooManyImages},
+		{"two videos", rep(vid, 2), lim, protocol.ReasonTooManyVideos},
+		{"images not allowed", rep(img, 1), Limits{MaxImages: 0, MaxImageBytes: 1 << 20, MaxVideos: 1, MaxVideoBytes: 1 << 20}, protocol.ReasonTooManyImages},
+		{"image over a lowered limit", rep(img, 1), Limits{MaxImages: 4, MaxImageBytes: 99, MaxVideos: 1, MaxVideoBytes: 1 << 20}, protocol.ReasonTooLarge},
 		{"large video is fine under the video limit", []Info{{ID: vid.ID, MIME: "video/webm", Kind: KindVideo, Size: 10 << 20}}, lim, ""},
-		{"svg smuggled in metadata", []Info{{ID: img.ID, MIME: "image/svg+xml", Kind: KindImage}}, lim, ReasonUnsupportedType},
-		{"kind contradicts mime", []Info{{ID: img.ID, MIME: "image/png", Kind: KindVideo}}, lim, ReasonUnsupportedType},
+		{"svg smuggled in metadata", []Info{{ID: img.ID, MIME: "image/svg+xml", Kind: KindImage}}, lim, protocol.ReasonUnsupportedType},
+		{"kind contradicts mime", []Info{{ID: img.ID, MIME: "image/png", Kind: KindVideo}}, lim, protocol.ReasonUnsupportedType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := CheckMessage(tt.items, tt.lim)
-			if ReasonOf(err) != tt.reason || (tt.reason == "") != (err == nil) {
+			if protocol.ReasonOf(err) != tt.reason || (tt.reason == "") != (err == nil) {
 				t.Fatalf("err = %v, want reason %q", err, tt.reason)
 			}
-			var me *Error
-			if errors.As(err, &me) && me.HTTPStatus == 0 {
+			var me *protocol.Error
+			if errors.As(err, &me) && me.Status() == http.StatusInternalServerError {
 				t.Errorf("no HTTP status for %q", me.Reason)
 			}
 		})

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"strconv"
 	"time"
+
+	"github.com/hearth-app/hearth/backend/ids"
 )
 
 // Signed URLs let an <img> or <video> tag load media without a token header:
@@ -30,7 +32,7 @@ func SignURL(secret []byte, id string, exp time.Time) string {
 // URL is valid strictly before exp. An empty secret verifies nothing, since
 // anyone could compute its MACs.
 func VerifyURL(secret []byte, id string, exp, sig string, now time.Time) bool {
-	if len(secret) == 0 || !ValidID(id) {
+	if len(secret) == 0 || !ids.ValidMedia(id) {
 		return false
 	}
 	e, err := strconv.ParseInt(exp, 10, 64)

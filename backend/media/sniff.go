@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"net/http"
 	"strings"
+
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 // SniffLen is how many leading bytes Sniff needs to decide.
@@ -17,7 +19,7 @@ const allowedList = "PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime"
 // type: an HTML page labelled image/png is still an HTML page.
 func Sniff(head []byte) (mime string, kind Kind, err error) {
 	if len(head) == 0 {
-		return "", "", newError(ReasonEmpty, nil, "the file is empty")
+		return "", "", newError(protocol.ReasonEmpty, nil, "the file is empty")
 	}
 	if len(head) > SniffLen {
 		head = head[:SniffLen]
@@ -48,15 +50,15 @@ func Sniff(head []byte) (mime string, kind Kind, err error) {
 		return "", "", unsupported("EBML document type " + doc)
 	}
 	if looksLikeSVG(head) {
-		return "", "", newError(ReasonSVGRefused, nil,
+		return "", "", newError(protocol.ReasonSVGRefused, nil,
 			"SVG images are refused because they can carry scripts; convert to PNG first")
 	}
 	detected, _, _ := strings.Cut(http.DetectContentType(head), ";")
 	return "", "", unsupported(detected)
 }
 
-func unsupported(what string) *Error {
-	return newError(ReasonUnsupportedType, nil, "unsupported file type (%s); allowed: %s", what, allowedList)
+func unsupported(what string) *protocol.Error {
+	return newError(protocol.ReasonUnsupportedType, nil, "unsupported file type (%s); allowed: %s", what, allowedList)
 }
 
 // isWebP requires the first chunk to be a VP8 variant, not just the RIFF

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 func TestSniff(t *testing.T) {
@@ -27,28 +29,28 @@ func TestSniff(t *testing.T) {
 		{"webm", webmBytes(), "video/webm", KindVideo, "", ""},
 		{"webm header only", ebmlHeader("webm"), "video/webm", KindVideo, "", ""},
 
-		{"empty", nil, "", "", ReasonEmpty, "empty"},
-		{"html", htmlBytes, "", "", ReasonUnsupportedType, "text/html"},
-		{"pdf", pdfBytes, "", "", ReasonUnsupportedType, "application/pdf"},
-		{"text", []byte("just some text\n"), "", "", ReasonUnsupportedType, "text/plain"},
-		{"svg", svgBytes, "", "", ReasonSVGRefused, "SVG"},
-		{"svg with prolog, comment, doctype", svgProlog, "", "", ReasonSVGRefused, ""},
-		{"svg uppercase after whitespace", svgPlain, "", "", ReasonSVGRefused, ""},
-		{"svg doctype only", []byte(`<!DOCTYPE svg>`), "", "", ReasonSVGRefused, ""},
-		{"xml that is not svg", []byte(`<?xml version="1.0"?><svgfoo/>`), "", "", ReasonUnsupportedType, ""},
-		{"heic", cat(ftyp("heic", 0, "mif1", "heic")), "", "", ReasonUnsupportedType, "heic"},
-		{"avif listing iso8", cat(ftyp("avif", 0, "avif", "mif1", "miaf", "iso8")), "", "", ReasonUnsupportedType, "avif"},
-		{"unknown major with heif compat and mp4", cat(ftyp("abcd", 0, "iso8", "mif1")), "", "", ReasonUnsupportedType, "mif1"},
-		{"m4a audio", cat(ftyp("M4A ", 0, "M4A ", "mp42", "isom")), "", "", ReasonUnsupportedType, "M4A"},
-		{"ftyp unknown brands", cat(ftyp("zzzz", 0, "yyyy")), "", "", ReasonUnsupportedType, "zzzz"},
-		{"ftyp too small", cat(be32(8), []byte("ftypisom"), be32(0)), "", "", ReasonUnsupportedType, "malformed"},
-		{"matroska", ebmlHeader("matroska"), "", "", ReasonUnsupportedType, "matroska"},
-		{"ebml truncated", ebmlHeader("webm")[:12], "", "", ReasonUnsupportedType, "EBML"},
-		{"riff wave", cat([]byte("RIFF"), le32(4), []byte("WAVEfmt "), le32(0)), "", "", ReasonUnsupportedType, ""},
-		{"riff webp without vp8 chunk", cat([]byte("RIFF"), le32(8), []byte("WEBPJUNK")), "", "", ReasonUnsupportedType, ""},
-		{"bmp", []byte("BM\x3a\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00"), "", "", ReasonUnsupportedType, "bmp"},
-		{"truncated png signature", pngBytes(t)[:5], "", "", ReasonUnsupportedType, ""},
-		{"html after png-like label", append([]byte("<html>"), pngBytes(t)...), "", "", ReasonUnsupportedType, "text/html"},
+		{"empty", nil, "", "", protocol.ReasonEmpty, "empty"},
+		{"html", htmlBytes, "", "", protocol.ReasonUnsupportedType, "text/html"},
+		{"pdf", pdfBytes, "", "", protocol.ReasonUnsupportedType, "application/pdf"},
+		{"text", []byte("just some text\n"), "", "", protocol.ReasonUnsupportedType, "text/plain"},
+		{"svg", svgBytes, "", "", protocol.ReasonSVGRefused, "SVG"},
+		{"svg with prolog, comment, doctype", svgProlog, "", "", protocol.ReasonSVGRefused, ""},
+		{"svg uppercase after whitespace", svgPlain, "", "", protocol.ReasonSVGRefused, ""},
+		{"svg doctype only", []byte(`<!DOCTYPE svg>`), "", "", protocol.ReasonSVGRefused, ""},
+		{"xml that is not svg", []byte(`<?xml version="1.0"?><svgfoo/>`), "", "", protocol.ReasonUnsupportedType, ""},
+		{"heic", cat(ftyp("heic", 0, "mif1", "heic")), "", "", protocol.ReasonUnsupportedType, "heic"},
+		{"avif listing iso8", cat(ftyp("avif", 0, "avif", "mif1", "miaf", "iso8")), "", "", protocol.ReasonUnsupportedType, "avif"},
+		{"unknown major with heif compat and mp4", cat(ftyp("abcd", 0, "iso8", "mif1")), "", "", protocol.ReasonUnsupportedType, "mif1"},
+		{"m4a audio", cat(ftyp("M4A ", 0, "M4A ", "mp42", "isom")), "", "", protocol.ReasonUnsupportedType, "M4A"},
+		{"ftyp unknown brands", cat(ftyp("zzzz", 0, "yyyy")), "", "", protocol.ReasonUnsupportedType, "zzzz"},
+		{"ftyp too small", cat(be32(8), []byte("ftypisom"), be32(0)), "", "", protocol.ReasonUnsupportedType, "malformed"},
+		{"matroska", ebmlHeader("matroska"), "", "", protocol.ReasonUnsupportedType, "matroska"},
+		{"ebml truncated", ebmlHeader("webm")[:12], "", "", protocol.ReasonUnsupportedType, "EBML"},
+		{"riff wave", cat([]byte("RIFF"), le32(4), []byte("WAVEfmt "), le32(0)), "", "", protocol.ReasonUnsupportedType, ""},
+		{"riff webp without vp8 chunk", cat([]byte("RIFF"), le32(8), []byte("WEBPJUNK")), "", "", protocol.ReasonUnsupportedType, ""},
+		{"bmp", []byte("BM\x3a\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00"), "", "", protocol.ReasonUnsupportedType, "bmp"},
+		{"truncated png signature", pngBytes(t)[:5], "", "", protocol.ReasonUnsupportedType, ""},
+		{"html after png-like label", append([]byte("<html>"), pngBytes(t)...), "", "", protocol.ReasonUnsupportedType, "text/html"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,18 +61,18 @@ func TestSniff(t *testing.T) {
 				}
 				return
 			}
-			var me *Error
+			var me *protocol.Error
 			if !errors.As(err, &me) || me.Reason != tt.reason {
 				t.Fatalf("Sniff = %q, %q, %v; want reason %q", mime, kind, err, tt.reason)
 			}
 			if mime != "" || kind != "" {
 				t.Errorf("refused but returned %q %q", mime, kind)
 			}
-			if me.HTTPStatus != 400 && me.HTTPStatus != 415 {
-				t.Errorf("status %d", me.HTTPStatus)
+			if me.Status() != 400 && me.Status() != 415 {
+				t.Errorf("status %d", me.Status())
 			}
-			if !strings.Contains(me.Message, tt.inReason) {
-				t.Errorf("message %q lacks %q", me.Message, tt.inReason)
+			if !strings.Contains(me.Detail, tt.inReason) {
+				t.Errorf("message %q lacks %q", me.Detail, tt.inReason)
 			}
 		})
 	}
@@ -84,7 +86,7 @@ func TestSniffOnlyReadsHead(t *testing.T) {
 		t.Fatalf("%q %v", m, err)
 	}
 	late := append(make([]byte, SniffLen), pngBytes(t)...)
-	if _, _, err := Sniff(late); ReasonOf(err) != ReasonUnsupportedType {
+	if _, _, err := Sniff(late); protocol.ReasonOf(err) != protocol.ReasonUnsupportedType {
 		t.Fatalf("signature after the head accepted: %v", err)
 	}
 }

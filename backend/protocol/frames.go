@@ -10,35 +10,40 @@ type MediaItem struct {
 }
 
 // Frame is every client → server frame, decoded loosely: the router checks which
-// fields a type needs. Pointer fields distinguish "absent" from "zero".
+// fields a type needs. Pointer fields distinguish "absent" from "zero", and
+// omitempty keeps "absent" absent when a client encodes one (never a null).
 type Frame struct {
-	Type            *string         `json:"type"`
-	ReqID           json.RawMessage `json:"req_id"`
-	ChatID          *string         `json:"chat_id"`
-	Since           *int64          `json:"since"`
-	Content         *string         `json:"content"`
-	Media           []MediaItem     `json:"media"`
-	Model           *string         `json:"model"`
-	ReasoningEffort *string         `json:"reasoning_effort"`
-	Queue           *bool           `json:"queue"`
-	TurnID          *string         `json:"turn_id"`
-	Title           *string         `json:"title"`
-	System          *string         `json:"system"`
-	Pinned          *bool           `json:"pinned"`
-	Limit           *int            `json:"limit"`
-	Before          *string         `json:"before"`
-	BeforeSeq       *int64          `json:"before_seq"`
-	Query           *string         `json:"query"`
-	Provider        *string         `json:"provider"`
-	ProviderURL     *string         `json:"provider_url"`
-	APIKey          *string         `json:"api_key"`
+	Type            *string         `json:"type,omitempty"`
+	ReqID           json.RawMessage `json:"req_id,omitempty"`
+	ChatID          *string         `json:"chat_id,omitempty"`
+	Since           *int64          `json:"since,omitempty"`
+	Content         *string         `json:"content,omitempty"`
+	Media           []MediaItem     `json:"media,omitempty"`
+	Model           *string         `json:"model,omitempty"`
+	ReasoningEffort *string         `json:"reasoning_effort,omitempty"`
+	Queue           *bool           `json:"queue,omitempty"`
+	TurnID          *string         `json:"turn_id,omitempty"`
+	Title           *string         `json:"title,omitempty"`
+	System          *string         `json:"system,omitempty"`
+	Pinned          *bool           `json:"pinned,omitempty"`
+	Limit           *int            `json:"limit,omitempty"`
+	Before          *string         `json:"before,omitempty"`
+	BeforeSeq       *int64          `json:"before_seq,omitempty"`
+	Query           *string         `json:"query,omitempty"`
+	Provider        *string         `json:"provider,omitempty"`
+	ProviderURL     *string         `json:"provider_url,omitempty"`
+	APIKey          *string         `json:"api_key,omitempty"`
 }
 
 // Commands are what the router asks the server to do. Each carries the request id
 // to echo.
 
-// Command is implemented by every command type.
-type Command interface{ RequestID() string }
+// Command is implemented by every command type. Name is the command's name
+// (a Cmd constant): what the server's dispatch table is keyed by.
+type Command interface {
+	RequestID() string
+	Name() string
+}
 
 // Base carries the request id.
 type Base struct{ ReqID string }
@@ -124,3 +129,19 @@ type (
 	// Ping asks for a pong.
 	Ping struct{ Base }
 )
+
+// Name of each command; rename_chat arrives as an update_chat.
+func (NewChat) Name() string     { return CmdNewChat }
+func (Attach) Name() string      { return CmdAttach }
+func (Detach) Name() string      { return CmdDetach }
+func (SendMessage) Name() string { return CmdMessage }
+func (Cancel) Name() string      { return CmdCancel }
+func (ListChats) Name() string   { return CmdListChats }
+func (GetHistory) Name() string  { return CmdHistory }
+func (UpdateChat) Name() string  { return CmdUpdateChat }
+func (DeleteChat) Name() string  { return CmdDeleteChat }
+func (ListModels) Name() string  { return CmdListModels }
+func (GetSettings) Name() string { return CmdGetSettings }
+func (SetSettings) Name() string { return CmdSetSettings }
+func (Search) Name() string      { return CmdSearch }
+func (Ping) Name() string        { return CmdPing }

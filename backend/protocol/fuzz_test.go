@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/hearth-app/hearth/backend/ids"
 )
 
 var (
@@ -69,7 +71,7 @@ func TestDeclaredReasons(t *testing.T) {
 	}
 }
 
-var fuzzState = ConnState{Attached: map[string]bool{"c1": true, "a": true}}
+var fuzzState = ConnState{Attached: func(id string) bool { return id == "c1" || id == "a" }}
 
 func FuzzRoute(f *testing.F) {
 	// While fuzzing, the megabyte-sized rows (limits checks) would stall the
@@ -156,7 +158,7 @@ func checkErrEvent(t *testing.T, data []byte, e Event, rs map[string]bool) {
 
 func checkChat(t *testing.T, data []byte, id string) {
 	t.Helper()
-	if !ValidChatID(id) {
+	if !ids.ValidChat(id) {
 		t.Fatalf("Route(%q): command with invalid chat id %q", data, id)
 	}
 }
@@ -188,7 +190,7 @@ func checkCommand(t *testing.T, data []byte, cmd Command) {
 		}
 	case Detach:
 		checkChat(t, data, c.ChatID)
-		if !fuzzState.Attached[c.ChatID] {
+		if !fuzzState.Attached(c.ChatID) {
 			t.Fatalf("Route(%q): detach from unattached %q", data, c.ChatID)
 		}
 	case SendMessage:
@@ -211,7 +213,7 @@ func checkCommand(t *testing.T, data []byte, cmd Command) {
 			if (m.ID == "") == (m.DataURL == "") {
 				t.Fatalf("Route(%q): media item %+v", data, m)
 			}
-			if m.ID != "" && !isSHA256Hex(m.ID) || m.DataURL != "" && !strings.HasPrefix(m.DataURL, "data:") {
+			if m.ID != "" && !ids.ValidMedia(m.ID) || m.DataURL != "" && !strings.HasPrefix(m.DataURL, "data:") {
 				t.Fatalf("Route(%q): media item %+v", data, m)
 			}
 		}

@@ -5,21 +5,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hearth-app/hearth/backend/ids"
 )
-
-var chatIDPattern = regexp.MustCompile(`^[A-Za-z0-9_:-]{1,64}$`)
-
-// ValidChatID reports whether id is an acceptable chat id.
-func ValidChatID(id string) bool { return chatIDPattern.MatchString(id) }
 
 // ConnState is what the router needs to know about the connection.
 type ConnState struct {
-	// Attached holds the chats this connection is subscribed to.
-	Attached map[string]bool
+	// Attached reports whether this connection follows a chat; the turn
+	// engine's subscribers are the one record of that. Nil: none.
+	Attached func(chatID string) bool
+}
+
+func (st ConnState) attached(chatID string) bool {
+	return st.Attached != nil && st.Attached(chatID)
 }
 
 // Decision is the router's answer: either a command to run or an error to send.
@@ -145,8 +146,8 @@ func needChat(f Frame, reqID string) (string, *Decision) {
 		d := fail(reqID, ReasonMissingField, "chat_id is required")
 		return "", &d
 	}
-	if !ValidChatID(*f.ChatID) {
-		d := fail(reqID, ReasonInvalidChatID, "chat_id must match ^[A-Za-z0-9_:-]{1,64}$")
+	if !ids.ValidChat(*f.ChatID) {
+		d := fail(reqID, ReasonInvalidChatID, "chat_id must match "+ids.ChatPattern)
 		return "", &d
 	}
 	return *f.ChatID, nil
@@ -201,7 +202,7 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 		if d != nil {
 			return *d
 		}
-		if !st.Attached[id] {
+		if !st.attached(id) {
 			return fail(reqID, ReasonNotAttached, "not attached to chat %s", id)
 		}
 		return Decision{Cmd: Detach{Base: base, ChatID: id}}
@@ -336,7 +337,7 @@ func routeMessage(cmd SendMessage) Decision {
 			return fail(reqID, ReasonInvalidMedia, "media[%d]: give id or data_url, not both", i)
 		case m.ID == "" && m.DataURL == "":
 			return fail(reqID, ReasonInvalidMedia, "media[%d]: needs id or data_url", i)
-		case m.ID != "" && !isSHA256Hex(m.ID):
+		case m.ID != "" && !ids.ValidMedia(m.ID):
 			return fail(reqID, ReasonInvalidMedia, "media[%d]: id is not an upload id", i)
 		case m.DataURL != "" && !strings.HasPrefix(m.DataURL, "data:"):
 			return fail(reqID, ReasonInvalidMedia, "media[%d]: data_url must start with data:", i)
@@ -348,22 +349,10 @@ func routeMessage(cmd SendMessage) Decision {
 	if len(cmd.Model) > MaxModelBytes {
 		return fail(reqID, ReasonTooLarge, "model is longer than %d bytes", MaxModelBytes)
 	}
-	if !cmd.ToDefault && !ValidChatID(cmd.ChatID) {
-		return fail(reqID, ReasonInvalidChatID, "chat_id must match ^[A-Za-z0-9_:-]{1,64}$")
+	if !cmd.ToDefault && !ids.ValidChat(cmd.ChatID) {
+		return fail(reqID, ReasonInvalidChatID, "chat_id must match "+ids.ChatPattern)
 	}
 	return Decision{Cmd: cmd}
-}
-
-func isSHA256Hex(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 func deref(s *string) string {

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hearth-app/hearth/backend/ids"
 )
 
 func sp(s string) *string { return &s }
@@ -331,11 +333,11 @@ func stateOf(attached []string) ConnState {
 	if attached == nil {
 		return ConnState{}
 	}
-	st := ConnState{Attached: map[string]bool{}}
+	set := map[string]bool{}
 	for _, id := range attached {
-		st.Attached[id] = true
+		set[id] = true
 	}
-	return st
+	return ConnState{Attached: func(id string) bool { return set[id] }}
 }
 
 func TestRoute(t *testing.T) {
@@ -429,8 +431,8 @@ func TestValidChatID(t *testing.T) {
 		"": false, id65: false, "a b": false, "a/b": false, "a.b": false, "é": false,
 		"a\n": false, "a\x00": false, "\u0661": false, // Arabic-Indic digit one
 	} {
-		if got := ValidChatID(id); got != want {
-			t.Errorf("ValidChatID(%q) = %v, want %v", id, got, want)
+		if got := ids.ValidChat(id); got != want {
+			t.Errorf("ids.ValidChat(%q) = %v, want %v", id, got, want)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hearth-app/hearth/backend/media"
+	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/store"
 )
 
@@ -17,66 +17,57 @@ import (
 // form. The type is sniffed from the bytes; the client's label is ignored.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Files == nil {
-		httpError(w, http.StatusNotFound, "media_disabled", "media uploads are not enabled")
+		s.httpRefusal(w, protocol.Refuse(protocol.ReasonMediaDisabled, "media uploads are not enabled"))
 		return
 	}
-	lim := s.opts.Limits
+	lim := s.limits()
 	r.Body = http.MaxBytesReader(w, r.Body, max(lim.MaxImageBytes, lim.MaxVideoBytes)+1<<20)
-	body, name := io.Reader(r.Body), r.URL.Query().Get("name")
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		mr, err := r.MultipartReader()
-		if err != nil {
-			httpError(w, http.StatusBadRequest, "bad_multipart", "could not read the multipart form: "+err.Error())
+	body, name, err := uploadPart(r)
+	if err == nil {
+		var ref store.MediaRef
+		ref, err = s.opts.Ingest.Upload(r.Context(), body, name)
+		if err == nil {
+			writeJSON(w, http.StatusCreated, map[string]any{"id": ref.ID, "mime": ref.MIME, "size": ref.Size, "name": ref.Name, "url": s.MediaURL(ref.ID)})
 			return
 		}
-		for {
-			p, err := mr.NextPart()
-			var mbe *http.MaxBytesError
-			switch {
-			case errors.As(err, &mbe):
-				// Parts before "file" count against the cap too.
-				httpError(w, http.StatusRequestEntityTooLarge, "too_large",
-					fmt.Sprintf("upload is larger than the limit (%d bytes with the form around it)", mbe.Limit))
-				return
-			case errors.Is(err, io.EOF):
-				httpError(w, http.StatusBadRequest, "missing_file", "the form has no part named \"file\"")
-				return
-			case err != nil:
-				httpError(w, http.StatusBadRequest, "bad_multipart", "could not read the multipart form: "+err.Error())
-				return
-			}
-			if p.FormName() == "file" {
-				body, name = p, p.FileName()
-				break
-			}
-		}
 	}
-	info, err := s.opts.Files.Put(r.Context(), body, name, lim)
+	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		// Parts before "file" count against the cap too.
+		err = protocol.RefuseCause(protocol.ReasonTooLarge, err, "upload is larger than the limit (%d bytes with the form around it)", mbe.Limit)
+	}
+	s.httpRefusal(w, err)
+}
+
+// uploadPart finds the file of an upload: the body itself, or the multipart
+// form's part named "file".
+func uploadPart(r *http.Request) (io.Reader, string, error) {
+	name := r.URL.Query().Get("name")
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		return r.Body, name, nil
+	}
+	mr, err := r.MultipartReader()
 	if err != nil {
-		var me *media.Error
-		var mbe *http.MaxBytesError
+		return nil, "", protocol.RefuseCause(protocol.ReasonBadMultipart, err, "could not read the multipart form: %v", err)
+	}
+	for {
+		p, err := mr.NextPart()
 		switch {
-		case errors.As(err, &me):
-			httpError(w, me.HTTPStatus, me.Reason, me.Message)
-		case errors.As(err, &mbe):
-			httpError(w, http.StatusRequestEntityTooLarge, "too_large", "upload is larger than the limit")
-		default:
-			s.log.Error("upload failed", "err", err)
-			httpError(w, http.StatusInternalServerError, "internal", "could not store the upload")
+		case errors.As(err, new(*http.MaxBytesError)):
+			return nil, "", err
+		case errors.Is(err, io.EOF):
+			return nil, "", protocol.Refuse(protocol.ReasonMissingFile, "the form has no part named \"file\"")
+		case err != nil:
+			return nil, "", protocol.RefuseCause(protocol.ReasonBadMultipart, err, "could not read the multipart form: %v", err)
 		}
-		return
+		if p.FormName() == "file" {
+			return p, p.FileName(), nil
+		}
 	}
-	ref := store.MediaRef{ID: info.ID, MIME: info.MIME, Name: info.Name, Size: info.Size}
-	if err := s.opts.Store.PutMedia(r.Context(), ref); err != nil {
-		s.log.Error("record upload failed", "err", err)
-		httpError(w, http.StatusInternalServerError, "internal", "could not record the upload")
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": info.ID, "mime": info.MIME, "size": info.Size, "name": info.Name, "url": s.MediaURL(info.ID)})
 }
 
 // MediaURL is a signed URL for an attachment, loadable by an <img> or <video> tag
-// without the token. It stays valid for mediaURLLife.
+// without the token. It stays valid for mediaURLLife. Every URL handed out
+// (upload replies, messages, replays, exports) is made here.
 func (s *Server) MediaURL(id string) string {
 	return media.SignURL(s.opts.MediaSecret, id, time.Now().Add(mediaURLLife))
 }
@@ -98,8 +89,16 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	ref, err := s.opts.Store.GetMedia(r.Context(), id)
 	if err != nil || s.opts.Files == nil {
-		httpError(w, http.StatusNotFound, "not_found", "no such media")
+		s.httpRefusal(w, protocol.Refuse(protocol.ReasonNotFound, "no such media"))
 		return
 	}
 	s.opts.Files.Serve(w, r, id, ref.MIME)
+}
+
+// limits are what uploads and messages are held to; none without media.
+func (s *Server) limits() media.Limits {
+	if s.opts.Ingest == nil || s.opts.Files == nil {
+		return media.Limits{}
+	}
+	return s.opts.Ingest.Limits
 }

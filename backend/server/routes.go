@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/hearth-app/hearth/backend/dispatch"
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 // tcpHandler guards everything on the TCP listener: Host always (DNS
@@ -13,7 +16,7 @@ func (s *Server) tcpHandler() http.Handler {
 	ui := s.uiHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !hostAllowed(r.Host, s.opts.AllowRemote) {
-			httpError(w, http.StatusForbidden, "forbidden_host", "Host "+r.Host+" is not a loopback name; open Hearth through 127.0.0.1 or localhost")
+			s.httpRefusal(w, protocol.Refuse(protocol.ReasonForbiddenHost, "Host %s is not a loopback name; open Hearth through 127.0.0.1 or localhost", r.Host))
 			return
 		}
 		if !isAPIPath(r.URL.Path) {
@@ -22,7 +25,7 @@ func (s *Server) tcpHandler() http.Handler {
 		}
 		origin := r.Header.Get("Origin")
 		if !originAllowed(origin, r.Host, s.opts.ExtraOrigins) {
-			httpError(w, http.StatusForbidden, "forbidden_origin", "requests from origin "+origin+" are not allowed")
+			s.httpRefusal(w, protocol.Refuse(protocol.ReasonForbiddenOrigin, "requests from origin %s are not allowed", origin))
 			return
 		}
 		// The desktop window's page (wails://wails) calls this server cross-origin:
@@ -46,7 +49,7 @@ func (s *Server) tcpHandler() http.Handler {
 		}
 		tok, via := tokenFrom(r)
 		if !tokenOK(tok, s.opts.Token) {
-			httpError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong token: use the URL printed by `hearth serve`")
+			s.httpRefusal(w, protocol.Refuse(protocol.ReasonUnauthorized, "missing or wrong token: use the URL printed by `hearth serve`"))
 			return
 		}
 		if r.URL.Path == "/ws" {
@@ -86,7 +89,7 @@ func (s *Server) apiMux(unix bool) *http.ServeMux {
 		mux.HandleFunc("POST /api/backup", s.handleBackup)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+		s.httpRefusal(w, protocol.Refuse(protocol.ReasonNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return mux
 }
@@ -97,7 +100,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleFocus(w http.ResponseWriter, r *http.Request) {
 	if s.opts.OnFocus == nil {
-		httpError(w, http.StatusNotFound, "no_window", "this instance has no window")
+		s.httpRefusal(w, protocol.Refuse(protocol.ReasonNoWindow, "this instance has no window"))
 		return
 	}
 	s.opts.OnFocus()
@@ -112,7 +115,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// httpError is the one shape of every HTTP refusal.
-func httpError(w http.ResponseWriter, status int, reason, detail string) {
-	writeJSON(w, status, map[string]any{"error": map[string]string{"reason": reason, "detail": detail}})
+// httpRefusal is the one shape of every HTTP refusal, through the same mapper
+// as the WebSocket's: a refusal with its reason's status, anything else an
+// internal error whose text stays in the log.
+func (s *Server) httpRefusal(w http.ResponseWriter, err error) {
+	r := dispatch.Refusal(s.log, err)
+	writeJSON(w, r.Status(), map[string]any{"error": map[string]string{"reason": r.Reason, "detail": r.Detail}})
 }

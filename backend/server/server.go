@@ -19,25 +19,26 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/hearth-app/hearth/backend/agent"
+	"github.com/hearth-app/hearth/backend/chats"
+	"github.com/hearth-app/hearth/backend/dispatch"
+	"github.com/hearth-app/hearth/backend/ingest"
 	"github.com/hearth-app/hearth/backend/media"
-	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/store"
+	"github.com/hearth-app/hearth/backend/turns"
 )
-
-// Settings reads and saves the provider settings the UI's form edits.
-type Settings interface {
-	Get() protocol.Settings
-	Set(ctx context.Context, cmd protocol.SetSettings) (protocol.Settings, error)
-}
 
 // Options configures a Server.
 type Options struct {
-	Engine   *agent.Engine
-	Store    *store.Store
-	Files    *media.Files
-	Limits   media.Limits
-	Settings Settings
+	// Dispatch runs every WebSocket command; Turns is asked which chats a
+	// connection follows and lets a closed connection go.
+	Dispatch *dispatch.Dispatcher
+	Turns    *turns.Engine
+	// Chats exports and imports over HTTP; Ingest takes uploads.
+	Chats  *chats.Service
+	Ingest *ingest.Ingester
+	Store  *store.Store
+	// Files serves attachments; nil when media is disabled.
+	Files *media.Files
 	// Token guards every TCP request but the static UI.
 	Token string
 	// MediaSecret signs media URLs so <img> tags can load them without the token.
@@ -276,10 +277,4 @@ func NewToken() string {
 	var b [24]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func newID(prefix string) string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
 }

@@ -13,9 +13,11 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/hearth-app/hearth/backend/agent"
+	"github.com/hearth-app/hearth/backend/chats"
+	"github.com/hearth-app/hearth/backend/dispatch"
 	"github.com/hearth-app/hearth/backend/llm"
 	"github.com/hearth-app/hearth/backend/store"
+	"github.com/hearth-app/hearth/backend/turns"
 )
 
 // blockingModels is a provider whose model list waits for the test.
@@ -53,8 +55,10 @@ func TestShutdownWaitsForWorkTheConnectionsStarted(t *testing.T) {
 	defer st.Close()
 	prov := &blockingModels{asked: make(chan struct{}), release: make(chan struct{})}
 	log := slog.New(slog.DiscardHandler)
-	eng := agent.New(agent.Options{Store: st, Providers: prov, Logger: log})
-	s := New(Options{Engine: eng, Store: st, Logger: log})
+	eng := turns.New(turns.Options{Store: st, Providers: prov, Logger: log})
+	cs := chats.New(chats.Options{Store: st, Turns: eng, Providers: prov, Logger: log})
+	d := dispatch.New(dispatch.Deps{Turns: eng, Chats: cs, Logger: log})
+	s := New(Options{Dispatch: d, Turns: eng, Chats: cs, Store: st, Logger: log})
 	sock := filepath.Join(dir, "h.sock")
 	if err := s.ListenUnix(sock); err != nil {
 		t.Fatal(err)

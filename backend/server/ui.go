@@ -23,7 +23,7 @@ func (s *Server) uiHandler() http.Handler {
 		inner = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write([]byte(noUIPage))
+			_, _ = w.Write([]byte(NoUIPage))
 		})
 	} else {
 		inner = http.FileServerFS(files)
@@ -41,15 +41,17 @@ func (s *Server) uiHandler() http.Handler {
 	})
 }
 
-const noUIPage = `<!doctype html>
+// NoUIPage is what a binary built without the web UI shows, in a browser and
+// in the desktop window alike.
+const NoUIPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Hearth — UI not built</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}code{background:#8882;padding:.1em .3em;border-radius:4px}</style>
+<style>:root{color-scheme:light dark}html{background:#fbfaf8;color:#1f1d1a;font:16px/1.5 system-ui,sans-serif}body{max-width:40rem;margin:4rem auto;padding:0 1rem}code{background:#8882;padding:.1em .3em;border-radius:4px}@media (prefers-color-scheme:dark){html{background:#1a1917;color:#ece9e4}}</style>
 </head><body>
 <h1>Hearth is running</h1>
 <p>This binary was built without the web UI (<code>frontend/dist</code> was empty at build time).</p>
-<p>Build the UI and the binary again:</p>
+<p>Build the UI and the binary again with <code>make run</code>, or by hand:</p>
 <pre><code>cd frontend &amp;&amp; npm ci &amp;&amp; npm run build &amp;&amp; cd ..
 go build -tags nodesktop .</code></pre>
-<p>or simply run <code>make run</code>. The WebSocket API at <code>/ws</code> works without the UI.</p>
+<p>The backend works meanwhile: <code>hearth chat</code> and the other commands, and the WebSocket API at <code>/ws</code>.</p>
 </body></html>
 `

@@ -7,7 +7,8 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/hearth-app/hearth/backend/agent"
+	"github.com/hearth-app/hearth/backend/dispatch"
+	"github.com/hearth-app/hearth/backend/ids"
 	"github.com/hearth-app/hearth/backend/protocol"
 )
 
@@ -35,11 +36,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, viaProtocol str
 	ws.SetReadLimit(s.opts.ReadLimit)
 	clientID := r.URL.Query().Get("client_id")
 	if clientID == "" || len(clientID) > 128 {
-		clientID = newID("k")
+		clientID = ids.Client()
 	}
 	defaultChat := r.URL.Query().Get("chat_id")
-	if !protocol.ValidChatID(defaultChat) {
-		defaultChat = newID("c")
+	if !ids.ValidChat(defaultChat) {
+		defaultChat = ids.Chat()
 	}
 	// The request context ends when the handler returns; the connection lives on
 	// the server's own context instead.
@@ -50,13 +51,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, viaProtocol str
 		c.writeTimeout = s.opts.WriteTimeout
 	}
 	via := listenerName(r)
-	c.Send(protocol.Encode(protocol.Ready(clientID, defaultChat, s.opts.Version)))
+	c.Send(protocol.Encode(protocol.Ready(clientID, defaultChat, s.opts.Version, protocol.Limits(s.limits()))))
 	s.addConn(c)
 	s.log.Info("ws connected", "client", clientID, "via", via)
 	go c.writeLoop()
 	go c.pingLoop(s.opts.PingEvery)
 	s.readLoop(ctx, c, defaultChat)
-	s.opts.Engine.DetachAll(c)
+	s.opts.Turns.DetachAll(c)
 	// The writer ends after the close frame, the pinger once the connection
 	// is closing; waiting for both keeps every goroutine of this connection
 	// inside the handler count.
@@ -67,8 +68,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, viaProtocol str
 	s.log.Info("ws disconnected", "client", clientID, "reason", c.closeReason())
 }
 
+// readLoop reads, routes, runs and sends: what a command does and answers is
+// its handler's (package dispatch).
 func (s *Server) readLoop(ctx context.Context, c *conn, defaultChat string) {
-	st := protocol.ConnState{Attached: map[string]bool{}}
+	st := protocol.ConnState{Attached: func(chatID string) bool { return s.opts.Turns.Subscribed(chatID, c) }}
+	sess := dispatch.Session{DefaultChat: defaultChat, Sink: c}
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
@@ -85,111 +89,17 @@ func (s *Server) readLoop(ctx context.Context, c *conn, defaultChat string) {
 			c.Send(protocol.Encode(*d.Err))
 			continue
 		}
-		s.apply(ctx, c, &st, defaultChat, d.Cmd)
-	}
-}
-
-// apply runs one routed command. Commands that may wait on the model server run
-// on their own goroutine, so a stalled provider never delays a cancel.
-func (s *Server) apply(ctx context.Context, c *conn, st *protocol.ConnState, defaultChat string, cmd protocol.Command) {
-	eng := s.opts.Engine
-	reqID := cmd.RequestID()
-	var err error
-	var chatID string
-	switch cmd := cmd.(type) {
-	case protocol.Ping:
-		c.Send(protocol.Encode(protocol.Pong(reqID)))
-	case protocol.NewChat:
-		if chatID, err = eng.NewChat(ctx, cmd, c); err == nil {
-			st.Attached[chatID] = true
-		}
-	case protocol.Attach:
-		chatID = cmd.ChatID
-		if err = eng.Attach(ctx, cmd.ChatID, cmd.Since, c, reqID); err == nil {
-			st.Attached[cmd.ChatID] = true
-		}
-	case protocol.Detach:
-		chatID = cmd.ChatID
-		eng.Detach(cmd.ChatID, c)
-		delete(st.Attached, cmd.ChatID)
-		c.Send(protocol.Encode(protocol.Detached(reqID, cmd.ChatID)))
-	case protocol.SendMessage:
-		if cmd.ToDefault {
-			cmd.ChatID = defaultChat
-			if err = eng.EnsureChat(ctx, defaultChat); err != nil {
-				break
+		run := func() {
+			for _, ev := range s.opts.Dispatch.Run(ctx, sess, d.Cmd) {
+				c.Send(protocol.Encode(ev))
 			}
 		}
-		chatID = cmd.ChatID
-		if err = eng.Send(ctx, cmd, c); err == nil {
-			st.Attached[cmd.ChatID] = true
+		if s.opts.Dispatch.Async(d.Cmd) {
+			s.goAsync(run)
+		} else {
+			run()
 		}
-	case protocol.Cancel:
-		chatID = cmd.ChatID
-		err = eng.Cancel(ctx, cmd.ChatID, cmd.TurnID)
-	case protocol.ListChats:
-		items, more, next, lerr := eng.ListChats(ctx, cmd.Limit, cmd.Before)
-		if err = lerr; err == nil {
-			c.Send(protocol.Encode(protocol.Chats(reqID, items, more, next)))
-		}
-	case protocol.GetHistory:
-		chatID = cmd.ChatID
-		items, more, last, herr := eng.History(ctx, cmd.ChatID, cmd.BeforeSeq, cmd.Limit)
-		if err = herr; err == nil {
-			c.Send(protocol.Encode(protocol.History(reqID, cmd.ChatID, items, more, last)))
-		}
-	case protocol.UpdateChat:
-		chatID = cmd.ChatID
-		_, err = eng.UpdateChat(ctx, cmd)
-	case protocol.DeleteChat:
-		chatID = cmd.ChatID
-		err = eng.DeleteChat(ctx, cmd.ChatID, reqID)
-		delete(st.Attached, cmd.ChatID)
-	case protocol.Search:
-		s.goAsync(func() {
-			items, err := eng.Search(ctx, cmd.Query, cmd.Limit)
-			if err != nil {
-				s.sendErr(c, reqID, "", err)
-				return
-			}
-			c.Send(protocol.Encode(protocol.SearchResults(reqID, cmd.Query, items)))
-		})
-	case protocol.ListModels:
-		s.goAsync(func() {
-			items, prov, url, err := eng.Models(ctx)
-			if err != nil {
-				s.sendErr(c, reqID, "", err)
-				return
-			}
-			c.Send(protocol.Encode(protocol.Models(reqID, items, prov, url)))
-		})
-	case protocol.GetSettings:
-		c.Send(protocol.Encode(protocol.SettingsEvent(reqID, s.opts.Settings.Get())))
-	case protocol.SetSettings:
-		var set protocol.Settings
-		if set, err = s.opts.Settings.Set(ctx, cmd); err == nil {
-			c.Send(protocol.Encode(protocol.SettingsEvent(reqID, set)))
-		}
-	default:
-		err = errors.New("command not implemented")
 	}
-	if err != nil {
-		s.sendErr(c, reqID, chatID, err)
-	}
-}
-
-func (s *Server) sendErr(c *conn, reqID, chatID string, err error) {
-	var ae *agent.Error
-	if errors.As(err, &ae) {
-		c.Send(protocol.Encode(protocol.ErrChat(reqID, chatID, ae.Reason, ae.Detail)))
-		return
-	}
-	if errors.Is(err, context.Canceled) {
-		c.Send(protocol.Encode(protocol.ErrChat(reqID, chatID, protocol.ReasonShuttingDown, "the server is shutting down")))
-		return
-	}
-	s.log.Error("request failed", "req_id", reqID, "chat", chatID, "err", err)
-	c.Send(protocol.Encode(protocol.ErrChat(reqID, chatID, protocol.ReasonInternal, err.Error())))
 }
 
 func listenerName(r *http.Request) string {

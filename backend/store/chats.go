@@ -2,13 +2,13 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hearth-app/hearth/backend/ids"
 )
 
 // Chat is one conversation. LastSeq is the highest seq committed to the
@@ -43,29 +43,6 @@ type ChatPatch struct {
 
 const chatCols = `id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, message_count`
 
-// ValidChatID reports whether id matches ^[A-Za-z0-9_:-]{1,64}$.
-func ValidChatID(id string) bool {
-	if len(id) == 0 || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c == '_' || c == ':' || c == '-'
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// newChatID returns "c" + 15 lowercase base32 characters (75 random bits).
-func newChatID() string {
-	var b [10]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return "c" + strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))[:15]
-}
-
 type scanner interface{ Scan(dest ...any) error }
 
 func scanChat(sc scanner) (Chat, error) {
@@ -95,7 +72,7 @@ func getChat(ctx context.Context, q queryer, id string) (Chat, error) {
 
 // CreateChat inserts a chat. A given ID must be valid and unused (ErrExists).
 func (s *Store) CreateChat(ctx context.Context, nc NewChat) (Chat, error) {
-	if nc.ID != "" && !ValidChatID(nc.ID) {
+	if nc.ID != "" && !ids.ValidChat(nc.ID) {
 		return Chat{}, fmt.Errorf("create chat: %w: chat id %q", ErrInvalid, nc.ID)
 	}
 	var c Chat
@@ -120,7 +97,7 @@ func insertChat(ctx context.Context, tx *sql.Tx, nc NewChat, created, updated, l
 	generated := id == ""
 	for attempt := 0; attempt < 8; attempt++ {
 		if generated {
-			id = newChatID()
+			id = ids.Chat()
 		}
 		floor, dead, err := tombstoneHWM(ctx, tx, id)
 		if err != nil {

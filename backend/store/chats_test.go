@@ -98,7 +98,7 @@ func TestListChatsOrderAndPaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(all); got != "a e d c b" {
+	if got := chatIDsOf(all); got != "a e d c b" {
 		t.Fatalf("order = %q", got)
 	}
 
@@ -113,7 +113,7 @@ func TestListChatsOrderAndPaging(t *testing.T) {
 		if len(page) == 0 {
 			break
 		}
-		pages = append(pages, ids(page))
+		pages = append(pages, chatIDsOf(page))
 		last := page[len(page)-1]
 		p.Before, p.BeforeID = &last.UpdatedAt, last.ID
 	}
@@ -123,8 +123,8 @@ func TestListChatsOrderAndPaging(t *testing.T) {
 	// Before alone is a strict time bound.
 	b := all[3].UpdatedAt // c and b
 	page, err := s.ListChats(ctx, ListChats{Before: &b})
-	if err != nil || ids(page) != "" {
-		t.Errorf("Before only = %q, %v", ids(page), err)
+	if err != nil || chatIDsOf(page) != "" {
+		t.Errorf("Before only = %q, %v", chatIDsOf(page), err)
 	}
 }
 
@@ -211,7 +211,7 @@ func TestDeleteChatCascades(t *testing.T) {
 	}
 }
 
-func ids(cs []Chat) string {
+func chatIDsOf(cs []Chat) string {
 	var out []string
 	for _, c := range cs {
 		out = append(out, c.ID)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/hearth-app/hearth/backend/ids"
 )
 
 // ImportChat stores a chat from an export as a new chat. The chat keeps its
@@ -31,7 +33,7 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		now := s.nowMS()
 		nc := NewChat{ID: c.ID, Title: c.Title, Model: c.Model, System: c.System}
-		if !ValidChatID(nc.ID) {
+		if !ids.ValidChat(nc.ID) {
 			nc.ID = ""
 		} else if err := chatExists(ctx, tx, nc.ID); err == nil {
 			nc.ID = ""

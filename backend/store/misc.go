@@ -7,21 +7,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
-)
 
-// ValidMediaID reports whether id looks like a lowercase hex sha256.
-func ValidMediaID(id string) bool {
-	if len(id) != 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
+	"github.com/hearth-app/hearth/backend/ids"
+)
 
 // PutMedia records media metadata, upserting by id. The same bytes uploaded
 // again keep their row; a non-empty Name replaces the stored one. Every call
@@ -29,7 +17,7 @@ func ValidMediaID(id string) bool {
 // and adds one to pending, which linking the media to a message takes back
 // (a trigger), so deleting a chat cannot free media a composer still holds.
 func (s *Store) PutMedia(ctx context.Context, m MediaRef) error {
-	if !ValidMediaID(m.ID) {
+	if !ids.ValidMedia(m.ID) {
 		return fmt.Errorf("put media: %w: id %q is not a sha256 hex digest", ErrInvalid, m.ID)
 	}
 	if m.MIME == "" || m.Size < 0 {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hearth-app/hearth/backend/ids"
 )
 
 func TestSettings(t *testing.T) {
@@ -124,7 +126,7 @@ func TestImportChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if imp.ID == src.ID || !ValidChatID(imp.ID) {
+	if imp.ID == src.ID || !ids.ValidChat(imp.ID) {
 		t.Errorf("import reused or invalid id %q", imp.ID)
 	}
 	if imp.Title != "orig" || imp.Model != "m" || imp.System != "sys" || !imp.Pinned || imp.LastSeq != 8 ||

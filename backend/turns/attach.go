@@ -1,4 +1,4 @@
-package agent
+package turns
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/store"
+	"github.com/hearth-app/hearth/backend/view"
 )
 
 // pacedSink is a Sink that can wait until its client has taken what it was
@@ -38,7 +39,7 @@ func (e *Engine) lockRoom(ctx context.Context, chatID string) (*room, error) {
 		}
 		if r.deleted {
 			r.mu.Unlock()
-			return nil, refuse(protocol.ReasonNotFound, "chat %s was deleted", chatID)
+			return nil, protocol.Refuse(protocol.ReasonNotFound, "chat %s was deleted", chatID)
 		}
 		return r, nil
 	}
@@ -73,7 +74,7 @@ func (e *Engine) Rooms() int {
 // that finished after newer messages were queued) wait for their turn.
 type replayPager struct {
 	since   int64
-	url     MediaURL
+	url     view.MediaURL
 	pending []frame
 }
 
@@ -151,7 +152,7 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 		sink.Send(f.data)
 	}
 	r.subs[sink] = struct{}{}
-	sink.Send(encode(protocol.Attached(reqID, chatJSON(c, r.turn != nil), r.lastSeqLocked(), status, turnID)))
+	sink.Send(encode(protocol.Attached(reqID, view.Chat(c, r.turn != nil), r.lastSeqLocked(), status, turnID)))
 	return nil
 }
 
@@ -169,7 +170,7 @@ func (e *Engine) replayStored(ctx context.Context, chatID string, p *replayPager
 		}
 		msgs, err := e.opts.Store.MessagesSincePage(ctx, chatID, p.since, after, replayPage)
 		if errors.Is(err, store.ErrNotFound) {
-			return 0, refuse(protocol.ReasonNotFound, "no chat %s", chatID)
+			return 0, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", chatID)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("replay chat %s: %w", chatID, err)
@@ -225,4 +226,19 @@ func (e *Engine) DetachAll(sink Sink) {
 			e.maybeEvict(r)
 		}
 	}
+}
+
+// Subscribed reports whether sink follows the chat: the one record of which
+// chats a connection is attached to (the router's detach check asks it).
+func (e *Engine) Subscribed(chatID string, sink Sink) bool {
+	e.mu.Lock()
+	r, ok := e.rooms[chatID]
+	e.mu.Unlock()
+	if !ok {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok = r.subs[sink]
+	return ok
 }

@@ -1,16 +1,14 @@
-package agent
+package turns
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/hearth-app/hearth/backend/media"
 	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/store"
+	"github.com/hearth-app/hearth/backend/view"
 )
 
 // Accepted is what Send reports back.
@@ -31,10 +29,10 @@ const maxQueued = 100
 // is committed, so a refused upload leaves no message.
 func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) error {
 	if !e.enter() {
-		return refuse(protocol.ReasonShuttingDown, "the server is shutting down")
+		return protocol.Refuse(protocol.ReasonShuttingDown, "the server is shutting down")
 	}
 	defer e.wg.Done()
-	refs, err := e.resolveMedia(ctx, cmd.Media)
+	refs, err := e.opts.Ingest.Message(ctx, cmd.Media)
 	if err != nil {
 		return err
 	}
@@ -45,18 +43,18 @@ func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) 
 	running := r.turn != nil
 	if running && !cmd.Queue {
 		r.mu.Unlock()
-		return refuse(protocol.ReasonBusy, "a turn is running in this chat; cancel it, or send with queue:true to run this message after it")
+		return protocol.Refuse(protocol.ReasonBusy, "a turn is running in this chat; cancel it, or send with queue:true to run this message after it")
 	}
 	if running && len(r.queue) >= maxQueued {
 		r.mu.Unlock()
-		return refuse(protocol.ReasonQueueFull, "%d messages are already waiting in this chat; wait for them, or cancel some", len(r.queue))
+		return protocol.Refuse(protocol.ReasonQueueFull, "%d messages are already waiting in this chat; wait for them, or cancel some", len(r.queue))
 	}
 	t, m, err := e.commitLocked(ctx, r, cmd, refs, running)
 	if err != nil {
 		r.mu.Unlock()
 		return err
 	}
-	msg := messageJSON(m, e.opts.MediaURL)
+	msg := view.Message(m, e.opts.MediaURL)
 	msg.TurnID = t.id
 	sink.Send(encode(protocol.MessageAccepted(cmd.ReqID, t.id, msg, running)))
 	r.publishLocked(encode(protocol.UserMessage(msg, t.id, running)), sink)
@@ -121,14 +119,14 @@ func (e *Engine) nameChat(ctx context.Context, chatID, content string) {
 	if err != nil {
 		return
 	}
-	if c.Title == DefaultTitle || c.Title == "" {
+	if c.Title == view.DefaultTitle || c.Title == "" {
 		if t := titleFrom(content); t != "" {
 			if nc, err := e.opts.Store.UpdateChat(ctx, chatID, store.ChatPatch{Title: &t}); err == nil {
 				c = nc
 			}
 		}
 	}
-	e.opts.Broadcast(encode(protocol.ChatUpdated("", e.chatJSON(c))))
+	e.opts.Broadcast(encode(protocol.ChatUpdated("", view.Chat(c, e.IsRunning(c.ID)))))
 }
 
 // titleFrom makes a short title from a message: its first non-empty line, cut at
@@ -150,62 +148,4 @@ func titleFrom(content string) string {
 		return s + "…"
 	}
 	return ""
-}
-
-// resolveMedia turns a message's media items into stored uploads, storing inline
-// data URLs first, and enforces the per-message limits.
-func (e *Engine) resolveMedia(ctx context.Context, items []protocol.MediaItem) ([]store.MediaRef, error) {
-	if len(items) == 0 {
-		return nil, nil
-	}
-	if e.opts.Files == nil {
-		return nil, refuse(protocol.ReasonInvalidMedia, "media is not enabled on this server")
-	}
-	refs := make([]store.MediaRef, 0, len(items))
-	infos := make([]media.Info, 0, len(items))
-	for i, it := range items {
-		if it.ID != "" {
-			ref, err := e.opts.Store.GetMedia(ctx, it.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil, refuse(protocol.ReasonInvalidMedia, "media[%d]: no upload with id %s", i, it.ID)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("load media %s: %w", it.ID, err)
-			}
-			refs = append(refs, ref)
-			kind, _ := media.KindOf(ref.MIME)
-			infos = append(infos, media.Info{ID: ref.ID, MIME: ref.MIME, Kind: kind, Size: ref.Size, Name: ref.Name})
-			continue
-		}
-		data, err := media.ParseDataURL(it.DataURL)
-		if err != nil {
-			return nil, mediaRefusal(i, err)
-		}
-		info, err := e.opts.Files.Put(ctx, bytes.NewReader(data), it.Name, e.opts.Limits)
-		if err != nil {
-			return nil, mediaRefusal(i, err)
-		}
-		ref := store.MediaRef{ID: info.ID, MIME: info.MIME, Name: info.Name, Size: info.Size}
-		if err := e.opts.Store.PutMedia(ctx, ref); err != nil {
-			return nil, fmt.Errorf("record media: %w", err)
-		}
-		refs = append(refs, ref)
-		infos = append(infos, info)
-	}
-	if err := media.CheckMessage(infos, e.opts.Limits); err != nil {
-		return nil, mediaRefusal(-1, err)
-	}
-	return refs, nil
-}
-
-func mediaRefusal(i int, err error) error {
-	var me *media.Error
-	prefix := ""
-	if i >= 0 {
-		prefix = fmt.Sprintf("media[%d]: ", i)
-	}
-	if errors.As(err, &me) {
-		return &Error{Reason: me.Reason, Detail: prefix + me.Message}
-	}
-	return &Error{Reason: protocol.ReasonInvalidMedia, Detail: prefix + err.Error()}
 }

@@ -1,4 +1,4 @@
-package agent
+package turns
 
 import (
 	"context"
@@ -9,9 +9,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hearth-app/hearth/backend/ids"
 	"github.com/hearth-app/hearth/backend/llm"
 	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/store"
+	"github.com/hearth-app/hearth/backend/view"
 )
 
 // turn is one model answer being produced.
@@ -46,7 +48,7 @@ type turn struct {
 
 func newTurn(parent context.Context, chatID string, userMsgID int64, model, effort string) *turn {
 	ctx, cancel := context.WithCancelCause(parent)
-	return &turn{id: newID("t"), chatID: chatID, userMsgID: userMsgID, model: model, effort: effort, ctx: ctx, cancel: cancel}
+	return &turn{id: ids.Turn(), chatID: chatID, userMsgID: userMsgID, model: model, effort: effort, ctx: ctx, cancel: cancel}
 }
 
 // liveLocked is what a late joiner's replay needs. Caller holds the room's mu.
@@ -431,7 +433,7 @@ func (e *Engine) finish(ctx context.Context, r *room, t *turn, status, errText s
 		e.log.Error("could not record the end of a turn", "chat", t.chatID, "turn", t.id, "err", err)
 	}
 	r.publishLocked(encode(protocol.StreamEnd(t.chatID, streamEnd, t.id, content)), nil)
-	r.publishLocked(encode(protocol.TurnEnd(t.chatID, end, t.id, status, took.Milliseconds(), usageJSON(t.usage), errText)), nil)
+	r.publishLocked(encode(protocol.TurnEnd(t.chatID, end, t.id, status, took.Milliseconds(), view.Usage(t.usage), errText)), nil)
 	e.log.Info("turn ended", "chat", t.chatID, "turn", t.id, "status", status, "ms", took.Milliseconds())
 	// The text lives in the store now; a finished turn replays from there.
 	t.live = liveText{}

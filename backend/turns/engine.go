@@ -1,53 +1,33 @@
-// Package agent is the turn engine: one running turn per chat, a queue behind it,
+// Package turns is the turn engine: one running turn per chat, a queue behind it,
 // cancel, streaming persistence, and publication of every chat event to the
 // chat's subscribers with a durable per-chat seq.
-package agent
+package turns
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/hearth-app/hearth/backend/ingest"
 	"github.com/hearth-app/hearth/backend/llm"
 	"github.com/hearth-app/hearth/backend/media"
 	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/store"
+	"github.com/hearth-app/hearth/backend/view"
 )
-
-// Error is a refusal with a stable protocol reason.
-type Error struct {
-	Reason string
-	Detail string
-}
-
-func (e *Error) Error() string { return e.Detail }
-
-func refuse(reason, format string, args ...any) error {
-	return &Error{Reason: reason, Detail: fmt.Sprintf(format, args...)}
-}
-
-// ProviderSource yields the current provider and default model; settings can
-// change them while running.
-type ProviderSource interface {
-	Provider() (llm.Provider, string)
-}
 
 // Options configures an Engine.
 type Options struct {
 	Store     *store.Store
 	Files     *media.Files
-	Limits    media.Limits
-	Providers ProviderSource
+	Ingest    *ingest.Ingester
+	Providers llm.Source
 	// Broadcast sends a frame to every connection (chat_created and friends).
 	Broadcast func(frame []byte)
-	MediaURL  MediaURL
+	MediaURL  view.MediaURL
 	Logger    *slog.Logger
 	// CheckpointEvery bounds how many streamed tokens a crash can lose.
 	CheckpointEvery time.Duration
@@ -181,7 +161,7 @@ func (e *Engine) roomFor(ctx context.Context, chatID string) (*room, error) {
 	}
 	c, err := e.opts.Store.GetChat(ctx, chatID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, refuse(protocol.ReasonNotFound, "no chat %s", chatID)
+		return nil, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", chatID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load chat %s: %w", chatID, err)
@@ -196,7 +176,8 @@ func (e *Engine) roomFor(ctx context.Context, chatID string) (*room, error) {
 	return r, nil
 }
 
-func (e *Engine) isRunning(chatID string) bool {
+// IsRunning reports whether a turn is streaming in the chat.
+func (e *Engine) IsRunning(chatID string) bool {
 	e.mu.Lock()
 	r, ok := e.rooms[chatID]
 	e.mu.Unlock()
@@ -208,52 +189,13 @@ func (e *Engine) isRunning(chatID string) bool {
 	return r.turn != nil
 }
 
-func (e *Engine) chatJSON(c store.Chat) protocol.Chat { return chatJSON(c, e.isRunning(c.ID)) }
-
+// broadcastChat tells every connection a chat's new state (activity, running).
 func (e *Engine) broadcastChat(ctx context.Context, chatID string) {
 	c, err := e.opts.Store.GetChat(ctx, chatID)
 	if err != nil {
 		return
 	}
-	e.opts.Broadcast(encode(protocol.ChatUpdated("", e.chatJSON(c))))
-}
-
-// NewChat creates a chat, announces it, and attaches sink to it.
-func (e *Engine) NewChat(ctx context.Context, cmd protocol.NewChat, sink Sink) (string, error) {
-	return e.createChat(ctx, "", cmd.Title, cmd.Model, cmd.System, cmd.ReqID, sink)
-}
-
-func (e *Engine) createChat(ctx context.Context, id, title, model, system, reqID string, sink Sink) (string, error) {
-	if title == "" {
-		title = DefaultTitle
-	}
-	c, err := e.opts.Store.CreateChat(ctx, store.NewChat{ID: id, Title: title, Model: model, System: system})
-	if err != nil {
-		return "", fmt.Errorf("create chat: %w", err)
-	}
-	e.opts.Broadcast(encode(protocol.ChatCreated(chatJSON(c, false))))
-	if sink == nil {
-		return c.ID, nil
-	}
-	zero := int64(0)
-	return c.ID, e.Attach(ctx, c.ID, &zero, sink, reqID)
-}
-
-// DefaultTitle names a chat until its first message names it.
-const DefaultTitle = "New chat"
-
-// EnsureChat creates chat id when it does not exist yet (a connection's default
-// chat is only created once something is sent to it).
-func (e *Engine) EnsureChat(ctx context.Context, id string) error {
-	_, err := e.opts.Store.GetChat(ctx, id)
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("load chat %s: %w", id, err)
-	}
-	_, err = e.createChat(ctx, id, "", "", "", "", nil)
-	return err
+	e.opts.Broadcast(encode(protocol.ChatUpdated("", view.Chat(c, e.IsRunning(c.ID)))))
 }
 
 // Cancel stops the running turn of a chat (or removes a queued one by id).
@@ -265,7 +207,7 @@ func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) error {
 	defer e.maybeEvict(r)
 	defer r.mu.Unlock()
 	if r.turn == nil {
-		return refuse(protocol.ReasonNotRunning, "no turn is running in chat %s", chatID)
+		return protocol.Refuse(protocol.ReasonNotRunning, "no turn is running in chat %s", chatID)
 	}
 	if turnID != "" && turnID != r.turn.id {
 		for i, q := range r.queue {
@@ -276,43 +218,10 @@ func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) error {
 				return nil
 			}
 		}
-		return refuse(protocol.ReasonNotRunning, "turn %s is not running in chat %s", turnID, chatID)
+		return protocol.Refuse(protocol.ReasonNotRunning, "turn %s is not running in chat %s", turnID, chatID)
 	}
 	r.turn.cancel(errCancelled)
 	return nil
-}
-
-// ListChats pages chats, newest activity first. before is the opaque cursor
-// returned as next_before.
-func (e *Engine) ListChats(ctx context.Context, limit int, before string) ([]protocol.Chat, bool, string, error) {
-	q := store.ListChats{Limit: limit + 1}
-	if before != "" {
-		ms, id, ok := strings.Cut(before, ":")
-		n, err := strconv.ParseInt(ms, 10, 64)
-		if !ok || err != nil {
-			return nil, false, "", refuse(protocol.ReasonInvalidField, "before is not a cursor returned by list_chats")
-		}
-		t := time.UnixMilli(n)
-		q.Before, q.BeforeID = &t, id
-	}
-	chats, err := e.opts.Store.ListChats(ctx, q)
-	if err != nil {
-		return nil, false, "", fmt.Errorf("list chats: %w", err)
-	}
-	more := len(chats) > limit
-	if more {
-		chats = chats[:limit]
-	}
-	out := make([]protocol.Chat, len(chats))
-	for i, c := range chats {
-		out[i] = e.chatJSON(c)
-	}
-	next := ""
-	if more && len(chats) > 0 {
-		last := chats[len(chats)-1]
-		next = strconv.FormatInt(last.UpdatedAt.UnixMilli(), 10) + ":" + last.ID
-	}
-	return out, more, next, nil
 }
 
 // History pages a chat upward. Its last_seq is the seq an attach continues from:
@@ -336,35 +245,22 @@ func (e *Engine) History(ctx context.Context, chatID string, beforeSeq int64, li
 	}
 	msgs, more, err := e.opts.Store.History(ctx, chatID, beforeSeq, limit)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, false, 0, refuse(protocol.ReasonNotFound, "no chat %s", chatID)
+		return nil, false, 0, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", chatID)
 	}
 	if err != nil {
 		return nil, false, 0, fmt.Errorf("history of %s: %w", chatID, err)
 	}
 	out := make([]protocol.Message, len(msgs))
 	for i, m := range msgs {
-		out[i] = messageJSON(m, e.opts.MediaURL)
+		out[i] = view.Message(m, e.opts.MediaURL)
 	}
 	return out, more, last, nil
 }
 
-// UpdateChat changes metadata and tells everyone.
-func (e *Engine) UpdateChat(ctx context.Context, cmd protocol.UpdateChat) (protocol.Chat, error) {
-	c, err := e.opts.Store.UpdateChat(ctx, cmd.ChatID, store.ChatPatch{Title: cmd.Title, Model: cmd.Model, System: cmd.System, Pinned: cmd.Pinned})
-	if errors.Is(err, store.ErrNotFound) {
-		return protocol.Chat{}, refuse(protocol.ReasonNotFound, "no chat %s", cmd.ChatID)
-	}
-	if err != nil {
-		return protocol.Chat{}, fmt.Errorf("update chat %s: %w", cmd.ChatID, err)
-	}
-	pc := e.chatJSON(c)
-	e.opts.Broadcast(encode(protocol.ChatUpdated(cmd.ReqID, pc)))
-	return pc, nil
-}
-
-// DeleteChat stops the chat's turn, deletes it with the media only it used,
-// and tells everyone.
-func (e *Engine) DeleteChat(ctx context.Context, chatID, reqID string) error {
+// CloseChat ends a chat's live state for good: its turn and queue are
+// cancelled, and remove (which deletes the chat's rows) runs under the chat's
+// lock, so no turn or message can slip in between. Its subscribers are let go.
+func (e *Engine) CloseChat(ctx context.Context, chatID string, remove func(ctx context.Context) error) error {
 	r, err := e.lockRoom(ctx, chatID)
 	if err != nil {
 		return err
@@ -376,10 +272,9 @@ func (e *Engine) DeleteChat(ctx context.Context, chatID, reqID string) error {
 		q.cancel(errDeleted)
 	}
 	r.queue = nil
-	freed, err := e.opts.Store.DeleteChatMedia(ctx, chatID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := remove(ctx); err != nil {
 		r.mu.Unlock()
-		return fmt.Errorf("delete chat %s: %w", chatID, err)
+		return err
 	}
 	r.deleted = true
 	r.subs = map[Sink]struct{}{}
@@ -392,63 +287,5 @@ func (e *Engine) DeleteChat(ctx context.Context, chatID, reqID string) error {
 		delete(e.rooms, chatID)
 	}
 	e.mu.Unlock()
-	// The rows are gone, so nothing serves these files any more; one that
-	// cannot be removed now is an orphan the start-up sweep takes.
-	for _, m := range freed {
-		if e.opts.Files == nil {
-			break
-		}
-		if _, err := e.opts.Files.Remove(m.ID, m.StoredAt); err != nil {
-			e.log.Warn("could not remove a deleted chat's media file", "chat", chatID, "media", m.ID, "err", err)
-		}
-	}
-	e.opts.Broadcast(encode(protocol.ChatDeleted(reqID, chatID)))
 	return nil
-}
-
-// Search runs a full-text search over every chat.
-func (e *Engine) Search(ctx context.Context, query string, limit int) ([]protocol.SearchHit, error) {
-	hits, err := e.opts.Store.Search(ctx, query, limit)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	out := make([]protocol.SearchHit, len(hits))
-	for i, h := range hits {
-		out[i] = protocol.SearchHit{ChatID: h.ChatID, ChatTitle: h.ChatTitle, MessageID: h.MessageID, Seq: h.Seq, Role: h.Role, Snippet: h.Snippet}
-	}
-	return out, nil
-}
-
-// Models asks the current provider for its models.
-func (e *Engine) Models(ctx context.Context) ([]protocol.Model, string, string, error) {
-	p, _ := e.opts.Providers.Provider()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	ms, err := p.Models(ctx)
-	if err != nil {
-		return nil, p.Name(), p.BaseURL(), providerRefusal(err)
-	}
-	out := make([]protocol.Model, len(ms))
-	for i, m := range ms {
-		out[i] = protocol.Model{ID: m.ID, Size: m.Size}
-	}
-	return out, p.Name(), p.BaseURL(), nil
-}
-
-func providerRefusal(err error) error {
-	var le *llm.Error
-	if errors.As(err, &le) {
-		reason := protocol.ReasonProviderError
-		if le.Code == llm.CodeUnreachable {
-			reason = protocol.ReasonUnreachable
-		}
-		return &Error{Reason: reason, Detail: le.Message}
-	}
-	return &Error{Reason: protocol.ReasonProviderError, Detail: err.Error()}
-}
-
-func newID(prefix string) string {
-	var b [10]byte
-	_, _ = rand.Read(b[:])
-	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }

@@ -1,4 +1,4 @@
-package agent
+package turns
 
 import (
 	"context"
@@ -51,7 +51,7 @@ func TestShutdownRacingSendsLeavesNoTurnBehind(t *testing.T) {
 			<-start
 			for {
 				err := e.Send(ctx, protocol.SendMessage{ChatID: chats[i], Content: "q", Queue: true}, sinks[i])
-				var ae *Error
+				var ae *protocol.Error
 				if errors.As(err, &ae) && ae.Reason == protocol.ReasonShuttingDown {
 					return
 				}

@@ -1,4 +1,4 @@
-package agent
+package turns
 
 import (
 	"context"
@@ -259,7 +259,7 @@ func TestQueuedTurnThatCannotBeRecordedEndsWithAnError(t *testing.T) {
 	if ends[0].Status != "done" || ends[1].Status != "error" || !strings.Contains(ends[1].Error, "full") || ends[1].Seq <= ends[0].Seq {
 		t.Fatalf("turn ends %+v", ends)
 	}
-	if te.isRunning(chat) {
+	if te.IsRunning(chat) {
 		t.Fatal("chat still running")
 	}
 }

@@ -1,0 +1,210 @@
+// Package chats is chat management: creating, listing, renaming and deleting
+// chats, searching them, listing the provider's models, and export/import.
+// Everything live about a chat (turns, the queue, subscribers, replay) is the
+// turn engine's (package turns); this package asks it only what it must: is a
+// turn running, attach a new chat's creator, close a deleted chat's room.
+package chats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hearth-app/hearth/backend/ingest"
+	"github.com/hearth-app/hearth/backend/llm"
+	"github.com/hearth-app/hearth/backend/media"
+	"github.com/hearth-app/hearth/backend/protocol"
+	"github.com/hearth-app/hearth/backend/store"
+	"github.com/hearth-app/hearth/backend/turns"
+	"github.com/hearth-app/hearth/backend/view"
+)
+
+// Options configures a Service.
+type Options struct {
+	Store     *store.Store
+	Files     *media.Files
+	Ingest    *ingest.Ingester
+	Turns     *turns.Engine
+	Providers llm.Source
+	// Broadcast sends a frame to every connection (chat_created and friends).
+	Broadcast func(frame []byte)
+	MediaURL  view.MediaURL
+	Logger    *slog.Logger
+}
+
+// Service manages chats.
+type Service struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// New makes a chat service.
+func New(opts Options) *Service {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Broadcast == nil {
+		opts.Broadcast = func([]byte) {}
+	}
+	if opts.MediaURL == nil {
+		opts.MediaURL = func(id string) string { return "/media/" + id }
+	}
+	return &Service{opts: opts, log: opts.Logger}
+}
+
+func (s *Service) chatJSON(c store.Chat) protocol.Chat {
+	return view.Chat(c, s.opts.Turns.IsRunning(c.ID))
+}
+
+// NewChat creates a chat, announces it, and attaches sink to it.
+func (s *Service) NewChat(ctx context.Context, cmd protocol.NewChat, sink turns.Sink) (string, error) {
+	return s.create(ctx, "", cmd.Title, cmd.Model, cmd.System, cmd.ReqID, sink)
+}
+
+func (s *Service) create(ctx context.Context, id, title, model, system, reqID string, sink turns.Sink) (string, error) {
+	if title == "" {
+		title = view.DefaultTitle
+	}
+	c, err := s.opts.Store.CreateChat(ctx, store.NewChat{ID: id, Title: title, Model: model, System: system})
+	if err != nil {
+		return "", fmt.Errorf("create chat: %w", err)
+	}
+	s.opts.Broadcast(protocol.Encode(protocol.ChatCreated(view.Chat(c, false))))
+	if sink == nil {
+		return c.ID, nil
+	}
+	zero := int64(0)
+	return c.ID, s.opts.Turns.Attach(ctx, c.ID, &zero, sink, reqID)
+}
+
+// EnsureChat creates chat id when it does not exist yet (a connection's default
+// chat is only created once something is sent to it).
+func (s *Service) EnsureChat(ctx context.Context, id string) error {
+	_, err := s.opts.Store.GetChat(ctx, id)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("load chat %s: %w", id, err)
+	}
+	_, err = s.create(ctx, id, "", "", "", "", nil)
+	return err
+}
+
+// ListChats pages chats, newest activity first. before is the opaque cursor
+// returned as next_before.
+func (s *Service) ListChats(ctx context.Context, limit int, before string) ([]protocol.Chat, bool, string, error) {
+	q := store.ListChats{Limit: limit + 1}
+	if before != "" {
+		ms, id, ok := strings.Cut(before, ":")
+		n, err := strconv.ParseInt(ms, 10, 64)
+		if !ok || err != nil {
+			return nil, false, "", protocol.Refuse(protocol.ReasonInvalidField, "before is not a cursor returned by list_chats")
+		}
+		t := time.UnixMilli(n)
+		q.Before, q.BeforeID = &t, id
+	}
+	chats, err := s.opts.Store.ListChats(ctx, q)
+	if err != nil {
+		return nil, false, "", fmt.Errorf("list chats: %w", err)
+	}
+	more := len(chats) > limit
+	if more {
+		chats = chats[:limit]
+	}
+	out := make([]protocol.Chat, len(chats))
+	for i, c := range chats {
+		out[i] = s.chatJSON(c)
+	}
+	next := ""
+	if more && len(chats) > 0 {
+		last := chats[len(chats)-1]
+		next = strconv.FormatInt(last.UpdatedAt.UnixMilli(), 10) + ":" + last.ID
+	}
+	return out, more, next, nil
+}
+
+// UpdateChat changes metadata and tells everyone.
+func (s *Service) UpdateChat(ctx context.Context, cmd protocol.UpdateChat) (protocol.Chat, error) {
+	c, err := s.opts.Store.UpdateChat(ctx, cmd.ChatID, store.ChatPatch{Title: cmd.Title, Model: cmd.Model, System: cmd.System, Pinned: cmd.Pinned})
+	if errors.Is(err, store.ErrNotFound) {
+		return protocol.Chat{}, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", cmd.ChatID)
+	}
+	if err != nil {
+		return protocol.Chat{}, fmt.Errorf("update chat %s: %w", cmd.ChatID, err)
+	}
+	pc := s.chatJSON(c)
+	s.opts.Broadcast(protocol.Encode(protocol.ChatUpdated(cmd.ReqID, pc)))
+	return pc, nil
+}
+
+// DeleteChat stops the chat's turn, deletes it with the media only it used,
+// and tells everyone.
+func (s *Service) DeleteChat(ctx context.Context, chatID, reqID string) error {
+	var freed []store.FreedMedia
+	err := s.opts.Turns.CloseChat(ctx, chatID, func(ctx context.Context) error {
+		var err error
+		freed, err = s.opts.Store.DeleteChatMedia(ctx, chatID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("delete chat %s: %w", chatID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// The rows are gone, so nothing serves these files any more; one that
+	// cannot be removed now is an orphan the start-up sweep takes.
+	for _, m := range freed {
+		if s.opts.Files == nil {
+			break
+		}
+		if _, err := s.opts.Files.Remove(m.ID, m.StoredAt); err != nil {
+			s.log.Warn("could not remove a deleted chat's media file", "chat", chatID, "media", m.ID, "err", err)
+		}
+	}
+	s.opts.Broadcast(protocol.Encode(protocol.ChatDeleted(reqID, chatID)))
+	return nil
+}
+
+// Search runs a full-text search over every chat.
+func (s *Service) Search(ctx context.Context, query string, limit int) ([]protocol.SearchHit, error) {
+	hits, err := s.opts.Store.Search(ctx, query, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := make([]protocol.SearchHit, len(hits))
+	for i, h := range hits {
+		out[i] = protocol.SearchHit{ChatID: h.ChatID, ChatTitle: h.ChatTitle, MessageID: h.MessageID, Seq: h.Seq, Role: h.Role, Snippet: h.Snippet}
+	}
+	return out, nil
+}
+
+// Models asks the current provider for its models.
+func (s *Service) Models(ctx context.Context) ([]protocol.Model, string, string, error) {
+	p, _ := s.opts.Providers.Provider()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ms, err := p.Models(ctx)
+	if err != nil {
+		return nil, p.Name(), p.BaseURL(), providerRefusal(err)
+	}
+	out := make([]protocol.Model, len(ms))
+	for i, m := range ms {
+		out[i] = protocol.Model{ID: m.ID, Size: m.Size}
+	}
+	return out, p.Name(), p.BaseURL(), nil
+}
+
+// providerRefusal: a model server's failure knows its refusal (llm.Error);
+// anything else from a provider is still the provider's error.
+func providerRefusal(err error) error {
+	if protocol.ReasonOf(err) != "" {
+		return err
+	}
+	return protocol.RefuseCause(protocol.ReasonProviderError, err, "%s", err.Error())
+}
