@@ -48,6 +48,13 @@ const defaultMaxTextBytes = 4 << 20
 const maxTextLimit = 1 << 30
 
 // Engine runs turns and owns every chat's live state.
+//
+// Lock order: Engine.mu (the rooms map), then one room's mu; never the other
+// way, and never two rooms at once. A turn has no lock of its own: the fields
+// streaming touches are guarded by its room's mu (see turn), so "turn then
+// room" is one lock. life is taken alone, around wg.Add, and nests nothing.
+// Store calls are made under a room's mu only where their order with the
+// chat's events matters (commits, seq reservations, the final write).
 type Engine struct {
 	opts Options
 	log  *slog.Logger
