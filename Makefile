@@ -58,6 +58,13 @@ run: deps-run ui desktop
 	fi; \
 	exec bin/hearth
 
+# Code generated from the Go definitions (committed; a Go test fails when it is
+# stale): the UI's wire types, event, command and reason names in
+# frontend/src/protocol.gen.ts.
+.PHONY: generate
+generate:
+	$(GO) generate ./backend/protocol
+
 # --- tests ------------------------------------------------------------------
 
 go-check:

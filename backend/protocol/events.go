@@ -76,6 +76,18 @@ type SearchHit struct {
 	Snippet   string `json:"snippet"`
 }
 
+// Limits bound one message's attachments, as the server enforces them; ready
+// carries them so a client can refuse early what the server would refuse after
+// the upload. Its fields are media.Limits' fields in the same order, so the
+// server converts one into the other (protocol cannot import media, which
+// imports it). A non-positive value refuses that kind of attachment.
+type Limits struct {
+	MaxImages     int   `json:"max_images"`
+	MaxImageBytes int64 `json:"max_image_bytes"`
+	MaxVideos     int   `json:"max_videos"`
+	MaxVideoBytes int64 `json:"max_video_bytes"`
+}
+
 // Settings is what the settings form shows; the API key itself is never sent back.
 type Settings struct {
 	Provider    string   `json:"provider"`
@@ -96,9 +108,10 @@ type Event struct {
 	ReqID  string `json:"req_id,omitempty"`
 
 	// ready
-	ClientID string `json:"client_id,omitempty"`
-	Protocol int    `json:"protocol,omitempty"`
-	Server   string `json:"server,omitempty"`
+	ClientID string  `json:"client_id,omitempty"`
+	Protocol int     `json:"protocol,omitempty"`
+	Server   string  `json:"server,omitempty"`
+	Limits   *Limits `json:"limits,omitempty"`
 
 	// turns
 	TurnID     string  `json:"turn_id,omitempty"`
@@ -147,9 +160,9 @@ func str(s string) *string { return &s }
 func i64(v int64) *int64   { return &v }
 func boolp(v bool) *bool   { return &v }
 
-// Ready greets a new connection.
-func Ready(clientID, chatID, server string) Event {
-	return Event{Event: EvReady, ClientID: clientID, ChatID: chatID, Protocol: Version, Server: server}
+// Ready greets a new connection, with the attachment limits the server enforces.
+func Ready(clientID, chatID, server string, lim Limits) Event {
+	return Event{Event: EvReady, ClientID: clientID, ChatID: chatID, Protocol: Version, Server: server, Limits: &lim}
 }
 
 // Err is the error event; the connection stays open.
