@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -68,7 +67,7 @@ func (s *Service) Export(ctx context.Context, chatID string) (ExportDoc, error) 
 		em := ExportMessage{ID: m.ID, ParentID: m.ParentID, Role: m.Role, Content: m.Content, Reasoning: m.Reasoning,
 			ReasoningMS: pm.ReasoningMS, Model: m.Model, Status: m.Status, Error: m.Error, Usage: pm.Usage, CreatedAt: pm.CreatedAt}
 		for _, md := range m.Media {
-			data, err := s.readMedia(md.ID)
+			data, err := s.opts.Files.ReadAll(md.ID)
 			if err != nil {
 				return ExportDoc{}, fmt.Errorf("export %s: attachment %s: %w", chatID, md.Name, err)
 			}
@@ -170,16 +169,4 @@ func errSuffix(s string) string {
 		return ""
 	}
 	return ": " + s
-}
-
-func (s *Service) readMedia(id string) ([]byte, error) {
-	if s.opts.Files == nil {
-		return nil, errors.New("media is not enabled")
-	}
-	f, err := s.opts.Files.Open(id)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
 }

@@ -286,6 +286,20 @@ func (f *Files) Has(id string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
+// ReadAll reads a whole attachment (for the model, for an export). A nil
+// Files has none: media is disabled.
+func (f *Files) ReadAll(id string) ([]byte, error) {
+	if f == nil {
+		return nil, errors.New("media is not enabled")
+	}
+	file, err := f.Open(id)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return io.ReadAll(file)
+}
+
 // cacheMaxAge: content under an ID never changes, so the only reason to
 // expire is to stop serving a deleted chat's media from the browser cache.
 const cacheMaxAge = 24 * time.Hour

@@ -231,14 +231,7 @@ func (e *Engine) DetachAll(sink Sink) {
 // Subscribed reports whether sink follows the chat: the one record of which
 // chats a connection is attached to (the router's detach check asks it).
 func (e *Engine) Subscribed(chatID string, sink Sink) bool {
-	e.mu.Lock()
-	r, ok := e.rooms[chatID]
-	e.mu.Unlock()
-	if !ok {
-		return false
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, ok = r.subs[sink]
-	return ok
+	subscribed := false
+	e.inRoom(chatID, func(r *room) { _, subscribed = r.subs[sink] })
+	return subscribed
 }

@@ -185,15 +185,23 @@ func (e *Engine) roomFor(ctx context.Context, chatID string) (*room, error) {
 
 // IsRunning reports whether a turn is streaming in the chat.
 func (e *Engine) IsRunning(chatID string) bool {
+	running := false
+	e.inRoom(chatID, func(r *room) { running = r.turn != nil })
+	return running
+}
+
+// inRoom runs fn under the lock of the chat's room, if the chat has one in
+// memory; a chat without one has no turn and no subscriber.
+func (e *Engine) inRoom(chatID string, fn func(r *room)) {
 	e.mu.Lock()
 	r, ok := e.rooms[chatID]
 	e.mu.Unlock()
 	if !ok {
-		return false
+		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.turn != nil
+	fn(r)
 }
 
 // broadcastChat tells every connection a chat's new state (activity, running).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -194,7 +193,7 @@ func (e *Engine) request(ctx context.Context, model, effort string, in []turnInp
 				lm.Content = withNote(lm.Content, fmt.Sprintf("[image %s was shown earlier in this chat]", md.Name))
 				continue
 			}
-			data, err := e.readMedia(md.ID)
+			data, err := e.opts.Files.ReadAll(md.ID)
 			if err != nil {
 				return req, fmt.Errorf("could not read attachment %s: %w", md.Name, err)
 			}
@@ -227,18 +226,6 @@ func imageMessages(in []turnInput, n int) map[int]bool {
 		}
 	}
 	return out
-}
-
-func (e *Engine) readMedia(id string) ([]byte, error) {
-	if e.opts.Files == nil {
-		return nil, errors.New("media is not enabled")
-	}
-	f, err := e.opts.Files.Open(id)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
 }
 
 // fitText cuts s so that have+len(s) stays within limit, at a rune boundary.
