@@ -129,6 +129,15 @@ func TestSettingsFromFlagsAndEnvironmentStayOutOfTheFile(t *testing.T) {
 		t.Fatalf("turn used model %q auth %q; want the environment's model and the flag's key", r.Model, r.Header.Get("Authorization"))
 	}
 
+	// A value the form may not save is refused by name, and nothing is written.
+	ev = c.request(map[string]any{"type": "set_settings", "provider_url": "http://"})
+	if ev["reason"] != "invalid_setting" || !strings.Contains(str(ev, "detail"), "no host") {
+		t.Fatalf("a URL without a host: %v", ev)
+	}
+	if after, err := os.ReadFile(cfg.ConfigFile); err != nil || string(after) != string(b) {
+		t.Fatalf("a refused save changed config.toml:\n%s", after)
+	}
+
 	// A restart with the same flags and environment runs what this run runs.
 	again, err := config.Load(nil, &config.Overrides{ConfigFile: &cfg.ConfigFile, ProviderURL: &flagURL, APIKey: strPtr("sk-flag")})
 	if err != nil {
