@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hearth-app/hearth/backend/chats"
+	"github.com/hearth-app/hearth/backend/client"
 	"github.com/hearth-app/hearth/backend/config"
 	"github.com/hearth-app/hearth/backend/dispatch"
 	"github.com/hearth-app/hearth/backend/ingest"
@@ -253,8 +254,8 @@ func mediaSecret(ctx context.Context, st *store.Store) ([]byte, error) {
 
 // AskToFocus asks the instance on cfg's socket to show its window.
 func AskToFocus(ctx context.Context, cfg config.Config) error {
-	sock := findSocket(cfg)
-	hc := unixHTTP(sock)
+	sock := client.FindSocket(cfg.Socket, cfg.EndpointFile())
+	hc := client.UnixHTTP(sock)
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://hearth/api/focus", nil)
@@ -270,11 +271,4 @@ func AskToFocus(ctx context.Context, cfg config.Config) error {
 		return fmt.Errorf("the running Hearth at %s has no window (it is `hearth serve`)", sock)
 	}
 	return nil
-}
-
-func unixHTTP(sock string) *http.Client {
-	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", sock)
-	}}}
 }

@@ -9,12 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hearth-app/hearth/backend/client"
 )
 
 func (h *testHearth) backup(t *testing.T, dest string) (int, map[string]any) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"dest": dest})
-	resp, err := unixHTTP(h.Socket).Post("http://hearth/api/backup", "application/json", bytes.NewReader(body))
+	resp, err := client.UnixHTTP(h.Socket).Post("http://hearth/api/backup", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hearth-app/hearth/backend/client"
 	"github.com/hearth-app/hearth/backend/llm/llmtest"
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 // The Go client reconnects after the server restarts under it, resumes with
@@ -26,12 +27,12 @@ func TestClientReconnectsAndResumesAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	ev, err := c.Request(ctx, map[string]any{"type": "new_chat"})
+	ev, err := c.Request(ctx, protocol.NewChat{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	chat := ev.ChatID
-	if _, err := c.Request(ctx, map[string]any{"type": "message", "chat_id": chat, "content": "go"}); err != nil {
+	if _, err := c.Request(ctx, protocol.SendMessage{ChatID: chat, Content: "go"}); err != nil {
 		t.Fatal(err)
 	}
 	var seqs []int64
@@ -81,7 +82,7 @@ func TestClientReconnectsAndResumesAcrossRestart(t *testing.T) {
 		t.Fatalf("turn_end after restart: %+v", end.Event)
 	}
 	// And the chat goes on on the new server.
-	if _, err := c.Request(ctx, map[string]any{"type": "message", "chat_id": chat, "content": "again"}); err != nil {
+	if _, err := c.Request(ctx, protocol.SendMessage{ChatID: chat, Content: "again"}); err != nil {
 		t.Fatalf("message after restart: %v", err)
 	}
 }

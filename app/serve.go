@@ -3,7 +3,8 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	"io"
+	"io/fs"
 	"log/slog"
 	"time"
 
@@ -12,11 +13,8 @@ import (
 
 // runServe is `hearth serve`: the backend without a window. Its one stdout line
 // tells scripts and tests where it listens.
-func runServe(ctx context.Context, e env, cfg config.Config, fs *flag.FlagSet, log *slog.Logger) error {
-	if fs.NArg() > 0 {
-		return exitCode{code: 2, msg: "serve takes no arguments"}
-	}
-	b, err := StartBackend(ctx, cfg, e.ui, log, BackendOptions{})
+func runServe(ctx context.Context, cfg config.Config, ui fs.FS, stdout io.Writer, log *slog.Logger) error {
+	b, err := StartBackend(ctx, cfg, ui, log, BackendOptions{})
 	if err != nil {
 		return err
 	}
@@ -28,7 +26,7 @@ func runServe(ctx context.Context, e env, cfg config.Config, fs *flag.FlagSet, l
 		Token  string `json:"token"`
 		UI     string `json:"ui"`
 	}{"listening", b.URL, b.WS, b.Socket, b.Token, b.UIURL()})
-	if _, err := e.stdout.Write(append(line, '\n')); err != nil {
+	if _, err := stdout.Write(append(line, '\n')); err != nil {
 		log.Warn("could not print the listening line", "err", err)
 	}
 	<-ctx.Done()

@@ -1,6 +1,8 @@
 // Package client is a Go client of Hearth's protocol: it dials the unix socket
-// (or TCP with a token), matches replies to requests by req_id, and reconnects
-// and resumes attached chats with since, dropping anything it has already seen.
+// (or TCP with a token), sends the router's own command types
+// (protocol.NewChat, protocol.SendMessage, …) as frames, matches replies to
+// requests by req_id, and reconnects and resumes attached chats with since,
+// dropping anything it has already seen.
 package client
 
 import (
@@ -10,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -40,12 +41,8 @@ type Event struct {
 	Raw []byte
 }
 
-// ServerError is an error event returned as a Go error.
-type ServerError struct {
-	Reason, Detail string
-}
-
-func (e *ServerError) Error() string { return e.Detail + " (" + e.Reason + ")" }
+// ErrClosed is why a closed client stops reconnecting.
+var ErrClosed = errors.New("client closed")
 
 // Items decodes the items of a list reply into dst.
 func (e Event) Items(dst any) error {
@@ -76,6 +73,8 @@ type Client struct {
 	lastSeq map[string]int64
 	// followed holds the chats to re-attach after a reconnect.
 	followed map[string]bool
+	// closed is set by Close: a connection ended on purpose is not redialled.
+	closed bool
 }
 
 // Dial connects and waits for ready.
@@ -96,11 +95,7 @@ func (c *Client) connect(ctx context.Context) error {
 	var ws *websocket.Conn
 	var err error
 	if c.opts.Socket != "" {
-		hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", c.opts.Socket)
-		}}}
-		ws, _, err = websocket.Dial(dctx, "ws://hearth/ws", &websocket.DialOptions{HTTPClient: hc})
+		ws, _, err = websocket.Dial(dctx, "ws://hearth/ws", &websocket.DialOptions{HTTPClient: UnixHTTP(c.opts.Socket)})
 	} else {
 		h := http.Header{}
 		if c.opts.Token != "" {
@@ -117,13 +112,17 @@ func (c *Client) connect(ctx context.Context) error {
 		_ = ws.CloseNow()
 		return fmt.Errorf("read ready: %w", err)
 	}
-	if ev.Event.Event != "ready" {
+	if ev.Event.Event != protocol.EvReady {
 		_ = ws.CloseNow()
 		return fmt.Errorf("expected ready, got %s", ev.Event.Event)
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		_ = ws.CloseNow()
+		return ErrClosed
+	}
 	c.ws, c.ready = ws, ev
-	c.mu.Unlock()
 	return nil
 }
 
@@ -151,6 +150,7 @@ func read(ctx context.Context, ws *websocket.Conn) (Event, error) {
 func (c *Client) Close() error {
 	c.mu.Lock()
 	ws := c.ws
+	c.closed = true
 	c.mu.Unlock()
 	if ws == nil {
 		return nil
@@ -158,53 +158,59 @@ func (c *Client) Close() error {
 	return ws.Close(websocket.StatusNormalClosure, "")
 }
 
-// Send writes one frame; it fills in a req_id when the frame has none and
+// Send writes one command; it fills in a req_id when the command has none and
 // returns it.
-func (c *Client) Send(ctx context.Context, frame map[string]any) (string, error) {
-	c.mu.Lock()
-	if _, ok := frame["req_id"]; !ok {
-		c.nextReq++
-		frame["req_id"] = "r" + strconv.Itoa(c.nextReq)
+func (c *Client) Send(ctx context.Context, cmd protocol.Command) (string, error) {
+	f, err := frameOf(cmd)
+	if err != nil {
+		return "", err
 	}
-	id, _ := frame["req_id"].(string)
+	typ := *f.Type
+	c.mu.Lock()
+	id := cmd.RequestID()
+	if id == "" {
+		c.nextReq++
+		id = "r" + strconv.Itoa(c.nextReq)
+	}
 	ws := c.ws
-	if t, _ := frame["type"].(string); t == "attach" {
-		if chat, _ := frame["chat_id"].(string); chat != "" {
-			c.followed[chat] = true
-			if s, ok := frame["since"].(int64); ok && s > c.lastSeq[chat] {
-				c.lastSeq[chat] = s
-			}
+	if a, ok := cmd.(protocol.Attach); ok {
+		c.followed[a.ChatID] = true
+		if a.Since != nil && *a.Since > c.lastSeq[a.ChatID] {
+			c.lastSeq[a.ChatID] = *a.Since
 		}
 	}
 	c.mu.Unlock()
-	b, err := json.Marshal(frame)
+	if f.ReqID, err = json.Marshal(id); err != nil {
+		return "", fmt.Errorf("encode req_id: %w", err)
+	}
+	b, err := json.Marshal(f)
 	if err != nil {
-		return "", fmt.Errorf("encode frame: %w", err)
+		return "", fmt.Errorf("encode %s: %w", typ, err)
 	}
 	if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
 		// The connection died under us: with Reconnect, come back (re-attaching
 		// every chat) and try once more; the frame never reached the server.
-		if !c.opts.Reconnect || ctx.Err() != nil {
-			return "", fmt.Errorf("send %v: %w", frame["type"], err)
+		if !c.mayReconnect(ctx) {
+			return "", fmt.Errorf("send %s: %w", typ, err)
 		}
 		if rerr := c.reconnect(ctx); rerr != nil {
-			return "", fmt.Errorf("send %v: %w", frame["type"], errors.Join(err, rerr))
+			return "", fmt.Errorf("send %s: %w", typ, errors.Join(err, rerr))
 		}
 		c.mu.Lock()
 		ws = c.ws
 		c.mu.Unlock()
 		if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
-			return "", fmt.Errorf("send %v after reconnecting: %w", frame["type"], err)
+			return "", fmt.Errorf("send %s after reconnecting: %w", typ, err)
 		}
 	}
 	return id, nil
 }
 
-// Request sends a frame and waits for the reply carrying its req_id; an error
-// reply becomes a *ServerError. Other events that arrive meanwhile are kept for
-// Next.
-func (c *Client) Request(ctx context.Context, frame map[string]any) (Event, error) {
-	id, err := c.Send(ctx, frame)
+// Request sends a command and waits for the reply carrying its req_id; an
+// error reply becomes a *protocol.Error with the server's reason and detail. Other events that arrive meanwhile are
+// kept for Next.
+func (c *Client) Request(ctx context.Context, cmd protocol.Command) (Event, error) {
+	id, err := c.Send(ctx, cmd)
 	if err != nil {
 		return Event{}, err
 	}
@@ -220,8 +226,8 @@ func (c *Client) Request(ctx context.Context, frame map[string]any) (Event, erro
 			return Event{}, err
 		}
 		if ev.ReqID == id {
-			if ev.Event.Event == "error" {
-				return ev, &ServerError{Reason: ev.Reason, Detail: ev.Detail}
+			if ev.Event.Event == protocol.EvError {
+				return ev, protocol.Refuse(ev.Reason, "%s", ev.Detail)
 			}
 			return ev, nil
 		}
@@ -251,7 +257,7 @@ func (c *Client) receive(ctx context.Context) (Event, error) {
 		c.mu.Unlock()
 		ev, err := read(ctx, ws)
 		if err != nil {
-			if ctx.Err() != nil || !c.opts.Reconnect {
+			if !c.mayReconnect(ctx) {
 				return Event{}, err
 			}
 			if rerr := c.reconnect(ctx); rerr != nil {
@@ -268,7 +274,7 @@ func (c *Client) receive(ctx context.Context) (Event, error) {
 			c.lastSeq[ev.ChatID] = ev.Seq
 			c.mu.Unlock()
 		}
-		if ev.Event.Event == "attached" && ev.LastSeq != nil {
+		if ev.Event.Event == protocol.EvAttached && ev.LastSeq != nil {
 			c.mu.Lock()
 			c.followed[ev.ChatID] = true
 			c.mu.Unlock()
@@ -277,11 +283,25 @@ func (c *Client) receive(ctx context.Context) (Event, error) {
 	}
 }
 
+// mayReconnect says whether a broken connection is worth redialling: not
+// when the caller gave up or closed the client.
+func (c *Client) mayReconnect(ctx context.Context) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.opts.Reconnect && !c.closed && ctx.Err() == nil
+}
+
 // reconnect redials with jittered backoff and re-attaches every chat from its
 // resume point.
 func (c *Client) reconnect(ctx context.Context) error {
 	delay := 100 * time.Millisecond
 	for attempt := 0; ; attempt++ {
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			return ErrClosed
+		}
 		if err := c.connect(ctx); err == nil {
 			break
 		} else if attempt >= 60 {
@@ -303,7 +323,7 @@ func (c *Client) reconnect(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	for chat, since := range chats {
-		if _, err := c.Send(ctx, map[string]any{"type": "attach", "chat_id": chat, "since": since}); err != nil {
+		if _, err := c.Send(ctx, protocol.Attach{ChatID: chat, Since: &since}); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hearth-app/hearth/backend/client"
+	"github.com/hearth-app/hearth/backend/config"
+	"github.com/hearth-app/hearth/backend/protocol"
+)
+
+// exitCancelled is a turn stopped by Ctrl-C, as a shell reports SIGINT.
+const exitCancelled = 130
+
+// cancelConfirmWait is how long chat waits, after Ctrl-C, for the server to
+// end the turn before it gives up on the confirmation.
+const cancelConfirmWait = 5 * time.Second
+
+type chatOptions struct {
+	chat        string
+	last, fresh bool
+	effort      string
+	queue       bool
+}
+
+func (h *hearth) chatCmd() *cobra.Command {
+	var o chatOptions
+	cmd := &cobra.Command{
+		Use:   "chat [--chat ID | --continue | --new] [--model M] [PROMPT]",
+		Short: "send a prompt and stream the answer",
+		Long: `Sends PROMPT (or, without one, stdin) to a chat and streams the turn: the
+answer to stdout, the model's reasoning dimmed to stderr. Exits 0 at the end of
+the turn. Ctrl-C cancels the turn, keeps what was said and exits 130.
+
+The words of PROMPT are joined with spaces. A prompt that starts with a dash
+goes after --.`,
+		Example: `  hearth chat "why is the sky blue?"
+  hearth chat "and at sunset?" --chat c3x…
+  git diff | hearth chat --continue --model qwen3:8b
+  hearth chat -- "-3 is less than 0?"`,
+		GroupID:           groupChats,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: h.action(func(ctx context.Context, cfg config.Config, _ *slog.Logger, args []string) error {
+			return h.runChat(ctx, cfg, o, args)
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.chat, "chat", "", "continue the chat with this `ID`")
+	f.BoolVar(&o.last, "continue", false, "continue the most recently active chat")
+	f.BoolVar(&o.fresh, "new", false, "start a new chat (the default)")
+	f.StringVar(&o.effort, "effort", "", "reasoning `effort`: low, medium or high (where the model supports it)")
+	f.BoolVar(&o.queue, "queue", false, "if a turn is running in the chat, queue this message behind it")
+	cmd.MarkFlagsMutuallyExclusive("chat", "continue", "new")
+	_ = cmd.RegisterFlagCompletionFunc("chat", h.completeChatIDs)
+	_ = cmd.RegisterFlagCompletionFunc("effort", cobra.FixedCompletions([]string{"low", "medium", "high"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := file.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// runChat sends one prompt and streams the turn.
+func (h *hearth) runChat(ctx context.Context, cfg config.Config, o chatOptions, args []string) error {
+	prompt := strings.Join(args, " ")
+	if prompt == "" {
+		if isTerminal(h.io.In) {
+			return usage("give a prompt: hearth chat \"your question\" (or pipe it on stdin)")
+		}
+		b, err := io.ReadAll(io.LimitReader(h.io.In, protocol.MaxContentBytes+1))
+		if err != nil {
+			return fmt.Errorf("read prompt from stdin: %w", err)
+		}
+		prompt = string(b)
+	}
+	if strings.TrimSpace(prompt) == "" {
+		return usage("the prompt is empty")
+	}
+	// The connection must outlive Ctrl-C long enough to send the cancel.
+	conn := context.WithoutCancel(ctx)
+	c, err := dial(conn, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	model := ""
+	if h.ov.Model != nil {
+		model = *h.ov.Model
+	}
+	chatID := o.chat
+	if chatID == "" && o.last {
+		ev, err := c.Request(conn, protocol.ListChats{Limit: 1})
+		if err != nil {
+			return refusal(err)
+		}
+		var chats []protocol.Chat
+		if err := ev.Items(&chats); err != nil {
+			return err
+		}
+		if len(chats) > 0 {
+			chatID = chats[0].ID
+		}
+	}
+	if chatID == "" {
+		ev, err := c.Request(conn, protocol.NewChat{Model: model})
+		if err != nil {
+			return refusal(err)
+		}
+		chatID = ev.ChatID
+	}
+	acc, err := c.Request(conn, protocol.SendMessage{ChatID: chatID, Content: prompt, Model: model,
+		ReasoningEffort: o.effort, Queue: o.queue})
+	if err != nil {
+		return refusal(err)
+	}
+	return h.streamTurn(ctx, conn, c, chatID, acc.TurnID)
+}
+
+// refusal turns the server's refusal into its words, with what to do about
+// it where the command line has an answer; other errors pass through.
+func refusal(err error) error {
+	var pe *protocol.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	msg := pe.Detail
+	switch pe.Reason {
+	case protocol.ReasonBusy:
+		msg += " (hearth chat --queue sends it after the running answer)"
+	case protocol.ReasonNotFound:
+		msg += " (hearth ls lists the chats)"
+	}
+	return exit{code: 1, msg: msg}
+}
+
+// streamTurn prints one turn until its turn_end: reasoning to stderr (dimmed
+// on a terminal), the answer to stdout. ctx ending (Ctrl-C) cancels the turn;
+// conn is the connection's context, which outlives it.
+func (h *hearth) streamTurn(ctx, conn context.Context, c *client.Client, chatID, turnID string) error {
+	stdout, stderr := h.io.Out, h.io.Err
+	dim := isTerminal(stderr)
+	inReasoning := false
+	endReasoning := func() {
+		if inReasoning {
+			if dim {
+				fmt.Fprint(stderr, "\x1b[0m")
+			}
+			fmt.Fprintln(stderr)
+			inReasoning = false
+		}
+	}
+	events := make(chan client.Event)
+	errs := make(chan error, 1)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			ev, err := c.Next(conn)
+			if err != nil {
+				errs <- err
+				return
+			}
+			select {
+			case events <- ev:
+			case <-done:
+				return
+			}
+		}
+	}()
+	var unconfirmed <-chan time.Time
+	wroteAnswer := false
+	for {
+		select {
+		case <-ctx.Done():
+			_, _ = c.Send(conn, protocol.Cancel{ChatID: chatID, TurnID: turnID})
+			unconfirmed = time.After(cancelConfirmWait)
+			ctx = context.Background()
+		case <-unconfirmed:
+			endReasoning()
+			return fmt.Errorf("the server did not confirm the cancel within %v", cancelConfirmWait)
+		case err := <-errs:
+			endReasoning()
+			return fmt.Errorf("connection lost: %w", err)
+		case ev := <-events:
+			if ev.ChatID != chatID || (ev.TurnID != "" && ev.TurnID != turnID) {
+				continue
+			}
+			switch ev.Event.Event {
+			case protocol.EvReasoningDelta:
+				if !inReasoning {
+					inReasoning = true
+					if dim {
+						fmt.Fprint(stderr, "\x1b[2m")
+					}
+				}
+				fmt.Fprint(stderr, deref(ev.Text))
+			case protocol.EvReasoningEnd:
+				endReasoning()
+			case protocol.EvDelta:
+				endReasoning()
+				fmt.Fprint(stdout, deref(ev.Text))
+				wroteAnswer = true
+			case protocol.EvTurnEnd:
+				endReasoning()
+				if wroteAnswer {
+					fmt.Fprintln(stdout)
+				}
+				switch ev.Status {
+				case "done":
+					return nil
+				case "cancelled":
+					return exit{code: exitCancelled, msg: "cancelled; the partial answer is kept in chat " + chatID}
+				default:
+					msg := ev.Error
+					if msg == "" {
+						msg = "the turn ended with status " + ev.Status
+					}
+					return exit{code: 1, msg: msg}
+				}
+			case protocol.EvError:
+				endReasoning()
+				return exit{code: 1, msg: ev.Detail}
+			}
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,89 @@
+package client
+
+import (
+	"fmt"
+
+	"github.com/hearth-app/hearth/backend/protocol"
+)
+
+// frameOf is the router's inverse: the wire frame that protocol.Route decodes
+// back into cmd. Callers speak in the router's own command types, so a field
+// the router does not know cannot be sent by mistake, and the round-trip test
+// keeps both directions in step. The request id is left to Send.
+func frameOf(cmd protocol.Command) (protocol.Frame, error) {
+	var f protocol.Frame
+	var typ string
+	switch c := cmd.(type) {
+	case protocol.Ping:
+		typ = protocol.CmdPing
+	case protocol.NewChat:
+		typ = protocol.CmdNewChat
+		f.Title, f.Model, f.System = opt(c.Title), opt(c.Model), opt(c.System)
+	case protocol.Attach:
+		typ = protocol.CmdAttach
+		f.ChatID, f.Since = &c.ChatID, c.Since
+	case protocol.Detach:
+		typ = protocol.CmdDetach
+		f.ChatID = &c.ChatID
+	case protocol.SendMessage:
+		typ = protocol.CmdMessage
+		if !c.ToDefault {
+			f.ChatID = &c.ChatID
+		}
+		f.Content, f.Media = &c.Content, c.Media
+		f.Model, f.ReasoningEffort = opt(c.Model), opt(c.ReasoningEffort)
+		if c.Queue {
+			f.Queue = &c.Queue
+		}
+	case protocol.Cancel:
+		typ = protocol.CmdCancel
+		f.ChatID, f.TurnID = &c.ChatID, opt(c.TurnID)
+	case protocol.ListChats:
+		typ = protocol.CmdListChats
+		f.Limit, f.Before = optInt(c.Limit), opt(c.Before)
+	case protocol.GetHistory:
+		typ = protocol.CmdHistory
+		f.ChatID, f.Limit = &c.ChatID, optInt(c.Limit)
+		if c.BeforeSeq > 0 {
+			f.BeforeSeq = &c.BeforeSeq
+		}
+	case protocol.UpdateChat:
+		typ = protocol.CmdUpdateChat
+		f.ChatID = &c.ChatID
+		f.Title, f.Model, f.System, f.Pinned = c.Title, c.Model, c.System, c.Pinned
+	case protocol.DeleteChat:
+		typ = protocol.CmdDeleteChat
+		f.ChatID = &c.ChatID
+	case protocol.ListModels:
+		typ = protocol.CmdListModels
+	case protocol.GetSettings:
+		typ = protocol.CmdGetSettings
+	case protocol.SetSettings:
+		typ = protocol.CmdSetSettings
+		f.Provider, f.ProviderURL, f.Model, f.APIKey = c.Provider, c.ProviderURL, c.Model, c.APIKey
+	case protocol.Search:
+		typ = protocol.CmdSearch
+		f.Query, f.Limit = &c.Query, optInt(c.Limit)
+	default:
+		return protocol.Frame{}, fmt.Errorf("the client cannot send a %T", cmd)
+	}
+	f.Type = &typ
+	return f, nil
+}
+
+// opt leaves an empty string out of the frame: for every optional string the
+// router reads, absent and empty mean the same.
+func opt(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// optInt leaves a zero limit out, so that the server applies its default.
+func optInt(n int) *int {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}
