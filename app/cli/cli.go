@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -83,9 +84,32 @@ func run(ctx context.Context, args []string, streams IO, shells Shells, build Bu
 	default:
 		// Everything cobra refuses before a command runs: the command line
 		// itself is wrong.
-		fmt.Fprintf(streams.Err, "hearth: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+		fmt.Fprintf(streams.Err, "hearth: %v\n", err)
+		if name := singleDash(root, cmd, args); name != "" {
+			fmt.Fprintf(streams.Err, "Long flags take two dashes: --%s\n", name)
+		}
+		fmt.Fprintf(streams.Err, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return 2
 	}
+}
+
+// singleDash finds a long flag given with one dash (-data-dir), which the Go
+// flag package that hearth used to parse with accepted, and which pflag reads
+// as a row of one-letter flags.
+func singleDash(root, cmd *cobra.Command, args []string) string {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if len(a) < 3 || a[0] != '-' || a[1] == '-' {
+			continue
+		}
+		name, _, _ := strings.Cut(a[1:], "=")
+		if cmd.Flags().Lookup(name) != nil || root.PersistentFlags().Lookup(name) != nil {
+			return name
+		}
+	}
+	return ""
 }
 
 // exit carries a specific exit status, and the message to print, out of a

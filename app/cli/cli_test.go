@@ -233,6 +233,10 @@ func TestCommandLinesThatCannotRun(t *testing.T) {
 		{[]string{"backup"}, "usage: hearth backup DEST"},
 		{[]string{"ls", "extra"}, "ls takes no arguments"},
 		{[]string{"--allow-remote=maybe"}, `invalid argument "maybe" for "--allow-remote"`},
+		// One dash, as Go's flag package allowed: said plainly.
+		{[]string{"-data-dir", "x"}, "Long flags take two dashes: --data-dir"},
+		{[]string{"export", "c1", "-format=json"}, "Long flags take two dashes: --format"},
+		{[]string{"chat", "hi", "-chat", "c1"}, "Long flags take two dashes: --chat"},
 	} {
 		r := runCLI(t, tc.args...)
 		if r.code != 2 || !strings.Contains(r.err, tc.want) || !strings.Contains(r.err, "--help' for usage") {
