@@ -1,182 +1,120 @@
 // Wire types of Hearth protocol v1 (docs/protocol.md). Types only, no logic.
+//
+// The shapes, names and reasons are generated from the Go definitions into
+// protocol.gen.ts (`make generate`); this file only says what Go's types leave
+// open: which fields each event carries (Go has one Event struct for all of
+// them), and which strings are closed sets (a message's role and status).
+
+import type * as wire from './protocol.gen';
+import type { CommandName, EventName, ServerReason } from './protocol.gen';
+
+export type { Chat, CommandName, EventName, Limits, Media, SearchHit, ServerReason, Usage } from './protocol.gen';
+export { COMMAND_NAMES, DEFAULT_LIMITS, EVENT_NAMES, PROTOCOL_VERSION, SERVER_REASONS } from './protocol.gen';
 
 export type TurnStatus = 'done' | 'cancelled' | 'error' | 'interrupted';
 export type MessageStatus = 'done' | 'streaming' | TurnStatus;
 
-export interface Chat {
-  id: string;
-  title: string;
-  model: string;
-  system: string;
-  pinned: boolean;
-  created_at: string;
-  updated_at: string;
-  last_seq: number;
-  message_count: number;
-  running: boolean;
-}
-
-export interface Media {
-  id: string;
-  mime: string;
-  size: number;
-  name: string;
-  url: string;
-}
-
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-}
-
-export interface Message {
-  /** The server may send numbers; the UI keeps ids as strings. */
-  id: string | number;
-  chat_id: string;
-  seq: number;
-  end_seq?: number;
-  turn_id?: string;
+export interface Message extends Omit<wire.Message, 'role' | 'status'> {
   role: 'user' | 'assistant';
-  content: string;
-  reasoning?: string;
-  reasoning_ms?: number;
-  model?: string;
-  status?: MessageStatus;
-  error?: string;
-  usage?: Usage | null;
-  media?: Media[] | null;
-  created_at?: string;
+  status: MessageStatus;
 }
 
-export interface ModelInfo {
-  id: string;
-}
-
-export interface Settings {
-  provider: string;
-  provider_url: string;
-  model: string;
-  has_api_key: boolean;
-  overridden?: string[] | null;
-  config_file?: string;
-}
-
-export interface SearchHit {
-  chat_id: string;
-  chat_title: string;
-  message_id: string | number;
-  seq: number;
-  role: string;
-  snippet: string;
-}
+export type ModelInfo = wire.Model;
 
 // ---- server → client ----
 
-interface Base {
+type WireEvent = wire.Event;
+/** Fields an event always carries: its Go constructor sets them. */
+type Has<K extends keyof WireEvent> = { [P in K]-?: NonNullable<WireEvent[P]> };
+/** Fields it may leave out (omitempty); the UI copes without them. */
+type May<K extends keyof WireEvent> = { [P in K]?: WireEvent[P] };
+/**
+ * One event: its name, the fields the UI relies on and those it may do
+ * without, all picked from the generated Event, so a field Go renames or
+ * drops fails to compile here.
+ */
+type Ev<N extends EventName, Req extends keyof WireEvent = never, Opt extends keyof WireEvent = never> = {
+  event: N;
   req_id?: string;
-}
-
-export interface ChatEventBase extends Base {
-  chat_id: string;
-  seq: number;
-}
+} & Has<Req> &
+  May<Opt>;
+/** A chat event: per chat, with a seq. */
+type ChatEv<N extends EventName, Req extends keyof WireEvent = never, Opt extends keyof WireEvent = never> = Ev<
+  N,
+  'chat_id' | 'seq' | Req,
+  Opt
+>;
 
 export type ServerEvent =
-  | (Base & { event: 'ready'; client_id: string; chat_id?: string; protocol: number })
-  | (Base & {
-      event: 'attached';
-      chat_id: string;
-      last_seq: number;
-      status: 'idle' | 'running';
-      turn_id?: string;
-      chat?: Chat;
-    })
-  | (Base & { event: 'detached'; chat_id: string })
-  | (ChatEventBase & { event: 'user_message'; message: Message; queued?: boolean })
-  | (ChatEventBase & {
-      event: 'message_accepted';
-      turn_id: string;
-      message?: Message;
-      queued?: boolean;
-    })
-  | (ChatEventBase & { event: 'turn_start'; turn_id: string; model?: string; message_id?: string | number })
-  | (ChatEventBase & { event: 'reasoning_delta'; turn_id: string; text: string })
-  | (ChatEventBase & { event: 'reasoning_end'; turn_id: string; duration_ms?: number; text?: string })
-  | (ChatEventBase & { event: 'delta'; turn_id: string; text: string })
-  | (ChatEventBase & { event: 'stream_end'; turn_id: string; text?: string })
-  | (ChatEventBase & {
-      event: 'turn_end';
-      turn_id: string;
-      status: TurnStatus;
-      latency_ms?: number;
-      usage?: Usage | null;
-      error?: string;
-    })
-  | (Base & { event: 'chats'; items: Chat[] | null; has_more?: boolean; next_before?: string })
-  | (Base & {
-      event: 'history';
-      chat_id: string;
-      items: Message[] | null;
-      has_more: boolean;
-      last_seq: number;
-    })
-  | (Base & { event: 'chat_created'; chat: Chat })
-  | (Base & { event: 'chat_updated'; chat: Chat })
-  | (Base & { event: 'chat_deleted'; chat_id: string })
-  | (Base & { event: 'models'; items: ModelInfo[] | null; provider?: string; url?: string })
-  | (Base & ({ event: 'settings' } & Settings))
-  | (Base & { event: 'search_results'; query: string; items: SearchHit[] | null })
-  | (Base & { event: 'error'; reason: string; detail?: string; chat_id?: string })
-  | (Base & { event: 'pong' });
+  | Ev<'ready', 'client_id' | 'protocol', 'chat_id' | 'server' | 'limits'>
+  | (Ev<'attached', 'chat_id' | 'last_seq', 'turn_id' | 'chat'> & { status: 'idle' | 'running' })
+  | Ev<'detached', 'chat_id'>
+  // In a replay a user message names no turn: the answer follows it.
+  | (ChatEv<'user_message', never, 'turn_id' | 'queued'> & { message: Message })
+  | (ChatEv<'message_accepted', 'turn_id', 'queued'> & { message?: Message })
+  | ChatEv<'turn_start', 'turn_id', 'model' | 'message_id'>
+  | ChatEv<'reasoning_delta', 'turn_id' | 'text'>
+  | ChatEv<'reasoning_end', 'turn_id', 'duration_ms' | 'text'>
+  | ChatEv<'delta', 'turn_id' | 'text'>
+  | ChatEv<'stream_end', 'turn_id', 'text'>
+  | (ChatEv<'turn_end', 'turn_id', 'latency_ms' | 'usage' | 'error'> & { status: TurnStatus })
+  | (Ev<'chats', never, 'has_more' | 'next_before'> & { items: wire.Chat[] })
+  | (Ev<'history', 'chat_id' | 'has_more' | 'last_seq'> & { items: Message[] })
+  | Ev<'chat_created', 'chat', 'chat_id'>
+  | Ev<'chat_updated', 'chat', 'chat_id'>
+  | Ev<'chat_deleted', 'chat_id'>
+  | (Ev<'models', never, 'provider' | 'url'> & { items: ModelInfo[] })
+  | Ev<'settings', 'has_api_key', 'provider' | 'provider_url' | 'model' | 'overridden' | 'config_file'>
+  | (Ev<'search_results', 'query'> & { items: wire.SearchHit[] })
+  // A page left open across an upgrade may meet a reason newer than itself;
+  // reasonText says those from their name.
+  | (Ev<'error', never, 'detail' | 'chat_id'> & { reason: ServerReason })
+  | Ev<'pong'>;
 
-export type EventName = ServerEvent['event'];
 export type EventOf<E extends EventName> = Extract<ServerEvent, { event: E }>;
+
+/** What the settings form shows: the settings event without its envelope. */
+export type Settings = Omit<EventOf<'settings'>, 'event' | 'req_id'>;
+
+type Assert<T extends true> = T;
+/** Every event the server sends has its shape above (fails to compile otherwise). */
+export type EveryEventHasAShape = Assert<[Exclude<EventName, ServerEvent['event']>] extends [never] ? true : false>;
 
 // ---- client → server ----
 
 export type MediaRef = { id: string } | { data_url: string; name: string };
 
 /** An attachment ready to send: uploaded (id), or inline as a data URL when no upload was possible. */
-export type OutgoingMedia = Media & { data_url?: string };
+export type OutgoingMedia = wire.Media & { data_url?: string };
+
+type WireFrame = Omit<wire.Frame, 'type' | 'req_id' | 'media'>;
+/**
+ * One frame type: its name, the fields the router requires and those it
+ * accepts, picked from the generated Frame.
+ */
+type Cmd<N extends CommandName, Req extends keyof WireFrame = never, Opt extends keyof WireFrame = never> = {
+  type: N;
+} & { [P in Req]-?: NonNullable<WireFrame[P]> } & { [P in Opt]?: WireFrame[P] };
 
 export type ClientFrame =
-  | { type: 'new_chat'; title?: string; model?: string; system?: string }
-  | { type: 'attach'; chat_id: string; since?: number }
-  | { type: 'detach'; chat_id: string }
-  | {
-      type: 'message';
-      chat_id: string;
-      content: string;
-      media?: MediaRef[];
-      model?: string;
-      reasoning_effort?: string;
-      queue?: boolean;
-    }
-  | { type: 'cancel'; chat_id: string; turn_id?: string }
-  | { type: 'list_chats'; limit?: number; before?: string }
-  | { type: 'history'; chat_id: string; before_seq?: number; limit?: number }
-  | { type: 'rename_chat'; chat_id: string; title: string }
-  | {
-      type: 'update_chat';
-      chat_id: string;
-      title?: string;
-      model?: string;
-      system?: string;
-      pinned?: boolean;
-    }
-  | { type: 'delete_chat'; chat_id: string }
-  | { type: 'list_models' }
-  | { type: 'get_settings' }
-  | {
-      type: 'set_settings';
-      provider?: string;
-      provider_url?: string;
-      model?: string;
-      api_key?: string;
-    }
-  | { type: 'search'; query: string; limit?: number }
-  | { type: 'ping' };
+  | Cmd<'new_chat', never, 'title' | 'model' | 'system'>
+  | Cmd<'attach', 'chat_id', 'since'>
+  | Cmd<'detach', 'chat_id'>
+  | (Cmd<'message', 'chat_id' | 'content', 'model' | 'reasoning_effort' | 'queue'> & { media?: MediaRef[] })
+  | Cmd<'cancel', 'chat_id', 'turn_id'>
+  | Cmd<'list_chats', never, 'limit' | 'before'>
+  | Cmd<'history', 'chat_id', 'before_seq' | 'limit'>
+  | Cmd<'rename_chat', 'chat_id' | 'title'>
+  | Cmd<'update_chat', 'chat_id', 'title' | 'model' | 'system' | 'pinned'>
+  | Cmd<'delete_chat', 'chat_id'>
+  | Cmd<'list_models'>
+  | Cmd<'get_settings'>
+  | Cmd<'set_settings', never, 'provider' | 'provider_url' | 'model' | 'api_key'>
+  | Cmd<'search', 'query', 'limit'>
+  | Cmd<'ping'>;
+
+/** Every frame type the server accepts can be sent (fails to compile otherwise). */
+export type EveryCommandHasAShape = Assert<[Exclude<CommandName, ClientFrame['type']>] extends [never] ? true : false>;
 
 /** Chat events carry a per-chat seq and are deduplicated on it. */
 export const CHAT_EVENTS = new Set<EventName>([

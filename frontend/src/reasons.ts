@@ -1,39 +1,54 @@
-// Server refusal reasons in words a person can act on. The server's own
-// `detail` sentence is kept when we have nothing better to say.
+// Refusal reasons in words a person can act on. The server's own `detail`
+// sentence is kept when we have nothing better to say.
+//
+// The reasons the server sends, and their words, come from the Go table
+// (protocol.Reasons, generated into protocol.gen.ts), so this list cannot name
+// a reason the server never sends nor miss one it does. Only the failures the
+// UI itself names are written here.
 
-const TEXT: Record<string, string> = {
-  busy: 'A reply is still being written in this chat.',
-  queue_full: 'Too many messages are already waiting in this chat. Wait for them, or cancel some.',
-  not_running: 'Nothing is running in this chat.',
-  provider_unreachable: 'The model server cannot be reached.',
-  unauthorized: 'The Hearth server refused the access token. Open the link that `hearth serve` printed.',
-  too_large: 'The file is too large.',
-  file_too_large: 'The file is too large.',
-  too_many: 'Too many attachments for one message.',
-  too_many_images: 'Too many images for one message (at most 4).',
-  too_many_videos: 'Only one video per message.',
-  unsupported_type: 'This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime).',
-  unsupported_media: 'This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime).',
-  unsupported_media_type: 'This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime).',
-  svg_refused: 'SVG images are refused, as they can carry scripts.',
-  empty: 'The file is empty.',
-  not_found: 'It no longer exists.',
-  chat_not_found: 'This chat no longer exists.',
+import { SERVER_REASONS, type ServerReason } from './protocol';
+
+/** Failures only the UI sees (the network, the socket, its own timers); the server never sends these. */
+const CLIENT_REASONS = {
   network: 'The Hearth server could not be reached.',
   offline: 'Not connected to the Hearth server.',
   disconnected: 'The connection dropped before the server answered.',
   connection_lost: 'The connection dropped before the server confirmed this message. It was not sent.',
   timeout: 'The server did not answer in time.',
   aborted: 'Cancelled.',
-};
+  /** An HTTP refusal without a reason the UI can read (a proxy's, say). */
+  http_error: 'The Hearth server refused the request.',
+  bad_reply: 'The server sent an unreadable reply.',
+  /** Something in the UI threw; its message is the detail. */
+  error: 'Something went wrong.',
+} as const;
 
-export function reasonText(reason: string, detail?: string): string {
+export type ClientReason = keyof typeof CLIENT_REASONS;
+/** Every reason the UI shows: mint one that is not in either list and the build fails. */
+export type Reason = ServerReason | ClientReason;
+
+type Assert<T extends true> = T;
+/** A client reason the server starts sending belongs to the server's table: drop it here. */
+export type ClientReasonsAreNotServerReasons = Assert<[Extract<ClientReason, ServerReason>] extends [never] ? true : false>;
+
+const TEXT: Record<Reason, string> = { ...SERVER_REASONS, ...CLIENT_REASONS };
+
+/** Reasons this build knows; anything else is a server newer than the page. */
+function isReason(reason: string): reason is Reason {
+  return Object.prototype.hasOwnProperty.call(TEXT, reason);
+}
+
+/**
+ * Words for a refusal. `reason` is a string, not a Reason, because the server
+ * it came from may be newer than this page; an unknown reason is said from its
+ * name.
+ */
+export function reasonText(reason: Reason | (string & {}), detail?: string): string {
   // The server's own sentence is the most precise; our words stand in when it
   // gave none.
   const d = (detail ?? '').trim();
   if (d) return capitalise(d) + (/[.!?]$/.test(d) ? '' : '.');
-  const known = TEXT[reason];
-  if (known) return known;
+  if (isReason(reason)) return TEXT[reason];
   return capitalise(reason.replace(/_/g, ' ')) + '.';
 }
 

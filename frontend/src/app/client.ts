@@ -9,6 +9,7 @@ import { reasonText } from '../reasons';
 import {
   type Action,
   type HistoryKind,
+  type SendError,
   type State,
   followedChats,
   initialState,
@@ -207,7 +208,7 @@ export class HearthClient {
     try {
       await this.request({ type: 'attach', chat_id: id, since: v2.appliedSeq });
     } catch (e) {
-      if (e instanceof ProtocolError && (e.reason === 'not_found' || e.reason === 'chat_not_found')) {
+      if (e instanceof ProtocolError && e.reason === 'not_found') {
         this.dispatch({ type: 'server', ev: { event: 'chat_deleted', chat_id: id }, now: this.sched.now() });
       } else {
         this.report(e, 'Could not open the chat');
@@ -232,7 +233,7 @@ export class HearthClient {
       return true;
     } catch (e) {
       this.dispatch({ type: 'history_failed', chatId: id, kind });
-      if (e instanceof ProtocolError && (e.reason === 'not_found' || e.reason === 'chat_not_found')) {
+      if (e instanceof ProtocolError && e.reason === 'not_found') {
         this.dispatch({ type: 'server', ev: { event: 'chat_deleted', chat_id: id }, now: this.sched.now() });
       } else {
         this.report(e, 'Could not load the chat');
@@ -336,7 +337,7 @@ export class HearthClient {
     try {
       await this.request(frame, reqId);
     } catch (e) {
-      const err = e instanceof ProtocolError ? { reason: e.reason, detail: e.detail } : { reason: 'error', detail: String(e) };
+      const err: SendError = e instanceof ProtocolError ? { reason: e.reason, detail: e.detail } : { reason: 'error', detail: String(e) };
       this.dispatch({ type: 'send_failed', chatId, reqId, error: err });
     }
   }
@@ -370,7 +371,7 @@ export class HearthClient {
         url: ev.url,
       });
     } catch (e) {
-      const err = e instanceof ProtocolError ? { reason: e.reason, detail: e.detail } : { reason: 'error', detail: String(e) };
+      const err: SendError = e instanceof ProtocolError ? { reason: e.reason, detail: e.detail } : { reason: 'error', detail: String(e) };
       this.dispatch({ type: 'models_failed', error: err });
     }
   }

@@ -2,12 +2,10 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../app/format';
 import { useClient } from '../app/hooks';
 import { downscaleImage } from '../media/downscale';
+import { admit, sizeRefusal } from '../media/limits';
 import { UploadError, uploadMedia } from '../net/upload';
 import type { OutgoingMedia } from '../protocol';
 import { reasonText } from '../reasons';
-
-export const MAX_IMAGES = 4;
-export const MAX_VIDEOS = 1;
 
 export interface Attachment {
   key: string;
@@ -49,24 +47,15 @@ export function useAttachments() {
     (files: Iterable<File>) => {
       const ep = client.endpoint;
       if (!ep) return;
-      let images = itemsRef.current.filter((x) => x.kind === 'image').length;
-      let videos = itemsRef.current.filter((x) => x.kind === 'video').length;
-      const problems: string[] = [];
+      // The limits the server announced when this connection opened.
+      const limits = client.getState().limits;
+      const have = {
+        images: itemsRef.current.filter((x) => x.kind === 'image').length,
+        videos: itemsRef.current.filter((x) => x.kind === 'video').length,
+      };
+      const { accepted, problems } = admit(files, have, limits);
       const fresh: { a: Attachment; file: File }[] = [];
-      for (const file of files) {
-        const kind = file.type.startsWith('image/') ? 'image' : file.type.startsWith('video/') ? 'video' : null;
-        if (!kind) {
-          problems.push(`“${file.name}” is not an image or a video.`);
-          continue;
-        }
-        if (kind === 'image' && ++images > MAX_IMAGES) {
-          problems.push(`At most ${MAX_IMAGES} images per message; “${file.name}” was left out.`);
-          continue;
-        }
-        if (kind === 'video' && ++videos > MAX_VIDEOS) {
-          problems.push(`Only one video per message; “${file.name}” was left out.`);
-          continue;
-        }
+      for (const { file, kind } of accepted) {
         const a: Attachment = {
           key: `att-${nextKey++}`,
           name: file.name || (kind === 'image' ? 'pasted image' : 'video'),
@@ -91,6 +80,12 @@ export function useAttachments() {
             name = scaled.name || name;
           }
           if (removed.current.has(a.key)) return;
+          const tooLarge = sizeRefusal(a.kind, blob.size, limits);
+          if (tooLarge) {
+            // The server would refuse it after the whole upload; say so now.
+            patch(a.key, { status: 'error', size: blob.size, error: reasonText('too_large', tooLarge) });
+            return;
+          }
           const h = uploadMedia(ep, blob, name, (f) => patch(a.key, { progress: f }));
           patch(a.key, { status: 'uploading', size: blob.size, abort: h.abort });
           try {

@@ -3,6 +3,7 @@
 // It knows nothing of chats; the controller decides what to do on (re)open.
 
 import type { ClientFrame, ServerEvent } from '../protocol';
+import type { Reason } from '../reasons';
 import { backoffDelay } from './backoff';
 
 export type LinkStatus = 'connecting' | 'open' | 'reconnecting';
@@ -16,7 +17,7 @@ export interface LinkState {
 
 export class ProtocolError extends Error {
   constructor(
-    readonly reason: string,
+    readonly reason: Reason,
     readonly detail: string,
   ) {
     super(detail || reason);

@@ -1,12 +1,13 @@
 // Media upload over HTTP: POST /api/media with the bearer token, multipart
 // field "file". XMLHttpRequest, because fetch cannot report upload progress.
 
-import type { Media } from '../protocol';
+import type { Media, ServerReason } from '../protocol';
+import type { Reason } from '../reasons';
 import type { Endpoint } from './endpoint';
 
 export class UploadError extends Error {
   constructor(
-    readonly reason: string,
+    readonly reason: Reason,
     readonly detail: string,
     readonly status: number,
   ) {
@@ -23,9 +24,9 @@ export interface UploadHandle {
 /** Parses the server's refusal body `{"error":{"reason","detail"}}`. */
 export function parseRefusal(status: number, body: string): UploadError {
   try {
-    const j = JSON.parse(body) as { error?: { reason?: string; detail?: string } };
+    const j = JSON.parse(body) as { error?: { reason?: ServerReason; detail?: string } };
     if (j && j.error && (j.error.reason || j.error.detail)) {
-      return new UploadError(j.error.reason ?? 'refused', j.error.detail ?? '', status);
+      return new UploadError(j.error.reason ?? 'http_error', j.error.detail ?? '', status);
     }
   } catch {
     // not JSON

@@ -12,6 +12,18 @@ import {
 
 const C = 'chat-1';
 
+/**
+ * Message ids are numbers on the wire and strings in the view (String(id)).
+ * These tests name messages 'm1', 'A'… so a reader can follow them; such a
+ * name takes the same String() path, wireId only tells the type checker so.
+ */
+const wireId = (name: string) => name as unknown as number;
+
+/** A message as the server sends it: the fields a test does not care about filled in. */
+function wireMsg(m: Omit<Message, 'end_seq' | 'media' | 'created_at'> & Partial<Message>): Message {
+  return { end_seq: m.seq, media: [], created_at: '2025-01-01T00:00:00.000Z', ...m };
+}
+
 function chat(id: string, updated: string, extra: Partial<Chat> = {}): Chat {
   return {
     id,
@@ -29,7 +41,7 @@ function chat(id: string, updated: string, extra: Partial<Chat> = {}): Chat {
 }
 
 function userMsg(seq: number, content: string, turnId = `t${seq}`): Message {
-  return { id: `m${seq}`, chat_id: C, seq, turn_id: turnId, role: 'user', content, status: 'done' };
+  return wireMsg({ id: wireId(`m${seq}`), chat_id: C, seq, turn_id: turnId, role: 'user', content, status: 'done' });
 }
 
 function srv(ev: ServerEvent, now = 0): Action {
@@ -57,7 +69,7 @@ function turn(first: number, turnId: string, prompt: string, reasoning: string[]
   let seq = first;
   const evs: ServerEvent[] = [
     { event: 'user_message', chat_id: C, seq: seq++, message: userMsg(first, prompt, turnId) },
-    { event: 'turn_start', chat_id: C, seq: seq++, turn_id: turnId, model: 'm', message_id: `a-${turnId}` },
+    { event: 'turn_start', chat_id: C, seq: seq++, turn_id: turnId, model: 'm', message_id: wireId(`a-${turnId}`) },
   ];
   for (const r of reasoning) evs.push({ event: 'reasoning_delta', chat_id: C, seq: seq++, turn_id: turnId, text: r });
   if (reasoning.length) {
@@ -242,7 +254,7 @@ describe('stream state: resume after a reconnect', () => {
   it('asks for a reconcile when the server is idle but we still show a stream, and settles on the page', () => {
     let s = opened();
     s = reduceAll(s, [
-      srv({ event: 'turn_start', chat_id: C, seq: 1, turn_id: 'T', message_id: 'A' }),
+      srv({ event: 'turn_start', chat_id: C, seq: 1, turn_id: 'T', message_id: wireId('A') }),
       srv({ event: 'delta', chat_id: C, seq: 2, turn_id: 'T', text: 'par' }),
     ]);
     s = reduce(s, { type: 'conn', status: 'reconnecting', attempt: 1 });
@@ -258,7 +270,7 @@ describe('stream state: resume after a reconnect', () => {
         chat_id: C,
         has_more: false,
         last_seq: 2,
-        items: [{ id: 'A', chat_id: C, seq: 1, turn_id: 'T', role: 'assistant', content: 'partial', status: 'interrupted' }],
+        items: [wireMsg({ id: wireId('A'), chat_id: C, seq: 1, turn_id: 'T', role: 'assistant', content: 'partial', status: 'interrupted' })],
       },
     });
     expect(view(s).needsReconcile).toBe(false);
@@ -276,7 +288,7 @@ describe('stream state: resume after a reconnect', () => {
       ev: { event: 'history', chat_id: C, items: [userMsg(1, 'q', 'T')], has_more: false, last_seq: 1 },
     });
     s = reduceAll(s, [
-      srv({ event: 'turn_start', chat_id: C, seq: 2, turn_id: 'T', message_id: 'A' }, 10),
+      srv({ event: 'turn_start', chat_id: C, seq: 2, turn_id: 'T', message_id: wireId('A') }, 10),
       srv({ event: 'reasoning_delta', chat_id: C, seq: 3, turn_id: 'T', text: 'r1' }, 10),
       srv({ event: 'attached', chat_id: C, last_seq: 3, status: 'running', turn_id: 'T' }),
       srv({ event: 'reasoning_delta', chat_id: C, seq: 4, turn_id: 'T', text: 'r2' }, 20),
@@ -324,7 +336,7 @@ describe('stream state: sending, queue and cancel', () => {
     let s = opened();
     s = reduceAll(s, [
       srv({ event: 'user_message', chat_id: C, seq: 1, message: userMsg(1, 'first', 'T1') }),
-      srv({ event: 'turn_start', chat_id: C, seq: 2, turn_id: 'T1', message_id: 'A1' }),
+      srv({ event: 'turn_start', chat_id: C, seq: 2, turn_id: 'T1', message_id: wireId('A1') }),
       srv({ event: 'delta', chat_id: C, seq: 3, turn_id: 'T1', text: 'working' }),
     ]);
     s = reduce(s, { type: 'send', chatId: C, reqId: 'r2', content: 'second', media: [], queued: true });
@@ -349,7 +361,7 @@ describe('stream state: sending, queue and cancel', () => {
     expect(view(s).messages.map((m) => m.id)).toEqual(['m1', 'A1', 'm4']);
     expect(view(s).messages[1]!.content).toBe('working done');
     expect(s.chats[C]!.running).toBe(true); // the queue keeps the chat busy
-    s = reduce(s, srv({ event: 'turn_start', chat_id: C, seq: 7, turn_id: 'T2', message_id: 'A2' }));
+    s = reduce(s, srv({ event: 'turn_start', chat_id: C, seq: 7, turn_id: 'T2', message_id: wireId('A2') }));
     expect(view(s).messages.find((m) => m.id === 'm4')!.queued).toBe(false);
     expect(view(s).runningTurnId).toBe('T2');
     expect(view(s).messages.map((m) => m.id)).toEqual(['m1', 'A1', 'm4', 'A2']);
@@ -357,7 +369,7 @@ describe('stream state: sending, queue and cancel', () => {
 
   it('un-queues in order when user messages name no turn (as another window sees them)', () => {
     let s = opened();
-    const noTurn = (seq: number, content: string): Message => ({ id: `m${seq}`, chat_id: C, seq, role: 'user', content, status: 'done' });
+    const noTurn = (seq: number, content: string): Message => wireMsg({ id: wireId(`m${seq}`), chat_id: C, seq, role: 'user', content, status: 'done' });
     s = reduceAll(s, [
       srv({ event: 'user_message', chat_id: C, seq: 1, message: noTurn(1, 'first') }),
       srv({ event: 'turn_start', chat_id: C, seq: 2, turn_id: 'T1' }),
@@ -380,7 +392,7 @@ describe('stream state: sending, queue and cancel', () => {
     s = reduce(s, srv({ event: 'turn_start', chat_id: C, seq: 1, turn_id: 'T1' }));
     s = reduce(s, srv({
       event: 'message_accepted', req_id: 'r', chat_id: C, seq: 2, turn_id: 'T2', queued: true,
-      message: { id: 7, chat_id: C, seq: 2, role: 'user', content: 'later' },
+      message: wireMsg({ id: 7, chat_id: C, seq: 2, role: 'user', content: 'later', status: 'done' }),
     }));
     expect(view(s).messages.find((m) => m.id === '7')).toMatchObject({ turn_id: 'T2', queued: true });
   });
@@ -498,7 +510,7 @@ describe('wire details', () => {
         last_seq: 4,
         items: [
           { ...userMsg(1, 'q', 'T'), id: 1 },
-          { id: 2, chat_id: C, seq: 2, end_seq: 4, turn_id: 'T', role: 'assistant', content: 'a', status: 'done' },
+          wireMsg({ id: 2, chat_id: C, seq: 2, end_seq: 4, turn_id: 'T', role: 'assistant', content: 'a', status: 'done' }),
         ],
       },
     });

@@ -6,20 +6,31 @@
 
 import {
   CHAT_EVENTS,
+  DEFAULT_LIMITS,
   type Chat,
   type EventOf,
+  type Limits,
   type Message,
   type OutgoingMedia,
   type SearchHit,
   type ServerEvent,
   type Settings,
 } from '../protocol';
+import type { Reason } from '../reasons';
 
 // ---------------------------------------------------------------- types
 
-/** A transcript entry as the UI sees it: a wire message plus live-stream bookkeeping. */
-export interface ViewMessage extends Message {
+/**
+ * A transcript entry as the UI sees it: a wire message plus live-stream
+ * bookkeeping. The UI builds an answer from its deltas before the server's
+ * row exists, so what only that row has (end_seq, media, created_at) may be
+ * missing; ids are strings, as a streaming answer may only have its turn's.
+ */
+export interface ViewMessage extends Omit<Message, 'id' | 'end_seq' | 'media' | 'created_at'> {
   id: string;
+  end_seq?: number;
+  media?: Message['media'];
+  created_at?: string;
   /** The user message waits for the running turn to finish. */
   queued?: boolean;
   /** Client clock (ms) when this assistant message started reasoning; drives the live timer. */
@@ -30,7 +41,7 @@ export interface ViewMessage extends Message {
 }
 
 export interface SendError {
-  reason: string;
+  reason: Reason;
   detail?: string;
 }
 
@@ -107,6 +118,8 @@ export interface State {
   activeChatId: string | null;
   models: ModelsState;
   settings: Settings | null;
+  /** The server's attachment limits, from `ready`; its defaults until then. */
+  limits: Limits;
   search: { query: string; hits: SearchHit[] | null };
   /** Chats the user deleted that are still undoable (hidden, not yet sent). */
   pendingDeletes: Record<string, true>;
@@ -158,6 +171,7 @@ export function initialState(): State {
     activeChatId: null,
     models: { status: 'unknown', items: [] },
     settings: null,
+    limits: DEFAULT_LIMITS,
     search: { query: '', hits: null },
     pendingDeletes: {},
     notices: [],
@@ -308,6 +322,8 @@ function onConn(state: State, a: Extract<Action, { type: 'conn' }>): State {
 function onServer(state: State, ev: ServerEvent, now: number): State {
   if (CHAT_EVENTS.has(ev.event)) return onChatEvent(state, ev as ChatEvent, now);
   switch (ev.event) {
+    case 'ready':
+      return ev.limits ? { ...state, limits: ev.limits } : state;
     case 'attached':
       return onAttached(state, ev);
     case 'detached':
