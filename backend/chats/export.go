@@ -88,7 +88,7 @@ func (s *Service) Import(ctx context.Context, doc ExportDoc) (protocol.Chat, err
 	var blobs []ingest.Blob
 	var owner []int // message index of each blob
 	for i, m := range doc.Messages {
-		if m.Role != "user" && m.Role != "assistant" && m.Role != "system" {
+		if m.Role != protocol.RoleUser && m.Role != protocol.RoleAssistant && m.Role != protocol.RoleSystem {
 			return protocol.Chat{}, protocol.Refuse(protocol.ReasonInvalidField, "message %d has role %q", i, m.Role)
 		}
 		sm := store.Message{ID: m.ID, ParentID: m.ParentID, Role: m.Role, Content: m.Content, Reasoning: m.Reasoning,
@@ -140,7 +140,7 @@ func Markdown(doc ExportDoc) string {
 	}
 	for _, m := range doc.Messages {
 		who := "You"
-		if m.Role == "assistant" {
+		if m.Role == protocol.RoleAssistant {
 			who = "Assistant"
 			if m.Model != "" {
 				who += " (" + m.Model + ")"
@@ -157,7 +157,7 @@ func Markdown(doc ExportDoc) string {
 		for _, md := range m.Media {
 			fmt.Fprintf(&b, "\n_[attachment: %s, %s]_\n", md.Name, md.MIME)
 		}
-		if m.Status != "done" && m.Status != "" {
+		if m.Status != protocol.StatusDone && m.Status != "" {
 			fmt.Fprintf(&b, "\n_(%s%s)_\n", m.Status, errSuffix(m.Error))
 		}
 	}

@@ -91,3 +91,26 @@ func CommandNames() []string {
 		CmdSearch,
 	}
 }
+
+// A turn's status: how it ended (turn_end, a stored answer), or streaming
+// while it runs.
+const (
+	StatusStreaming   = "streaming"
+	StatusDone        = "done"
+	StatusCancelled   = "cancelled"
+	StatusError       = "error"
+	StatusInterrupted = "interrupted"
+)
+
+// A chat's state in attached: a turn running in it, or none.
+const (
+	ChatRunning = "running"
+	ChatIdle    = "idle"
+)
+
+// A message's role.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+	RoleSystem    = "system"
+)

@@ -8,19 +8,22 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 // Roles and statuses as stored (the schema CHECKs the same sets).
+// The values are the protocol's: a stored message is what clients are sent.
 const (
-	RoleUser      = "user"
-	RoleAssistant = "assistant"
-	RoleSystem    = "system"
+	RoleUser      = protocol.RoleUser
+	RoleAssistant = protocol.RoleAssistant
+	RoleSystem    = protocol.RoleSystem
 
-	StatusStreaming   = "streaming"
-	StatusDone        = "done"
-	StatusCancelled   = "cancelled"
-	StatusError       = "error"
-	StatusInterrupted = "interrupted"
+	StatusStreaming   = protocol.StatusStreaming
+	StatusDone        = protocol.StatusDone
+	StatusCancelled   = protocol.StatusCancelled
+	StatusError       = protocol.StatusError
+	StatusInterrupted = protocol.StatusInterrupted
 )
 
 // Usage is the token accounting a provider reported for a turn.

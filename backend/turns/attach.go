@@ -141,9 +141,9 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 		}
 		tail = append(tail, pager.pending...)
 	}
-	status, turnID := "idle", ""
+	status, turnID := protocol.ChatIdle, ""
 	if r.turn != nil {
-		status, turnID = "running", r.turn.id
+		status, turnID = protocol.ChatRunning, r.turn.id
 		if r.turn.msgID != 0 {
 			tail = append(tail, replayLive(r.turn.liveLocked(), from, maxReplayText)...)
 		}

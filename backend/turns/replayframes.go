@@ -12,10 +12,10 @@ import (
 // turn_end), each with the seq it had when it was first sent.
 func snapshotFrames(m store.Message, url view.MediaURL) []frame {
 	msg := view.Message(m, url)
-	if m.Role != "assistant" {
+	if m.Role != protocol.RoleAssistant {
 		return []frame{{seq: m.Seq, data: encode(protocol.UserMessage(msg, "", false))}}
 	}
-	if m.Status == "streaming" {
+	if m.Status == protocol.StatusStreaming {
 		// Only the running turn streams, and it replays from memory.
 		return nil
 	}

@@ -1,6 +1,7 @@
 package turns
 
 import (
+	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/store"
 )
 
@@ -21,11 +22,11 @@ type turnInput struct {
 func buildTranscript(system string, msgs []store.Message, trigger int64) []turnInput {
 	var out []turnInput
 	if system != "" {
-		out = append(out, turnInput{Role: "system", Content: system})
+		out = append(out, turnInput{Role: protocol.RoleSystem, Content: system})
 	}
 	answers := map[int64]store.Message{}
 	for _, m := range msgs {
-		if m.Role == "assistant" && m.ParentID != nil && m.Status != "error" && m.Status != "streaming" && m.Content != "" {
+		if m.Role == protocol.RoleAssistant && m.ParentID != nil && m.Status != protocol.StatusError && m.Status != protocol.StatusStreaming && m.Content != "" {
 			answers[*m.ParentID] = m
 		}
 	}
@@ -36,15 +37,15 @@ func buildTranscript(system string, msgs []store.Message, trigger int64) []turnI
 		}
 	}
 	for _, m := range msgs {
-		if m.Role != "user" || (triggerSeq >= 0 && m.Seq > triggerSeq) {
+		if m.Role != protocol.RoleUser || (triggerSeq >= 0 && m.Seq > triggerSeq) {
 			continue
 		}
-		out = append(out, turnInput{Role: "user", Content: m.Content, Media: m.Media})
+		out = append(out, turnInput{Role: protocol.RoleUser, Content: m.Content, Media: m.Media})
 		if m.ID == trigger {
 			break
 		}
 		if a, ok := answers[m.ID]; ok {
-			out = append(out, turnInput{Role: "assistant", Content: a.Content})
+			out = append(out, turnInput{Role: protocol.RoleAssistant, Content: a.Content})
 		}
 	}
 	return out

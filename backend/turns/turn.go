@@ -78,25 +78,25 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 	msgID, openErr, model := t.msgID, t.openErr, t.resolvedModel
 	r.mu.Unlock()
 	if msgID == 0 {
-		return "error", fmt.Sprintf("Could not record the answer: %v", openErr)
+		return protocol.StatusError, fmt.Sprintf("Could not record the answer: %v", openErr)
 	}
 	// The chat's "running" flag was already announced: by Send's chat_updated for
 	// a turn that starts at once, by the previous turn's end for a queued one.
 	chat, err := e.opts.Store.GetChat(ctx, t.chatID)
 	if err != nil {
-		return "error", "could not load the chat: " + err.Error()
+		return protocol.StatusError, "could not load the chat: " + err.Error()
 	}
 	prov, _ := e.opts.Providers.Provider()
 	if model == "" {
-		return "error", "No model is chosen. Pick one in the model menu, or start Hearth with --model NAME (see `hearth models`)."
+		return protocol.StatusError, "No model is chosen. Pick one in the model menu, or start Hearth with --model NAME (see `hearth models`)."
 	}
 	msgs, err := e.opts.Store.Transcript(ctx, t.chatID)
 	if err != nil {
-		return "error", "could not load the conversation: " + err.Error()
+		return protocol.StatusError, "could not load the conversation: " + err.Error()
 	}
 	req, err := e.request(ctx, model, t.effort, buildTranscript(chat.System, msgs, t.userMsgID), e.opts.ImageTurns)
 	if err != nil {
-		return "error", err.Error()
+		return protocol.StatusError, err.Error()
 	}
 
 	stopCP := e.startCheckpointer(ctx, r, t)
@@ -105,22 +105,22 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 
 	switch cause := context.Cause(t.ctx); {
 	case errors.Is(cause, errCancelled), errors.Is(cause, errDeleted):
-		return "cancelled", ""
+		return protocol.StatusCancelled, ""
 	case errors.Is(cause, errShutdown):
-		return "interrupted", "Hearth was shut down during this answer."
+		return protocol.StatusInterrupted, "Hearth was shut down during this answer."
 	case errors.Is(cause, errTooLong):
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		return "error", t.cut
+		return protocol.StatusError, t.cut
 	}
 	if err != nil {
 		var le *llm.Error
 		if errors.As(err, &le) {
-			return "error", le.Message
+			return protocol.StatusError, le.Message
 		}
-		return "error", err.Error()
+		return protocol.StatusError, err.Error()
 	}
-	return "done", ""
+	return protocol.StatusDone, ""
 }
 
 // resolveModelLocked picks the model of a turn: the message's, else the
@@ -215,7 +215,7 @@ func withNote(content, note string) string {
 func imageMessages(in []turnInput, n int) map[int]bool {
 	out := map[int]bool{}
 	for i := len(in) - 1; i >= 0 && len(out) < n; i-- {
-		if in[i].Role != "user" {
+		if in[i].Role != protocol.RoleUser {
 			continue
 		}
 		for _, md := range in[i].Media {
@@ -440,7 +440,7 @@ func (e *Engine) endUnrecordedLocked(ctx context.Context, r *room, t *turn, errT
 		e.log.Error("could not end an unrecorded turn", "chat", t.chatID, "turn", t.id, "err", err)
 		return
 	}
-	r.publishLocked(encode(protocol.TurnEnd(t.chatID, seq, t.id, "error", took.Milliseconds(), nil, errText)), nil)
+	r.publishLocked(encode(protocol.TurnEnd(t.chatID, seq, t.id, protocol.StatusError, took.Milliseconds(), nil, errText)), nil)
 	e.log.Warn("turn ended without a record", "chat", t.chatID, "turn", t.id, "err", errText)
 }
 
