@@ -13,7 +13,7 @@ LDFLAGS := -X github.com/hearth-app/hearth/app.Version=$(VERSION) -X github.com/
 # System packages: the desktop build needs GTK/WebKit headers; tests need a
 # browser and a virtual display.
 RUN_PKGS := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
-TEST_PKGS := $(RUN_PKGS) chromium xvfb xauth xdotool imagemagick fonts-dejavu-core
+TEST_PKGS := $(RUN_PKGS) chromium xvfb xauth xdotool imagemagick fonts-dejavu-core bash-completion
 
 .PHONY: run test deps-run deps-test ui ui-deps headless go-check go-test ui-test e2e bench chaos chaos-short chaos-bins clean help
 
