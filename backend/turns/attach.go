@@ -197,16 +197,11 @@ func (e *Engine) replayStored(ctx context.Context, chatID string, p *replayPager
 
 // Detach unsubscribes sink from one chat.
 func (e *Engine) Detach(chatID string, sink Sink) {
-	e.mu.Lock()
-	r, ok := e.rooms[chatID]
-	e.mu.Unlock()
-	if !ok {
-		return
+	var left *room
+	e.inRoom(chatID, func(r *room) { delete(r.subs, sink); left = r })
+	if left != nil {
+		e.maybeEvict(left)
 	}
-	r.mu.Lock()
-	delete(r.subs, sink)
-	r.mu.Unlock()
-	e.maybeEvict(r)
 }
 
 // DetachAll unsubscribes a closing connection everywhere. Its turns go on.
