@@ -159,16 +159,24 @@ export function runHearthCLI(bin, root, args, { timeout = 120_000 } = {}) {
   });
 }
 
-/** Starts `hearth serve` on its own XDG dirs; resolves with the listening line. */
-export async function startHearth(bin, { root, providerUrl, listen, token, model = 'fake-model' }) {
+/**
+ * Starts `hearth serve` on its own XDG dirs; resolves with the listening line.
+ * `config` is the text of its config.toml, for a setting the settings form
+ * must be able to change: a flag (`providerUrl`) outranks what the form saves.
+ */
+export async function startHearth(bin, { root, providerUrl, listen, token, model = 'fake-model', config }) {
   for (const d of ['data', 'run', 'config', 'xdgdata', 'state']) mkdirSync(join(root, d), { recursive: true });
+  if (config !== undefined) {
+    mkdirSync(join(root, 'config', 'hearth'), { recursive: true });
+    writeFileSync(join(root, 'config', 'hearth', 'config.toml'), config);
+  }
   const args = [
     'serve',
     '--data-dir', join(root, 'data'),
     '--socket', join(root, 'run', 'h.sock'),
-    '--provider-url', providerUrl,
     '--model', model,
   ];
+  if (providerUrl) args.push('--provider-url', providerUrl);
   if (listen) args.push('--listen', listen);
   const env = hearthEnv(root);
   if (token) env.HEARTH_TOKEN = token;

@@ -26,9 +26,11 @@ scenario('the model picker is fed by list_models and remembered per chat', async
 
 scenario('first run without a model server explains how to start one', async () => {
   const closed = await freePort();
+  // From the config file, as on a first run: with --provider-url the form's
+  // save would wait for the flag to go before it applied.
   const srv = await startHearth(S.bins.hearth, {
     root: join(S.tmp.dir, 'no-provider'),
-    providerUrl: `http://127.0.0.1:${closed}/v1`,
+    config: `provider_url = "http://127.0.0.1:${closed}/v1"\n`,
   });
   const ctx = await newContext({ viewport: { width: 1280, height: 800 } });
   try {
