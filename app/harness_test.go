@@ -15,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/hearth-app/hearth/app/assembly"
 	"github.com/hearth-app/hearth/backend/config"
 	"github.com/hearth-app/hearth/backend/llm/llmtest"
 )
@@ -28,7 +29,7 @@ const patience = 90 * time.Second
 
 // testHearth is a real backend on real sockets in a temp dir.
 type testHearth struct {
-	*Backend
+	*assembly.Backend
 	cfg  config.Config
 	fake *llmtest.Server
 }
@@ -52,13 +53,13 @@ func testConfig(t *testing.T, fake *llmtest.Server) config.Config {
 
 func startWith(t *testing.T, cfg config.Config, fake *llmtest.Server) *testHearth {
 	t.Helper()
-	return startWithOptions(t, cfg, fake, BackendOptions{})
+	return startWithOptions(t, cfg, fake, assembly.Options{})
 }
 
-func startWithOptions(t *testing.T, cfg config.Config, fake *llmtest.Server, opts BackendOptions) *testHearth {
+func startWithOptions(t *testing.T, cfg config.Config, fake *llmtest.Server, opts assembly.Options) *testHearth {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, err := StartBackend(context.Background(), cfg, nil, log, opts)
+	b, err := assembly.Start(context.Background(), cfg, nil, log, opts)
 	if err != nil {
 		t.Fatalf("start backend: %v", err)
 	}

@@ -1,6 +1,7 @@
-// Package app is the composition root: it builds the backend from its parts
-// and hands the command line (package app/cli) the two ways to run it, the
-// desktop window and the headless server.
+// Package app is the composition root: it hands the command line (app/cli)
+// the two ways to run Hearth, the desktop window (app/desktop) and the
+// headless server, both on the backend app/assembly builds, and stamps them
+// with the build's version.
 package app
 
 import (
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 
 	"github.com/hearth-app/hearth/app/cli"
+	"github.com/hearth-app/hearth/app/desktop"
 	"github.com/hearth-app/hearth/backend/config"
 )
 
@@ -21,7 +23,7 @@ func Main(args []string, ui fs.FS, stdin io.Reader, stdout, stderr io.Writer) in
 	}
 	shells := cli.Shells{
 		Window: func(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-			return runDesktop(ctx, cfg, sub, log)
+			return desktop.Run(ctx, cfg, sub, log, desktop.Build{Version: Version, Commit: Commit})
 		},
 		Serve: func(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
 			return runServe(ctx, cfg, sub, stdout, log)

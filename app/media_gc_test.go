@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/hearth-app/hearth/app/assembly"
 )
 
 // pngOf is a distinct small PNG per n, so each upload has its own media id.
@@ -113,7 +115,7 @@ func TestStartupSweepRemovesOldOrphansOnly(t *testing.T) {
 	c.collectTurn()
 	h.stop(t)
 
-	longAgo := time.Now().Add(-mediaGrace - time.Hour)
+	longAgo := time.Now().Add(-assembly.MediaGrace - time.Hour)
 	db, err := sql.Open("sqlite", cfg.DBPath())
 	if err != nil {
 		t.Fatal(err)

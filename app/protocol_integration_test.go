@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/hearth-app/hearth/app/assembly"
 	"github.com/hearth-app/hearth/backend/llm/llmtest"
 )
 
@@ -460,7 +461,7 @@ func TestSlowClientIsDroppedWithoutSlowingOthers(t *testing.T) {
 	fake := llmtest.New()
 	t.Cleanup(fake.Close)
 	// A 750 KiB answer streamed over about 3 s, against a 256 KiB send bound.
-	h := startWithOptions(t, testConfig(t, fake), fake, BackendOptions{QueueBytes: 256 << 10})
+	h := startWithOptions(t, testConfig(t, fake), fake, assembly.Options{QueueBytes: 256 << 10})
 	steps := make([]llmtest.Step, 1500)
 	chunk := strings.Repeat("x", 512)
 	for i := range steps {
@@ -494,7 +495,7 @@ func TestSlowClientIsDroppedWithoutSlowingOthers(t *testing.T) {
 		t.Fatalf("fast client got %d of %d chars", got, len(steps))
 	}
 	t.Logf("fast client got the whole turn in %v", time.Since(start))
-	waitFor(t, func() bool { return h.server.Clients() == 1 })
+	waitFor(t, func() bool { return h.Clients() == 1 })
 }
 
 func waitFor(t *testing.T, cond func() bool) {

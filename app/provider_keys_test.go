@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-app/hearth/app/assembly"
 	"github.com/hearth-app/hearth/backend/llm/llmtest"
 )
 
@@ -61,7 +62,7 @@ func TestProviderURLCredentialsAreNeverShown(t *testing.T) {
 	withCreds := strings.Replace(fake.URL, "http://", "http://alice:s3cret@", 1) + "/v1"
 	cfg.ProviderURL = withCreds
 	var logs syncBuffer
-	b, err := StartBackend(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)), BackendOptions{})
+	b, err := assembly.Start(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)), assembly.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestStartupWarnsAboutAWithheldKey(t *testing.T) {
 	cfg := testConfig(t, fake)
 	cfg.APIKeyNote = "OPENAI_API_KEY is not sent to " + cfg.ProviderURL
 	var logs syncBuffer
-	b, err := StartBackend(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)), BackendOptions{})
+	b, err := assembly.Start(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)), assembly.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,14 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hearth-app/hearth/app/assembly"
 	"github.com/hearth-app/hearth/backend/config"
 )
 
 // runServe is `hearth serve`: the backend without a window. Its one stdout line
 // tells scripts and tests where it listens.
 func runServe(ctx context.Context, cfg config.Config, ui fs.FS, stdout io.Writer, log *slog.Logger) error {
-	b, err := StartBackend(ctx, cfg, ui, log, BackendOptions{})
+	b, err := assembly.Start(ctx, cfg, ui, log, assembly.Options{Version: Version})
 	if err != nil {
 		return err
 	}

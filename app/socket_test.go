@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hearth-app/hearth/app/assembly"
 )
 
 // `--socket ~/hearth.sock`: the home directory keeps its mode, and the log
@@ -30,7 +32,7 @@ func TestSocketInAnExistingDirectoryLeavesItsModeAlone(t *testing.T) {
 
 	// A file that is not a socket is refused, and kept.
 	cfg.Socket = notes
-	if b, err := StartBackend(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), BackendOptions{}); err == nil {
+	if b, err := assembly.Start(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), assembly.Options{}); err == nil {
 		_ = b.Shutdown(context.Background())
 		t.Fatal("started on a regular file")
 	} else if !strings.Contains(err.Error(), notes) || !strings.Contains(err.Error(), "not a socket") {
@@ -42,7 +44,7 @@ func TestSocketInAnExistingDirectoryLeavesItsModeAlone(t *testing.T) {
 
 	cfg.Socket = filepath.Join(home, "hearth.sock")
 	var logs syncBuffer
-	b, err := StartBackend(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)), BackendOptions{})
+	b, err := assembly.Start(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)), assembly.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,7 @@
-package app
+// Package assembly builds Hearth's backend from its parts: the store, media
+// files, the turn engine, the chat service, dispatch, the server and its
+// listeners. The desktop window and `hearth serve` run the same Backend.
+package assembly
 
 import (
 	"context"
@@ -29,8 +32,12 @@ import (
 // socket.
 var ErrAlreadyRunning = errors.New("Hearth is already running")
 
-// BackendOptions are what the desktop shell adds to a plain server.
-type BackendOptions struct {
+// Options are what a shell adds to the configuration: the build's version,
+// and what the desktop shell adds to a plain server.
+type Options struct {
+	// Version is the build's version, sent to clients in the ready event and
+	// /api/status.
+	Version string
 	// OnFocus is called when a second launch asks this instance to come forward.
 	OnFocus func()
 	// ExtraOrigins are further Origins allowed to use the API.
@@ -52,15 +59,15 @@ type Backend struct {
 	endpoint string
 }
 
-// mediaGrace is how long an upload no message uses is kept: the composer
+// MediaGrace is how long an upload no message uses is kept: the composer
 // uploads a picture when it is attached, and the message may be sent much
 // later (or Hearth restarted in between).
-const mediaGrace = 24 * time.Hour
+const MediaGrace = 24 * time.Hour
 
-// StartBackend opens the store, recovers interrupted turns, listens on the unix
+// Start opens the store, recovers interrupted turns, listens on the unix
 // socket and loopback TCP, and writes endpoint.json. ui is the built web UI
 // rooted at its index.html (nil or empty serves a how-to-build page).
-func StartBackend(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, opts BackendOptions) (_ *Backend, err error) {
+func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, opts Options) (_ *Backend, err error) {
 	b := &Backend{cfg: cfg, log: log, Socket: cfg.Socket}
 	defer func() {
 		if err != nil {
@@ -99,7 +106,7 @@ func StartBackend(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Lo
 	}
 	// Nothing listens yet, so no upload can race the sweep; a failed sweep
 	// only leaves files for the next start.
-	if err := sweepMedia(ctx, b.store, files, time.Now().Add(-mediaGrace), log); err != nil {
+	if err := sweepMedia(ctx, b.store, files, time.Now().Add(-MediaGrace), log); err != nil {
 		log.Warn("could not remove unused media", "err", err)
 	}
 
@@ -120,7 +127,7 @@ func StartBackend(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Lo
 		Dispatch: dispatch.New(dispatch.Deps{Turns: b.engine, Chats: cs, Settings: providers, Logger: log}),
 		Turns:    b.engine, Chats: cs, Ingest: in, Store: b.store, Files: files,
 		Token: b.Token, MediaSecret: secret, UI: ui, ReadLimit: cfg.WSReadLimit, QueueBytes: opts.QueueBytes,
-		AllowRemote: cfg.AllowRemote, ExtraOrigins: opts.ExtraOrigins, Version: Version,
+		AllowRemote: cfg.AllowRemote, ExtraOrigins: opts.ExtraOrigins, Version: opts.Version,
 		OnFocus: opts.OnFocus, Logger: log,
 	})
 	b.server = srv
@@ -170,6 +177,12 @@ func (b *Backend) UIURL() string {
 		return ""
 	}
 	return b.URL + "#token=" + b.Token
+}
+
+// Clients is the number of WebSocket connections that are not closing (see
+// server.Server.Clients).
+func (b *Backend) Clients() int {
+	return b.server.Clients()
 }
 
 // Shutdown ends running turns (recorded as interrupted), closes every

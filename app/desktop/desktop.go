@@ -1,6 +1,6 @@
 //go:build !nodesktop
 
-package app
+package desktop
 
 // The desktop shell is the only code that imports Wails. It owns the window
 // and nothing else: the backend it starts is the same one `hearth serve`
@@ -36,82 +36,85 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/hearth-app/hearth/app/assembly"
 	"github.com/hearth-app/hearth/backend/config"
 	"github.com/hearth-app/hearth/backend/server"
 )
 
 const (
-	// desktopStartWait bounds how long the page's Endpoint call and the
-	// shutdown path wait for StartBackend (store open and migrations).
-	desktopStartWait = 60 * time.Second
-	// desktopShutdownTimeout bounds Backend.Shutdown: long enough for
+	// startWait bounds how long the page's Endpoint call and the
+	// shutdown path wait for assembly.Start (store open and migrations).
+	startWait = 60 * time.Second
+	// shutdownTimeout bounds Backend.Shutdown: long enough for
 	// running turns to be recorded as interrupted, short enough that a
 	// closed window never lingers as an invisible process.
-	desktopShutdownTimeout = 10 * time.Second
-	// desktopFocusTimeout bounds the hand-over to a running instance, so a
+	shutdownTimeout = 10 * time.Second
+	// focusTimeout bounds the hand-over to a running instance, so a
 	// wedged first instance cannot make every later launch hang.
-	desktopFocusTimeout = 5 * time.Second
+	focusTimeout = 5 * time.Second
 
-	desktopEventNewChat = "menu:new-chat"
-	desktopEventSearch  = "menu:search"
+	eventNewChat = "menu:new-chat"
+	eventSearch  = "menu:search"
 )
 
-// desktopBackground is the UI's page colour (--bg in frontend/src/styles.css,
+// background is the UI's page colour (--bg in frontend/src/styles.css,
 // light or dark), so the window shows no white or transparent flash before
 // the first paint. Alpha must stay 255: WebKit otherwise composites the
 // window as translucent.
-func desktopBackground() *options.RGBA {
-	if goruntime.GOOS == "linux" && desktopPrefersDark(os.Getenv, os.ReadFile) {
+func background() *options.RGBA {
+	if goruntime.GOOS == "linux" && prefersDark(os.Getenv, os.ReadFile) {
 		return options.NewRGB(0x1a, 0x19, 0x17)
 	}
 	return options.NewRGB(0xfb, 0xfa, 0xf8)
 }
 
-// DesktopEndpoint is how the page in the window finds the backend. It is
+// Endpoint is how the page in the window finds the backend. It is
 // the only way the token reaches the page: it never appears in a URL that
 // another page, the history or a referrer could read.
-type DesktopEndpoint struct {
+type Endpoint struct {
 	URL   string `json:"url"`
 	WS    string `json:"ws"`
 	Token string `json:"token"`
 }
 
-// Desktop is bound into the web view as window.go.app.Desktop. Its exported
-// methods are the page's whole Go API, so it holds nothing else.
-type Desktop struct {
-	shell *desktopShell
+// Bridge is bound into the web view as window.go.desktop.Bridge (Wails names
+// it after the package and the type). Its exported methods are the page's
+// whole Go API, so it holds nothing else.
+type Bridge struct {
+	shell *shell
 }
 
 // Endpoint returns the backend's URLs and token, waiting for the backend to
 // finish starting: the page loads in parallel with the store opening.
-func (d *Desktop) Endpoint() (DesktopEndpoint, error) {
-	b, err := d.shell.waitBackend(desktopStartWait)
+func (d *Bridge) Endpoint() (Endpoint, error) {
+	b, err := d.shell.waitBackend(startWait)
 	if err != nil {
-		return DesktopEndpoint{}, err
+		return Endpoint{}, err
 	}
-	return DesktopEndpoint{URL: b.URL, WS: b.WS, Token: b.Token}, nil
+	return Endpoint{URL: b.URL, WS: b.WS, Token: b.Token}, nil
 }
 
-// desktopShell is the state of one window's life, from launch to the end of
+// shell is the state of one window's life, from launch to the end of
 // OnShutdown.
-type desktopShell struct {
+type shell struct {
 	parent    context.Context
 	cfg       config.Config
+	build     Build
 	ui        fs.FS
 	log       *slog.Logger
 	statePath string
-	state     desktopWindowState
+	state     windowState
 
 	// started is closed once Wails hands over its context; the runtime
 	// functions need it, so signals and focus requests wait for it.
 	started  chan struct{}
 	wailsCtx context.Context
 
-	// backendDone is closed when StartBackend has returned, successfully
+	// backendDone is closed when assembly.Start has returned, successfully
 	// or not; the fields below it are written before the close.
 	backendDone chan struct{}
 	mu          sync.Mutex
-	backend     *Backend
+	backend     *assembly.Backend
 	backendErr  error
 	handedOver  bool
 
@@ -120,22 +123,22 @@ type desktopShell struct {
 	shutdownErr error
 }
 
-// runDesktop is `hearth` with no subcommand: one window on one backend.
-func runDesktop(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger) error {
-	if !desktopBindingsOnly {
-		if err := checkDesktopDisplay(goruntime.GOOS, os.Getenv); err != nil {
+// Run is `hearth` with no subcommand: one window on one backend.
+func Run(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, build Build) error {
+	if !bindingsOnly {
+		if err := checkDisplay(goruntime.GOOS, os.Getenv); err != nil {
 			return err
 		}
 		// A second launch (a double-click on an already open Hearth)
 		// hands over to the first and leaves before building a window. The
-		// backend's lock in StartBackend stays the source of truth for the
+		// backend's lock in assembly.Start stays the source of truth for the
 		// race where two launches both get here first.
 		if handed, err := handOverToRunningInstance(ctx, cfg, log); err != nil || handed {
 			return err
 		}
 	}
 
-	assets, err := desktopAssets(ui, log)
+	files, err := assets(ui, log)
 	if err != nil {
 		return err
 	}
@@ -146,16 +149,17 @@ func runDesktop(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logg
 		cfg.Listen = config.DefaultListen
 	}
 
-	s := &desktopShell{
+	s := &shell{
 		parent:      ctx,
 		cfg:         cfg,
+		build:       build,
 		ui:          ui,
 		log:         log,
-		statePath:   desktopStateFile(os.Getenv),
+		statePath:   stateFile(os.Getenv),
 		started:     make(chan struct{}),
 		backendDone: make(chan struct{}),
 	}
-	s.state = loadDesktopWindowState(s.statePath, log)
+	s.state = loadWindowState(s.statePath, log)
 
 	runDone := make(chan struct{})
 	defer close(runDone)
@@ -164,7 +168,7 @@ func runDesktop(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logg
 	defer signal.Stop(sigs)
 	go s.quitOnSignal(sigs, runDone)
 
-	if err := s.run(assets); err != nil {
+	if err := s.run(files); err != nil {
 		return err
 	}
 
@@ -186,9 +190,9 @@ func runDesktop(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logg
 // serve`) is an error: opening a second window on its data would fail at
 // the data-dir lock anyway, after a window had flashed up.
 func handOverToRunningInstance(ctx context.Context, cfg config.Config, log *slog.Logger) (bool, error) {
-	fctx, cancel := context.WithTimeout(ctx, desktopFocusTimeout)
+	fctx, cancel := context.WithTimeout(ctx, focusTimeout)
 	defer cancel()
-	err := AskToFocus(fctx, cfg)
+	err := assembly.AskToFocus(fctx, cfg)
 	if err == nil {
 		log.Info("desktop: Hearth is already running; brought its window to the front", "socket", cfg.Socket)
 		return true, nil
@@ -197,7 +201,7 @@ func handOverToRunningInstance(ctx context.Context, cfg config.Config, log *slog
 	if conn, derr := d.DialContext(fctx, "unix", cfg.Socket); derr == nil {
 		conn.Close()
 		log.Debug("desktop: the running instance did not show a window", "socket", cfg.Socket, "err", err)
-		return false, fmt.Errorf("%w at %s but did not show a window (is it `hearth serve`?): use it from a browser or the CLI, or stop it to open the window", ErrAlreadyRunning, cfg.Socket)
+		return false, fmt.Errorf("%w at %s but did not show a window (is it `hearth serve`?): use it from a browser or the CLI, or stop it to open the window", assembly.ErrAlreadyRunning, cfg.Socket)
 	}
 	log.Debug("desktop: no running instance answered; starting one", "socket", cfg.Socket, "err", err)
 	return false, nil
@@ -206,10 +210,10 @@ func handOverToRunningInstance(ctx context.Context, cfg config.Config, log *slog
 // run builds the window and blocks until it is gone and OnShutdown has
 // returned. Wails panics where GTK cannot open the display (DISPLAY set but
 // no server behind it); that is an error for the user, not a crash.
-func (s *desktopShell) run(assets fs.FS) (err error) {
+func (s *shell) run(files fs.FS) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("desktop: cannot open a window on display %q (%v); run \"hearth serve\" for the headless server", desktopDisplayName(), r)
+			err = fmt.Errorf("desktop: cannot open a window on display %q (%v); run \"hearth serve\" for the headless server", displayName(), r)
 		}
 	}()
 
@@ -217,25 +221,25 @@ func (s *desktopShell) run(assets fs.FS) (err error) {
 	if s.state.Maximised {
 		startState = options.Maximised
 	}
-	icon := desktopIconPNG()
+	icon := iconPNG()
 
 	opts := &options.App{
 		Title:              "Hearth",
 		Width:              s.state.Width,
 		Height:             s.state.Height,
-		MinWidth:           desktopMinWidth,
-		MinHeight:          desktopMinHeight,
+		MinWidth:           minWidth,
+		MinHeight:          minHeight,
 		WindowStartState:   startState,
-		BackgroundColour:   desktopBackground(),
-		AssetServer:        &assetserver.Options{Assets: assets},
+		BackgroundColour:   background(),
+		AssetServer:        &assetserver.Options{Assets: files},
 		Menu:               s.menu(),
-		Logger:             desktopWailsLogger{log: s.log},
-		LogLevel:           desktopWailsLogLevel(s.cfg.LogLevel),
-		LogLevelProduction: desktopWailsLogLevel(s.cfg.LogLevel),
+		Logger:             wailsLogger{log: s.log},
+		LogLevel:           wailsLogLevel(s.cfg.LogLevel),
+		LogLevelProduction: wailsLogLevel(s.cfg.LogLevel),
 		OnStartup:          s.onStartup,
 		OnBeforeClose:      s.onBeforeClose,
 		OnShutdown:         s.onShutdown,
-		Bind:               []any{&Desktop{shell: s}},
+		Bind:               []any{&Bridge{shell: s}},
 		Linux: &linux.Options{
 			Icon: icon,
 			// "hearth" is the WM_CLASS the .desktop file's StartupWMClass
@@ -247,7 +251,7 @@ func (s *desktopShell) run(assets fs.FS) (err error) {
 			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
 		},
 		Mac: &mac.Options{
-			About: &mac.AboutInfo{Title: "Hearth", Message: desktopAboutText(), Icon: icon},
+			About: &mac.AboutInfo{Title: "Hearth", Message: aboutText(s.build), Icon: icon},
 		},
 		Windows: &windows.Options{},
 	}
@@ -257,7 +261,7 @@ func (s *desktopShell) run(assets fs.FS) (err error) {
 	return nil
 }
 
-func (s *desktopShell) onStartup(ctx context.Context) {
+func (s *shell) onStartup(ctx context.Context) {
 	s.wailsCtx = ctx
 	close(s.started)
 
@@ -271,19 +275,20 @@ func (s *desktopShell) onStartup(ctx context.Context) {
 	// The backend outlives a cancelled launch context until OnShutdown
 	// stops it, so turns are always recorded; cancellation quits the
 	// window instead (quitOnSignal).
-	b, err := StartBackend(context.WithoutCancel(s.parent), s.cfg, s.ui, s.log, BackendOptions{
+	b, err := assembly.Start(context.WithoutCancel(s.parent), s.cfg, s.ui, s.log, assembly.Options{
+		Version:      s.build.Version,
 		OnFocus:      s.focus,
-		ExtraOrigins: desktopOrigins(goruntime.GOOS),
+		ExtraOrigins: origins(goruntime.GOOS),
 	})
 
 	handedOver := false
-	if errors.Is(err, ErrAlreadyRunning) {
+	if errors.Is(err, assembly.ErrAlreadyRunning) {
 		// Another launch won the race for the data dir after our first
 		// check. If it shows its window, it is the instance the user gets
 		// and this one leaves quietly with exit code 0; if it cannot (it
 		// has no window), that is an error worth a dialog.
-		fctx, cancel := context.WithTimeout(s.parent, desktopFocusTimeout)
-		ferr := AskToFocus(fctx, s.cfg)
+		fctx, cancel := context.WithTimeout(s.parent, focusTimeout)
+		ferr := assembly.AskToFocus(fctx, s.cfg)
 		cancel()
 		if ferr == nil {
 			handedOver = true
@@ -325,16 +330,16 @@ func (s *desktopShell) onStartup(ctx context.Context) {
 // and every close that is let through calls gtk_main_quit from a goroutine;
 // a second call lands while the main thread destroys the window and
 // crashes the process (seen as SIGSEGV in the smoke test).
-func (s *desktopShell) onBeforeClose(ctx context.Context) (prevent bool) {
+func (s *shell) onBeforeClose(ctx context.Context) (prevent bool) {
 	prevent = true
 	s.closeOnce.Do(func() {
 		prevent = false
-		s.saveWindowState(ctx)
+		s.saveWindow(ctx)
 	})
 	return prevent
 }
 
-func (s *desktopShell) saveWindowState(ctx context.Context) {
+func (s *shell) saveWindow(ctx context.Context) {
 	st := s.state
 	switch {
 	case wruntime.WindowIsMinimised(ctx), wruntime.WindowIsFullscreen(ctx):
@@ -349,7 +354,7 @@ func (s *desktopShell) saveWindowState(ctx context.Context) {
 		x, y := wruntime.WindowGetPosition(ctx)
 		st.X, st.Y = &x, &y
 	}
-	if err := saveDesktopWindowState(s.statePath, st); err != nil {
+	if err := saveWindowState(s.statePath, st); err != nil {
 		s.log.Warn("desktop: cannot save window state", "path", s.statePath, "err", err)
 		return
 	}
@@ -358,10 +363,10 @@ func (s *desktopShell) saveWindowState(ctx context.Context) {
 
 // onShutdown runs after the main loop ended. It must not return before the
 // backend is down: the process exits right after.
-func (s *desktopShell) onShutdown(context.Context) {
+func (s *shell) onShutdown(context.Context) {
 	select {
 	case <-s.backendDone:
-	case <-time.After(desktopStartWait):
+	case <-time.After(startWait):
 		s.log.Error("desktop: backend still starting at shutdown; leaving it to the next launch's stale-socket check")
 		return
 	}
@@ -371,7 +376,7 @@ func (s *desktopShell) onShutdown(context.Context) {
 	if b == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), desktopShutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	start := time.Now()
 	err := b.Shutdown(ctx)
@@ -386,7 +391,7 @@ func (s *desktopShell) onShutdown(context.Context) {
 }
 
 // waitBackend returns the started backend or why there is none.
-func (s *desktopShell) waitBackend(wait time.Duration) (*Backend, error) {
+func (s *shell) waitBackend(wait time.Duration) (*assembly.Backend, error) {
 	select {
 	case <-s.backendDone:
 	case <-time.After(wait):
@@ -406,7 +411,7 @@ func (s *desktopShell) waitBackend(wait time.Duration) (*Backend, error) {
 // focus is the backend's OnFocus: a second launch asked for this window.
 // On GTK, Unminimise is gtk_window_present on the main thread, which also
 // raises and focuses the window; Show covers a window hidden by the toolkit.
-func (s *desktopShell) focus() {
+func (s *shell) focus() {
 	ctx, ok := s.context()
 	if !ok {
 		return
@@ -417,7 +422,7 @@ func (s *desktopShell) focus() {
 }
 
 // context returns Wails' context once the window exists.
-func (s *desktopShell) context() (context.Context, bool) {
+func (s *shell) context() (context.Context, bool) {
 	select {
 	case <-s.started:
 		return s.wailsCtx, true
@@ -427,7 +432,7 @@ func (s *desktopShell) context() (context.Context, bool) {
 }
 
 // quit ends the main loop once; OnBeforeClose and OnShutdown follow.
-func (s *desktopShell) quit() {
+func (s *shell) quit() {
 	s.quitOnce.Do(func() {
 		go func() {
 			<-s.started
@@ -441,7 +446,7 @@ func (s *desktopShell) quit() {
 // the backend is shut down by OnShutdown. Only signals on sigs are counted:
 // the launch context may be cancelled by the very same SIGTERM. A second
 // signal means the user has given up on the clean path.
-func (s *desktopShell) quitOnSignal(sigs <-chan os.Signal, done <-chan struct{}) {
+func (s *shell) quitOnSignal(sigs <-chan os.Signal, done <-chan struct{}) {
 	parentDone := s.parent.Done()
 	signals := 0
 	for {
@@ -464,13 +469,13 @@ func (s *desktopShell) quitOnSignal(sigs <-chan os.Signal, done <-chan struct{})
 	}
 }
 
-func (s *desktopShell) emit(event string) {
+func (s *shell) emit(event string) {
 	if ctx, ok := s.context(); ok {
 		wruntime.EventsEmit(ctx, event)
 	}
 }
 
-func (s *desktopShell) menu() *menu.Menu {
+func (s *shell) menu() *menu.Menu {
 	m := menu.NewMenu()
 	if goruntime.GOOS == "darwin" {
 		// The application menu carries About, Hide and Quit (Cmd+Q) on
@@ -479,8 +484,8 @@ func (s *desktopShell) menu() *menu.Menu {
 		m.Append(menu.EditMenu())
 	}
 	chats := m.AddSubmenu("File")
-	chats.AddText("New Chat", keys.CmdOrCtrl("n"), func(*menu.CallbackData) { s.emit(desktopEventNewChat) })
-	chats.AddText("Search", keys.CmdOrCtrl("k"), func(*menu.CallbackData) { s.emit(desktopEventSearch) })
+	chats.AddText("New Chat", keys.CmdOrCtrl("n"), func(*menu.CallbackData) { s.emit(eventNewChat) })
+	chats.AddText("Search", keys.CmdOrCtrl("k"), func(*menu.CallbackData) { s.emit(eventSearch) })
 	if goruntime.GOOS != "darwin" {
 		chats.AddSeparator()
 		chats.AddText("Quit", keys.CmdOrCtrl("q"), func(*menu.CallbackData) { s.quit() })
@@ -502,7 +507,7 @@ func (s *desktopShell) menu() *menu.Menu {
 			_, err := wruntime.MessageDialog(ctx, wruntime.MessageDialogOptions{
 				Type:    wruntime.InfoDialog,
 				Title:   "About Hearth",
-				Message: desktopAboutText(),
+				Message: aboutText(s.build),
 			})
 			if err != nil {
 				s.log.Warn("desktop: about dialog", "err", err)
@@ -512,27 +517,27 @@ func (s *desktopShell) menu() *menu.Menu {
 	return m
 }
 
-func desktopAboutText() string {
-	v := "Hearth " + Version
+func aboutText(b Build) string {
+	v := "Hearth " + b.Version
 	// An untagged build's version is already the commit (git describe).
-	if Commit != "" && !strings.Contains(Version, Commit) {
-		v += " (commit " + Commit + ")"
+	if b.Commit != "" && !strings.Contains(b.Version, b.Commit) {
+		v += " (commit " + b.Commit + ")"
 	}
 	return v + "\nLocal chats with your own models."
 }
 
-func desktopDisplayName() string {
+func displayName() string {
 	if d := os.Getenv("WAYLAND_DISPLAY"); d != "" {
 		return d
 	}
 	return os.Getenv("DISPLAY")
 }
 
-// desktopAssets is the built UI, rooted at its index.html (app.Main hands
+// assets is the built UI, rooted at its index.html (app.Main hands
 // over frontend/dist; the embed root is accepted too). Wails refuses to start
 // without an index.html (it exits the process), and a fresh checkout has only
 // dist/.gitkeep until `npm run build`; the window then says so instead.
-func desktopAssets(ui fs.FS, log *slog.Logger) (fs.FS, error) {
+func assets(ui fs.FS, log *slog.Logger) (fs.FS, error) {
 	dist := ui
 	if fi, err := fs.Stat(ui, "frontend/dist"); err == nil && fi.IsDir() {
 		sub, err := fs.Sub(ui, "frontend/dist")
@@ -548,19 +553,19 @@ func desktopAssets(ui fs.FS, log *slog.Logger) (fs.FS, error) {
 	return fstest.MapFS{"index.html": &fstest.MapFile{Data: []byte(server.NoUIPage), Mode: 0o444}}, nil
 }
 
-// desktopIconPNG decodes the window icon; a broken constant only costs the
+// iconPNG decodes the window icon; a broken constant only costs the
 // icon, never the window.
-func desktopIconPNG() []byte {
-	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(desktopIconBase64))
+func iconPNG() []byte {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(iconBase64))
 	if err != nil {
 		return nil
 	}
 	return b
 }
 
-// desktopWailsLogLevel keeps Wails' chatter out of the log unless Hearth
+// wailsLogLevel keeps Wails' chatter out of the log unless Hearth
 // runs at debug level; slog filters again by its own level.
-func desktopWailsLogLevel(level string) wailslogger.LogLevel {
+func wailsLogLevel(level string) wailslogger.LogLevel {
 	switch strings.ToLower(level) {
 	case "debug":
 		return wailslogger.DEBUG
@@ -570,15 +575,15 @@ func desktopWailsLogLevel(level string) wailslogger.LogLevel {
 	return wailslogger.WARNING
 }
 
-// desktopWailsLogger routes Wails' own messages into the process's slog
+// wailsLogger routes Wails' own messages into the process's slog
 // stream instead of Wails' stdout printer, which would corrupt the output
 // of tools reading hearth's stdout.
-type desktopWailsLogger struct{ log *slog.Logger }
+type wailsLogger struct{ log *slog.Logger }
 
-func (l desktopWailsLogger) Print(m string)   { l.log.Info("wails: " + m) }
-func (l desktopWailsLogger) Trace(m string)   { l.log.Debug("wails: " + m) }
-func (l desktopWailsLogger) Debug(m string)   { l.log.Debug("wails: " + m) }
-func (l desktopWailsLogger) Info(m string)    { l.log.Info("wails: " + m) }
-func (l desktopWailsLogger) Warning(m string) { l.log.Warn("wails: " + m) }
-func (l desktopWailsLogger) Error(m string)   { l.log.Error("wails: " + m) }
-func (l desktopWailsLogger) Fatal(m string)   { l.log.Error("wails: fatal: " + m) }
+func (l wailsLogger) Print(m string)   { l.log.Info("wails: " + m) }
+func (l wailsLogger) Trace(m string)   { l.log.Debug("wails: " + m) }
+func (l wailsLogger) Debug(m string)   { l.log.Debug("wails: " + m) }
+func (l wailsLogger) Info(m string)    { l.log.Info("wails: " + m) }
+func (l wailsLogger) Warning(m string) { l.log.Warn("wails: " + m) }
+func (l wailsLogger) Error(m string)   { l.log.Error("wails: " + m) }
+func (l wailsLogger) Fatal(m string)   { l.log.Error("wails: fatal: " + m) }

@@ -1,6 +1,6 @@
 //go:build nodesktop
 
-package app
+package desktop
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"github.com/hearth-app/hearth/backend/config"
 )
 
-// runDesktop in a `nodesktop` build: no Wails, no cgo, so there is no window
+// Run in a `nodesktop` build: no Wails, no cgo, so there is no window
 // to open. The server and every CLI subcommand are the same as in the
 // desktop build.
-func runDesktop(context.Context, config.Config, fs.FS, *slog.Logger) error {
+func Run(context.Context, config.Config, fs.FS, *slog.Logger, Build) error {
 	return errors.New("this build of hearth has no window (built with -tags nodesktop); run \"hearth serve\" and open the printed URL in a browser")
 }

@@ -1,4 +1,4 @@
-package app
+package desktop
 
 // Window geometry and the display check live outside the Wails build tag so
 // that their tests run in the cgo-free `nodesktop` build too.
@@ -20,21 +20,21 @@ import (
 // side by side; the maximum only guards against a corrupt state file asking
 // GTK for a window larger than any screen.
 const (
-	desktopDefaultWidth  = 1100
-	desktopDefaultHeight = 760
-	desktopMinWidth      = 640
-	desktopMinHeight     = 420
-	desktopMaxDimension  = 16384
-	desktopMaxCoordinate = 65535
+	defaultWidth  = 1100
+	defaultHeight = 760
+	minWidth      = 640
+	minHeight     = 420
+	maxDimension  = 16384
+	maxCoordinate = 65535
 )
 
 // errNoDisplay is what a `hearth` launch without a graphical session
 // reports instead of letting GTK panic. One line, with the way out.
 var errNoDisplay = errors.New("no display: the window needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set); run \"hearth serve\" for the headless server")
 
-// desktopWindowState is what window.json holds between launches.
+// windowState is what window.json holds between launches.
 // Position is optional: a first launch lets the toolkit centre the window.
-type desktopWindowState struct {
+type windowState struct {
 	Width     int  `json:"width"`
 	Height    int  `json:"height"`
 	X         *int `json:"x,omitempty"`
@@ -42,34 +42,34 @@ type desktopWindowState struct {
 	Maximised bool `json:"maximised,omitempty"`
 }
 
-func defaultDesktopWindowState() desktopWindowState {
-	return desktopWindowState{Width: desktopDefaultWidth, Height: desktopDefaultHeight}
+func defaultWindowState() windowState {
+	return windowState{Width: defaultWidth, Height: defaultHeight}
 }
 
 // sanitised repairs values a hand-edited or truncated file may hold, so a
 // bad file costs the user their window size, never the launch.
-func (s desktopWindowState) sanitised() desktopWindowState {
-	if s.Width < desktopMinWidth || s.Width > desktopMaxDimension {
-		s.Width = desktopDefaultWidth
+func (s windowState) sanitised() windowState {
+	if s.Width < minWidth || s.Width > maxDimension {
+		s.Width = defaultWidth
 	}
-	if s.Height < desktopMinHeight || s.Height > desktopMaxDimension {
-		s.Height = desktopDefaultHeight
+	if s.Height < minHeight || s.Height > maxDimension {
+		s.Height = defaultHeight
 	}
-	if s.X == nil || s.Y == nil || !desktopCoordinateOK(*s.X) || !desktopCoordinateOK(*s.Y) {
+	if s.X == nil || s.Y == nil || !coordinateOK(*s.X) || !coordinateOK(*s.Y) {
 		s.X, s.Y = nil, nil
 	}
 	return s
 }
 
-func desktopCoordinateOK(v int) bool {
-	return v > -desktopMaxCoordinate && v < desktopMaxCoordinate
+func coordinateOK(v int) bool {
+	return v > -maxCoordinate && v < maxCoordinate
 }
 
-// desktopStateFile is $XDG_STATE_HOME/hearth/window.json. getenv is
+// stateFile is $XDG_STATE_HOME/hearth/window.json. getenv is
 // injected so tests never touch the real home directory; adrg/xdg supplies
 // the per-OS default when the variable is unset or relative (the XDG spec
 // says relative values must be ignored).
-func desktopStateFile(getenv func(string) string) string {
+func stateFile(getenv func(string) string) string {
 	base := getenv("XDG_STATE_HOME")
 	if !filepath.IsAbs(base) {
 		base = xdg.StateHome
@@ -77,28 +77,28 @@ func desktopStateFile(getenv func(string) string) string {
 	return filepath.Join(base, "hearth", "window.json")
 }
 
-// loadDesktopWindowState never fails the launch: a missing file is the
+// loadWindowState never fails the launch: a missing file is the
 // first launch, an unreadable one is logged and replaced on the next save.
-func loadDesktopWindowState(path string, log *slog.Logger) desktopWindowState {
+func loadWindowState(path string, log *slog.Logger) windowState {
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return defaultDesktopWindowState()
+		return defaultWindowState()
 	}
 	if err != nil {
 		log.Warn("desktop: cannot read window state; using defaults", "path", path, "err", err)
-		return defaultDesktopWindowState()
+		return defaultWindowState()
 	}
-	var s desktopWindowState
+	var s windowState
 	if err := json.Unmarshal(raw, &s); err != nil {
 		log.Warn("desktop: window state is not valid JSON; using defaults", "path", path, "err", err)
-		return defaultDesktopWindowState()
+		return defaultWindowState()
 	}
 	return s.sanitised()
 }
 
-// saveDesktopWindowState writes through a temporary file and a rename so a
+// saveWindowState writes through a temporary file and a rename so a
 // crash mid-write leaves the previous state, not half a JSON document.
-func saveDesktopWindowState(path string, s desktopWindowState) error {
+func saveWindowState(path string, s windowState) error {
 	raw, err := json.MarshalIndent(s.sanitised(), "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode window state: %w", err)
@@ -125,11 +125,11 @@ func saveDesktopWindowState(path string, s desktopWindowState) error {
 	return nil
 }
 
-// checkDesktopDisplay reports errNoDisplay where GTK would otherwise fail
+// checkDisplay reports errNoDisplay where GTK would otherwise fail
 // to initialise (and Wails would panic). macOS and Windows always have a
 // window server for a logged-in user, so only the X11/Wayland systems are
 // checked.
-func checkDesktopDisplay(goos string, getenv func(string) string) error {
+func checkDisplay(goos string, getenv func(string) string) error {
 	switch goos {
 	case "darwin", "windows", "ios", "android":
 		return nil
@@ -140,12 +140,12 @@ func checkDesktopDisplay(goos string, getenv func(string) string) error {
 	return nil
 }
 
-// desktopPrefersDark guesses whether the web view will render the UI's dark
+// prefersDark guesses whether the web view will render the UI's dark
 // palette (prefers-color-scheme follows the GTK theme in WebKitGTK), so the
 // window's background can match the page's first paint. It reads the same
 // places GTK does: GTK_THEME, then the user's GTK 3 settings.ini. A wrong
 // guess costs one frame of the other colour, nothing more.
-func desktopPrefersDark(getenv func(string) string, readFile func(string) ([]byte, error)) bool {
+func prefersDark(getenv func(string) string, readFile func(string) ([]byte, error)) bool {
 	if t := strings.ToLower(getenv("GTK_THEME")); t != "" {
 		return strings.HasSuffix(t, ":dark") || strings.Contains(t, "-dark")
 	}
@@ -177,9 +177,9 @@ func desktopPrefersDark(getenv func(string) string, readFile func(string) ([]byt
 	return false
 }
 
-// desktopOrigins is the web view's own origin, which the server must accept
+// origins is the web view's own origin, which the server must accept
 // for the page's WebSocket and API calls.
-func desktopOrigins(goos string) []string {
+func origins(goos string) []string {
 	if goos == "windows" {
 		return []string{"http://wails.localhost"}
 	}

@@ -1,4 +1,4 @@
-package app
+package desktop
 
 import (
 	"errors"
@@ -9,15 +9,15 @@ import (
 	"testing"
 )
 
-func desktopIntPtr(v int) *int { return &v }
+func intPtr(v int) *int { return &v }
 
-func TestDesktopWindowStateRoundTrip(t *testing.T) {
+func TestWindowStateRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "hearth", "window.json")
-	want := desktopWindowState{Width: 1300, Height: 900, X: desktopIntPtr(40), Y: desktopIntPtr(-20)}
-	if err := saveDesktopWindowState(path, want); err != nil {
+	want := windowState{Width: 1300, Height: 900, X: intPtr(40), Y: intPtr(-20)}
+	if err := saveWindowState(path, want); err != nil {
 		t.Fatalf("save: %v", err)
 	}
-	got := loadDesktopWindowState(path, desktopQuietLogger())
+	got := loadWindowState(path, quietLogger())
 	if got.Width != want.Width || got.Height != want.Height || got.Maximised {
 		t.Fatalf("size: got %+v, want %+v", got, want)
 	}
@@ -37,22 +37,22 @@ func TestDesktopWindowStateRoundTrip(t *testing.T) {
 	}
 }
 
-func TestDesktopWindowStateLoadFallsBack(t *testing.T) {
+func TestWindowStateLoadFallsBack(t *testing.T) {
 	dir := t.TempDir()
-	def := defaultDesktopWindowState()
+	def := defaultWindowState()
 	for _, tc := range []struct {
 		name    string
 		content string // empty: no file at all
-		want    desktopWindowState
+		want    windowState
 	}{
 		{name: "first launch", want: def},
 		{name: "not json", content: "{\"width\": 12", want: def},
 		{name: "truncated to nothing", content: " ", want: def},
 		{name: "too small", content: `{"width":10,"height":10}`, want: def},
-		{name: "too large", content: `{"width":99999,"height":800}`, want: desktopWindowState{Width: desktopDefaultWidth, Height: 800}},
-		{name: "half a position", content: `{"width":800,"height":600,"x":5}`, want: desktopWindowState{Width: 800, Height: 600}},
-		{name: "position off any screen", content: `{"width":800,"height":600,"x":5,"y":900000}`, want: desktopWindowState{Width: 800, Height: 600}},
-		{name: "maximised", content: `{"width":800,"height":600,"maximised":true}`, want: desktopWindowState{Width: 800, Height: 600, Maximised: true}},
+		{name: "too large", content: `{"width":99999,"height":800}`, want: windowState{Width: defaultWidth, Height: 800}},
+		{name: "half a position", content: `{"width":800,"height":600,"x":5}`, want: windowState{Width: 800, Height: 600}},
+		{name: "position off any screen", content: `{"width":800,"height":600,"x":5,"y":900000}`, want: windowState{Width: 800, Height: 600}},
+		{name: "maximised", content: `{"width":800,"height":600,"maximised":true}`, want: windowState{Width: 800, Height: 600, Maximised: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name+".json")
@@ -61,7 +61,7 @@ func TestDesktopWindowStateLoadFallsBack(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			got := loadDesktopWindowState(path, desktopQuietLogger())
+			got := loadWindowState(path, quietLogger())
 			if got.Width != tc.want.Width || got.Height != tc.want.Height || got.Maximised != tc.want.Maximised {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
@@ -72,22 +72,22 @@ func TestDesktopWindowStateLoadFallsBack(t *testing.T) {
 	}
 }
 
-func TestDesktopStateFile(t *testing.T) {
+func TestStateFile(t *testing.T) {
 	env := func(m map[string]string) func(string) string {
 		return func(k string) string { return m[k] }
 	}
-	got := desktopStateFile(env(map[string]string{"XDG_STATE_HOME": "/tmp/st"}))
+	got := stateFile(env(map[string]string{"XDG_STATE_HOME": "/tmp/st"}))
 	if got != filepath.FromSlash("/tmp/st/hearth/window.json") {
 		t.Errorf("absolute XDG_STATE_HOME: got %q", got)
 	}
 	// The XDG spec says relative values must be ignored.
-	got = desktopStateFile(env(map[string]string{"XDG_STATE_HOME": "rel/dir"}))
+	got = stateFile(env(map[string]string{"XDG_STATE_HOME": "rel/dir"}))
 	if !filepath.IsAbs(got) || filepath.Base(got) != "window.json" {
 		t.Errorf("relative XDG_STATE_HOME: got %q, want an absolute default", got)
 	}
 }
 
-func TestCheckDesktopDisplay(t *testing.T) {
+func TestCheckDisplay(t *testing.T) {
 	for _, tc := range []struct {
 		goos string
 		env  map[string]string
@@ -101,7 +101,7 @@ func TestCheckDesktopDisplay(t *testing.T) {
 		{"darwin", map[string]string{}, true},
 		{"windows", map[string]string{}, true},
 	} {
-		err := checkDesktopDisplay(tc.goos, func(k string) string { return tc.env[k] })
+		err := checkDisplay(tc.goos, func(k string) string { return tc.env[k] })
 		if tc.ok && err != nil {
 			t.Errorf("%s %v: unexpected error %v", tc.goos, tc.env, err)
 		}
@@ -111,18 +111,18 @@ func TestCheckDesktopDisplay(t *testing.T) {
 	}
 }
 
-func TestDesktopOrigins(t *testing.T) {
-	if got := desktopOrigins("linux"); len(got) != 1 || got[0] != "wails://wails" {
+func TestOrigins(t *testing.T) {
+	if got := origins("linux"); len(got) != 1 || got[0] != "wails://wails" {
 		t.Errorf("linux: %v", got)
 	}
-	if got := desktopOrigins("windows"); len(got) != 1 || got[0] != "http://wails.localhost" {
+	if got := origins("windows"); len(got) != 1 || got[0] != "http://wails.localhost" {
 		t.Errorf("windows: %v", got)
 	}
 }
 
-func desktopQuietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func TestDesktopPrefersDark(t *testing.T) {
+func TestPrefersDark(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		env      map[string]string
@@ -148,7 +148,7 @@ func TestDesktopPrefersDark(t *testing.T) {
 				}
 				return []byte(tc.settings), nil
 			}
-			if got := desktopPrefersDark(func(k string) string { return env[k] }, read); got != tc.want {
+			if got := prefersDark(func(k string) string { return env[k] }, read); got != tc.want {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})

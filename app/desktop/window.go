@@ -1,7 +1,7 @@
 //go:build !bindings && !nodesktop
 
-package app
+package desktop
 
-// desktopBindingsOnly is false in every build that opens a window; see
-// desktop_bindings.go.
-const desktopBindingsOnly = false
+// bindingsOnly is false in every build that opens a window; see
+// bindings.go.
+const bindingsOnly = false

@@ -40,7 +40,7 @@ describe('resolveEndpoint', () => {
 
   it('asks the desktop shell in the Wails window', async () => {
     const win = {
-      go: { app: { Desktop: { Endpoint: async () => ({ url: 'http://127.0.0.1:9/', ws: 'ws://127.0.0.1:9/ws', token: 't' }) } } },
+      go: { desktop: { Bridge: { Endpoint: async () => ({ url: 'http://127.0.0.1:9/', ws: 'ws://127.0.0.1:9/ws', token: 't' }) } } },
     };
     const { e } = env('wails://wails/', win);
     expect(await resolveEndpoint(e)).toEqual({ http: 'http://127.0.0.1:9/', ws: 'ws://127.0.0.1:9/ws', token: 't', desktop: true });

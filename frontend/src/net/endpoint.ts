@@ -1,7 +1,7 @@
 // Where the Hearth server is and how to prove we may talk to it.
 //
 // Desktop window: the Go side exposes a Wails binding,
-//   window.go.app.Desktop.Endpoint() → {url, ws, token}.
+//   window.go.desktop.Bridge.Endpoint() → {url, ws, token}.
 // Browser: the page is served by the server itself; `hearth serve` prints a
 // link with `#token=…`, which we keep in sessionStorage and strip from the
 // address bar.
@@ -22,7 +22,7 @@ interface DesktopEndpoint {
 }
 
 interface WailsWindow {
-  go?: { app?: { Desktop?: { Endpoint?: () => Promise<DesktopEndpoint> } } };
+  go?: { desktop?: { Bridge?: { Endpoint?: () => Promise<DesktopEndpoint> } } };
 }
 
 export const TOKEN_KEY = 'hearth.token';
@@ -56,7 +56,7 @@ export function takeTokenFromFragment(env: EndpointEnv): string | null {
 async function waitForDesktop(env: EndpointEnv, ms: number): Promise<DesktopEndpoint | null> {
   const deadline = ms / 50;
   for (let i = 0; i <= deadline; i++) {
-    const fn = env.win.go?.app?.Desktop?.Endpoint;
+    const fn = env.win.go?.desktop?.Bridge?.Endpoint;
     if (typeof fn === 'function') return fn();
     await env.sleep(50);
   }
