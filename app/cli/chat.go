@@ -220,9 +220,9 @@ func (h *hearth) streamTurn(ctx, conn context.Context, c *client.Client, chatID,
 					fmt.Fprintln(stdout)
 				}
 				switch ev.Status {
-				case "done":
+				case protocol.StatusDone:
 					return nil
-				case "cancelled":
+				case protocol.StatusCancelled:
 					return exit{code: exitCancelled, msg: "cancelled; the partial answer is kept in chat " + chatID}
 				default:
 					msg := ev.Error

@@ -134,7 +134,7 @@ func (h *hearth) runAttach(ctx context.Context, cfg config.Config, chatID string
 
 func printMessage(w io.Writer, m protocol.Message) {
 	who := "you"
-	if m.Role == "assistant" {
+	if m.Role == protocol.RoleAssistant {
 		who = "assistant"
 		if m.Model != "" {
 			who += " (" + m.Model + ")"
@@ -150,7 +150,7 @@ func printMessage(w io.Writer, m protocol.Message) {
 	for _, md := range m.Media {
 		fmt.Fprintf(w, "[%s: %s]\n", md.MIME, md.Name)
 	}
-	if m.Status != "done" {
+	if m.Status != protocol.StatusDone {
 		fmt.Fprintf(w, "[%s%s]\n", m.Status, suffix(m.Error))
 	}
 	fmt.Fprintln(w)
@@ -183,7 +183,7 @@ func (h *hearth) printLive(ev client.Event, chatID string) {
 		fmt.Fprint(stdout, deref(ev.Text))
 	case protocol.EvTurnEnd:
 		fmt.Fprintln(stdout)
-		if ev.Status != "done" {
+		if ev.Status != protocol.StatusDone {
 			fmt.Fprintf(stdout, "[%s%s]\n", ev.Status, suffix(ev.Error))
 		}
 		fmt.Fprintln(stdout)
