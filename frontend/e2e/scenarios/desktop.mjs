@@ -22,7 +22,7 @@ scenario('in the desktop window (emulated): endpoint from the Wails binding, men
     // What the Wails shell provides: the Go binding and the runtime's events.
     await ctx.addInitScript((ep) => {
       const handlers = {};
-      window.go = { app: { Desktop: { Endpoint: async () => ep } } };
+      window.go = { desktop: { Bridge: { Endpoint: async () => ep } } };
       window.runtime = {
         EventsOn: (name, cb) => {
           handlers[name] = cb;
