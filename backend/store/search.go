@@ -7,13 +7,22 @@ import (
 	"unicode"
 )
 
-// Snippet highlight markers around matched words in SearchHit.Snippet.
-// Markdown bold: readable as plain text in a terminal and rendered by the UI.
+// Snippet highlight markers FTS5 puts around matched words. They are
+// private-use characters, split off into SearchHit.Parts before a hit leaves
+// the store: markers made of text (markdown's **) could not be told apart
+// from the same characters in the message, and a client rendering them as
+// markdown would mix the highlight with the message's own markup.
 const (
-	SnippetOpen     = "**"
-	SnippetClose    = "**"
+	SnippetOpen     = "\uE000"
+	SnippetClose    = "\uE001"
 	SnippetEllipsis = "…"
 )
+
+// SnippetPart is a run of a snippet's text; Match marks the matched words.
+type SnippetPart struct {
+	Text  string
+	Match bool
+}
 
 const (
 	// maxSearchTerms bounds the work one query can cause.
@@ -23,11 +32,14 @@ const (
 )
 
 // SearchHit is one matching message. Rank is higher for better matches
-// (negated FTS5 bm25, content weighted twice as much as reasoning).
+// (negated FTS5 bm25, content weighted twice as much as reasoning). Snippet
+// is the excerpt as plain text; Parts is the same text in runs, the matched
+// words marked.
 type SearchHit struct {
 	ChatID, ChatTitle string
 	MessageID, Seq    int64
 	Role, Snippet     string
+	Parts             []SnippetPart
 	Rank              float64
 }
 
@@ -72,12 +84,43 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 		if err := rows.Scan(&h.ChatID, &h.ChatTitle, &h.MessageID, &h.Seq, &h.Role, &h.Snippet, &h.Rank); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
+		h.Snippet, h.Parts = splitSnippet(h.Snippet)
 		hits = append(hits, h)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	return hits, nil
+}
+
+// splitSnippet turns FTS5's marked snippet into plain text and runs. A
+// marker character that was in the message itself only moves a highlight's
+// edge: it never reaches the client, and nothing in the text is markup.
+func splitSnippet(marked string) (string, []SnippetPart) {
+	var plain strings.Builder
+	parts := []SnippetPart{}
+	match := false
+	for marked != "" {
+		i := strings.IndexAny(marked, SnippetOpen+SnippetClose)
+		text := marked
+		if i >= 0 {
+			text = marked[:i]
+		}
+		if text != "" {
+			plain.WriteString(text)
+			if n := len(parts); n > 0 && parts[n-1].Match == match {
+				parts[n-1].Text += text
+			} else {
+				parts = append(parts, SnippetPart{Text: text, Match: match})
+			}
+		}
+		if i < 0 {
+			break
+		}
+		match = strings.HasPrefix(marked[i:], SnippetOpen)
+		marked = marked[i+len(SnippetOpen):] // both markers are 3 bytes
+	}
+	return plain.String(), parts
 }
 
 // matchExpr turns user text into an FTS5 expression that cannot be a syntax

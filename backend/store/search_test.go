@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,7 +124,8 @@ func TestSearchSemantics(t *testing.T) {
 	}
 	h := hits[0]
 	if h.ChatID != c1.ID || h.ChatTitle != "Animals" || h.Seq != 1 || h.Role != RoleUser || h.Rank <= 0 ||
-		!strings.Contains(h.Snippet, SnippetOpen+"zebra"+SnippetClose) {
+		!strings.Contains(h.Snippet, "zebra") || strings.ContainsAny(h.Snippet, SnippetOpen+SnippetClose) ||
+		!slices.Contains(h.Parts, SnippetPart{Text: "zebra", Match: true}) {
 		t.Errorf("hit %+v", h)
 	}
 	if hits, _ := s.Search(ctx, "zebra", 1); len(hits) != 1 {
