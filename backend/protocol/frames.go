@@ -29,10 +29,14 @@ type Frame struct {
 	Limit           *int            `json:"limit,omitempty"`
 	Before          *string         `json:"before,omitempty"`
 	BeforeSeq       *int64          `json:"before_seq,omitempty"`
+	AfterSeq        *int64          `json:"after_seq,omitempty"`
+	AroundSeq       *int64          `json:"around_seq,omitempty"`
 	Query           *string         `json:"query,omitempty"`
 	Provider        *string         `json:"provider,omitempty"`
 	ProviderURL     *string         `json:"provider_url,omitempty"`
 	APIKey          *string         `json:"api_key,omitempty"`
+	Name            *string         `json:"name,omitempty"`
+	PullID          *string         `json:"pull_id,omitempty"`
 }
 
 // Commands are what the router asks the server to do. Each carries the request id
@@ -92,11 +96,15 @@ type (
 		Limit  int
 		Before string
 	}
-	// GetHistory pages a chat's messages upward.
+	// GetHistory pages a chat's messages upward (BeforeSeq, 0: from the
+	// newest), downward (AfterSeq, set when given, 0 included) or opens a
+	// page around one message (AroundSeq > 0); at most one of them is set.
 	GetHistory struct {
 		Base
 		ChatID    string
 		BeforeSeq int64
+		AfterSeq  *int64
+		AroundSeq int64
 		Limit     int
 	}
 	// UpdateChat changes chat metadata (rename_chat is UpdateChat with a title).
@@ -128,6 +136,18 @@ type (
 	}
 	// Ping asks for a pong.
 	Ping struct{ Base }
+	// PullModel downloads a model by name (Ollama only).
+	PullModel struct {
+		Base
+		Model string
+	}
+	// CancelPull stops a download, named by its id or its model's name.
+	CancelPull struct {
+		Base
+		PullID, Model string
+	}
+	// ListPulls asks for the downloads running now.
+	ListPulls struct{ Base }
 )
 
 // Name of each command; rename_chat arrives as an update_chat.
@@ -145,3 +165,6 @@ func (GetSettings) Name() string { return CmdGetSettings }
 func (SetSettings) Name() string { return CmdSetSettings }
 func (Search) Name() string      { return CmdSearch }
 func (Ping) Name() string        { return CmdPing }
+func (PullModel) Name() string   { return CmdPullModel }
+func (CancelPull) Name() string  { return CmdCancelPull }
+func (ListPulls) Name() string   { return CmdListPulls }

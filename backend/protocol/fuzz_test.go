@@ -90,7 +90,7 @@ func FuzzRoute(f *testing.F) {
 		`{"type":"detach","chat_id":"c1"}`, `{"type":"detach","chat_id":"a","req_id":1e999}`,
 		`{"type":"message","TYPE":null,"Content":"x"}`, `{"Type":"ping"}`, `{"type":"ping","type":5}`,
 		`{"type":"message","content":"\ud800"}`, `{"type":"attach","chat_id":"a","since":9223372036854775808}`,
-		`{"type":"history","chat_id":"a","before_seq":-0}`, "\x00", "{\x00}", `{"":""}`, `{"content":null}`,
+		`{"type":"history","chat_id":"a","before_seq":-0}`, `{"type":"history","chat_id":"a","around_seq":7,"limit":9}`, `{"type":"history","chat_id":"a","after_seq":0}`, "\x00", "{\x00}", `{"":""}`, `{"content":null}`,
 	} {
 		f.Add([]byte(s), false)
 	}
@@ -229,6 +229,12 @@ func checkCommand(t *testing.T, data []byte, cmd Command) {
 		checkLimit(t, data, c.Limit)
 		if c.BeforeSeq < 0 {
 			t.Fatalf("Route(%q): before_seq %d", data, c.BeforeSeq)
+		}
+		if c.AroundSeq < 0 || (c.AfterSeq != nil && *c.AfterSeq < 0) {
+			t.Fatalf("Route(%q): around_seq %d after_seq %v", data, c.AroundSeq, c.AfterSeq)
+		}
+		if (c.AroundSeq > 0 && (c.AfterSeq != nil || c.BeforeSeq > 0)) || (c.AfterSeq != nil && c.BeforeSeq > 0) {
+			t.Fatalf("Route(%q): more than one of before_seq, after_seq, around_seq", data)
 		}
 	case UpdateChat:
 		checkChat(t, data, c.ChatID)

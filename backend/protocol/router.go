@@ -240,14 +240,32 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 		if d != nil {
 			return *d
 		}
-		var before int64
-		if f.BeforeSeq != nil {
-			if *f.BeforeSeq < 0 {
-				return fail(reqID, ReasonInvalidField, "before_seq must be >= 0")
+		cmd := GetHistory{Base: base, ChatID: id, Limit: limit}
+		given := 0
+		for _, p := range []struct {
+			name string
+			in   *int64
+			min  int64
+		}{{"before_seq", f.BeforeSeq, 0}, {"after_seq", f.AfterSeq, 0}, {"around_seq", f.AroundSeq, 1}} {
+			if p.in == nil {
+				continue
 			}
-			before = *f.BeforeSeq
+			if *p.in < p.min {
+				return fail(reqID, ReasonInvalidField, "%s must be >= %d", p.name, p.min)
+			}
+			given++
 		}
-		return Decision{Cmd: GetHistory{Base: base, ChatID: id, BeforeSeq: before, Limit: limit}}
+		if given > 1 {
+			return fail(reqID, ReasonInvalidField, "give at most one of before_seq, after_seq and around_seq")
+		}
+		if f.BeforeSeq != nil {
+			cmd.BeforeSeq = *f.BeforeSeq
+		}
+		if f.AroundSeq != nil {
+			cmd.AroundSeq = *f.AroundSeq
+		}
+		cmd.AfterSeq = f.AfterSeq
+		return Decision{Cmd: cmd}
 	case CmdRenameChat, CmdUpdateChat:
 		id, d := needChat(f, reqID)
 		if d != nil {
@@ -314,8 +332,46 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 			return *d
 		}
 		return Decision{Cmd: Search{Base: base, Query: q, Limit: limit}}
+	case CmdPullModel:
+		name, d := modelName(f, reqID)
+		if d != nil {
+			return *d
+		}
+		if name == "" {
+			return fail(reqID, ReasonMissingField, "name is required: the model to download, e.g. llama3.2")
+		}
+		return Decision{Cmd: PullModel{Base: base, Model: name}}
+	case CmdCancelPull:
+		name, d := modelName(f, reqID)
+		if d != nil {
+			return *d
+		}
+		id := strings.TrimSpace(deref(f.PullID))
+		if id == "" && name == "" {
+			return fail(reqID, ReasonMissingField, "give pull_id or name")
+		}
+		if d := checkLen(reqID, "pull_id", &id, 64); d != nil {
+			return *d
+		}
+		return Decision{Cmd: CancelPull{Base: base, PullID: id, Model: name}}
+	case CmdListPulls:
+		return Decision{Cmd: ListPulls{base}}
 	}
 	return fail(reqID, ReasonUnknownType, "unknown type %s", strconv.Quote(typ))
+}
+
+// modelName is a pull's model name, trimmed; a name is one word (as Ollama's
+// "namespace/model:tag"), so spaces and control characters are refused.
+func modelName(f Frame, reqID string) (string, *Decision) {
+	name := strings.TrimSpace(deref(f.Name))
+	if d := checkLen(reqID, "name", &name, MaxModelBytes); d != nil {
+		return "", d
+	}
+	if strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		d := fail(reqID, ReasonInvalidField, "name must be one word, e.g. llama3.2 or qwen3:8b")
+		return "", &d
+	}
+	return name, nil
 }
 
 var efforts = map[string]bool{"": true, "low": true, "medium": true, "high": true}
