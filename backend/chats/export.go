@@ -1,9 +1,11 @@
 package chats
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,6 +62,13 @@ func (s *Service) Export(ctx context.Context, chatID string) (ExportDoc, error) 
 	msgs, err := s.opts.Store.Transcript(ctx, chatID)
 	if err != nil {
 		return ExportDoc{}, fmt.Errorf("export %s: %w", chatID, err)
+	}
+	// In the order the model sees: questions still waiting for their turn
+	// come last (see turns.InModelOrder).
+	if queued := s.opts.Turns.QueuedIDs(chatID); len(queued) > 0 {
+		slices.SortStableFunc(msgs, func(a, b store.Message) int {
+			return cmp.Compare(b2i(queued[a.ID]), b2i(queued[b.ID]))
+		})
 	}
 	doc := ExportDoc{Format: ExportFormat, ExportedAt: time.Now().UTC(), Chat: view.Chat(c, false)}
 	for _, m := range msgs {
@@ -169,4 +178,11 @@ func errSuffix(s string) string {
 		return ""
 	}
 	return ": " + s
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

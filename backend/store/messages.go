@@ -221,6 +221,44 @@ func startAssistant(ctx context.Context, tx *sql.Tx, chatID, turnID, model strin
 	return getMessage(ctx, tx, id)
 }
 
+// OpenQueued opens the turn of a queued question: the question moves to
+// questionSeq, just before its answer's turn_start at answerSeq, so every
+// view that reads the chat in seq order shows each question followed by its
+// own answer, the order the model sees them in. Both seqs must be above
+// last_seq. setting (the chat's queue without this turn) is written in the
+// same transaction. Durable on return; returns the moved question and the
+// answer's streaming row.
+func (s *Store) OpenQueued(ctx context.Context, chatID string, questionID, questionSeq int64, turnID, model string, answerSeq int64, setting *SettingWrite) (question, answer Message, err error) {
+	err = s.writeDurable(ctx, func(tx *sql.Tx) error {
+		if err := checkNextSeq(ctx, tx, chatID, questionSeq); err != nil {
+			return err
+		}
+		now := s.nowMS()
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET seq = ?, end_seq = ?, updated_at = ?
+			WHERE id = ? AND chat_id = ? AND role = 'user'`, questionSeq, questionSeq, now, questionID, chatID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("%w: no question %d in chat %q", ErrNotFound, questionID, chatID)
+		}
+		if err := advanceChat(ctx, tx, chatID, questionSeq, questionSeq, now); err != nil {
+			return err
+		}
+		if question, err = getMessage(ctx, tx, questionID); err != nil {
+			return err
+		}
+		if answer, err = startAssistant(ctx, tx, chatID, turnID, model, answerSeq, &questionID, now); err != nil {
+			return err
+		}
+		return applySetting(ctx, tx, setting)
+	})
+	if err != nil {
+		return Message{}, Message{}, fmt.Errorf("open queued turn in %q: %w", chatID, err)
+	}
+	return question, answer, nil
+}
+
 // CheckpointAssistant appends what a streaming row has streamed since its
 // last checkpoint (cp.Content and cp.Reasoning are only the new text) as part
 // number part. It writes one small row and nothing else, so a checkpoint

@@ -253,9 +253,15 @@ func (e *Engine) History(ctx context.Context, chatID string, beforeSeq int64, li
 	if r.turn != nil && r.turn.startSeq > 0 {
 		last = r.turn.startSeq - 1
 	}
+	queued := r.queuedLocked()
+	var waiting []int64 // the queued questions' seqs, in the order they wait
+	for _, q := range r.queue {
+		waiting = append(waiting, q.userSeq)
+	}
 	r.mu.Unlock()
 	e.maybeEvict(r)
-	if beforeSeq <= 0 || beforeSeq > last+1 {
+	first := beforeSeq <= 0 || beforeSeq > last
+	if first {
 		beforeSeq = last + 1
 	}
 	msgs, more, err := e.opts.Store.History(ctx, chatID, beforeSeq, limit)
@@ -265,10 +271,26 @@ func (e *Engine) History(ctx context.Context, chatID string, beforeSeq int64, li
 	if err != nil {
 		return nil, false, 0, fmt.Errorf("history of %s: %w", chatID, err)
 	}
-	out := make([]protocol.Message, len(msgs))
-	for i, m := range msgs {
-		out[i] = view.Message(m, e.opts.MediaURL)
+	// Queued questions belong at the end whatever their seq: the first page
+	// carries all of them, and no other page repeats them.
+	out := make([]protocol.Message, 0, len(msgs)+len(waiting))
+	for _, m := range msgs {
+		if !queued[m.ID] {
+			out = append(out, view.Message(m, e.opts.MediaURL))
+		}
 	}
+	if first {
+		for _, seq := range waiting {
+			m, err := e.opts.Store.MessageBySeq(ctx, chatID, seq)
+			if err != nil {
+				continue // opened or cancelled since: the next page or the live events have it
+			}
+			pm := view.Message(m, e.opts.MediaURL)
+			pm.Queued = true
+			out = append(out, pm)
+		}
+	}
+	InModelOrder(out)
 	return out, more, last, nil
 }
 

@@ -145,18 +145,31 @@ func (e *Engine) openQueuedLocked(ctx context.Context, r *room, t *turn) {
 		t.openErr = err
 		return
 	}
+	// The question moves to just before its answer (see store.OpenQueued):
+	// two seqs, the question's first.
+	qseq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	if err != nil {
+		t.openErr = err
+		return
+	}
 	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
 	if err != nil {
 		t.openErr = err
 		return
 	}
-	parent := t.userMsgID
-	m, err := e.opts.Store.StartAssistant(ctx, t.chatID, t.id, t.resolvedModel, seq, &parent, queueSetting(r.id, r.queue))
+	w := queueSetting(r.id, r.queue)
+	q, m, err := e.opts.Store.OpenQueued(ctx, t.chatID, t.userMsgID, qseq, t.id, t.resolvedModel, seq, &w)
 	if err != nil {
 		t.openErr = err
 		e.log.Error("could not start a queued turn", "chat", t.chatID, "turn", t.id, "err", err)
 		return
 	}
+	t.userSeq = qseq
+	// Every client moves the question (same id, new seq) to where it is
+	// answered, then sees its turn start.
+	msg := view.Message(q, e.opts.MediaURL)
+	msg.TurnID = t.id
+	r.publishLocked(encode(protocol.UserMessage(msg, t.id, false)), nil)
 	e.opened(r, t, m.ID, seq)
 }
 

@@ -527,7 +527,7 @@ function unqueue(msgs: ViewMessage[], turnId: string, seq: number): ViewMessage[
   if (idx < 0) return msgs;
   const out = msgs.slice();
   out[idx] = { ...out[idx]!, queued: false, turn_id: turnId };
-  return out;
+  return out.sort(displayOrder);
 }
 
 function turnStarted(v: ChatView, turnId: string | undefined): boolean {
@@ -585,18 +585,35 @@ function findIndexFromEnd<T>(arr: readonly T[], pred: (x: T) => boolean): number
   return -1;
 }
 
-/** Insert or replace by id, keeping seq order. Appends are O(1) amortised in the common case. */
+/**
+ * Display order: the order the model sees the chat in. Seq order, except that
+ * questions still waiting for their turn come last; the server moves each to
+ * a new seq right before its answer when its turn opens.
+ */
+export function displayOrder(a: ViewMessage, b: ViewMessage): number {
+  return Number(Boolean(a.queued)) - Number(Boolean(b.queued)) || a.seq - b.seq;
+}
+
+/** Insert or replace by id, keeping display order. Appends are O(1) amortised in the common case. */
 export function upsertMessage(msgs: readonly ViewMessage[], msg: ViewMessage): ViewMessage[] {
   const idx = findIndexFromEnd(msgs, (m) => m.id === msg.id);
+  let base: readonly ViewMessage[] = msgs;
+  let merged = msg;
   if (idx >= 0) {
-    const out = msgs.slice();
-    out[idx] = { ...msgs[idx]!, ...msg };
-    return out;
+    const old = msgs[idx]!;
+    merged = { ...old, ...msg };
+    if (merged.seq === old.seq && Boolean(merged.queued) === Boolean(old.queued)) {
+      const out = msgs.slice();
+      out[idx] = merged;
+      return out;
+    }
+    // Moved (a queued question whose turn opened): take it out, put it back in place.
+    base = [...msgs.slice(0, idx), ...msgs.slice(idx + 1)];
   }
-  let at = msgs.length;
-  while (at > 0 && msgs[at - 1]!.seq > msg.seq) at--;
-  const out = msgs.slice();
-  out.splice(at, 0, msg);
+  let at = base.length;
+  while (at > 0 && displayOrder(base[at - 1]!, merged) > 0) at--;
+  const out = base.slice();
+  out.splice(at, 0, merged);
   return out;
 }
 
@@ -609,7 +626,8 @@ export function mergeMessages(have: readonly ViewMessage[], page: readonly ViewM
     const old = byId.get(m.id);
     // Keep a message we are streaming live: it is ahead of the store.
     if (old && old.status === 'streaming' && m.status === 'streaming') continue;
-    byId.set(m.id, old ? { ...old, ...m, queued: old.queued && m.status !== 'done' ? old.queued : false } : m);
+    // The page says which questions still wait (absent when not).
+    byId.set(m.id, old ? { ...old, ...m, queued: Boolean(m.queued) } : m);
   }
   // A live stream we created before we knew the stored id ("turn:…") is replaced by the stored one.
   for (const m of page) {
@@ -618,7 +636,7 @@ export function mergeMessages(have: readonly ViewMessage[], page: readonly ViewM
     if (m.role !== 'assistant') continue;
     if (tmp !== m.id && byId.has(tmp)) byId.delete(tmp);
   }
-  return [...byId.values()].sort((a, b) => a.seq - b.seq);
+  return [...byId.values()].sort(displayOrder);
 }
 
 function dropEchoedPending(pending: PendingMessage[], msg: Message): PendingMessage[] {
