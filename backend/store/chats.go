@@ -153,7 +153,26 @@ func (s *Store) GetChat(ctx context.Context, id string) (Chat, error) {
 // ListChats returns chats, most recently updated first (ties by id,
 // descending), starting after the cursor. Limit defaults to 50, max 500.
 func (s *Store) ListChats(ctx context.Context, p ListChats) ([]Chat, error) {
+	chats, _, err := s.ChatPage(ctx, p)
+	return chats, err
+}
+
+// ChatPage is ListChats and whether more chats follow the page. The store
+// decides that itself, one row past its own cap: a caller asking for
+// limit+1 would be capped at 500 and never learn of the 501st.
+func (s *Store) ChatPage(ctx context.Context, p ListChats) ([]Chat, bool, error) {
 	limit := clampLimit(p.Limit)
+	out, err := s.listChats(ctx, p, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+func (s *Store) listChats(ctx context.Context, p ListChats, limit int) ([]Chat, error) {
 	var rows *sql.Rows
 	var err error
 	switch {

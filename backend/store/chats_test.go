@@ -141,6 +141,47 @@ func TestListChatsLimit(t *testing.T) {
 	}
 }
 
+// ChatPage says whether chats follow the page at every limit, the cap
+// included: 501 chats read 500 at a time are a full page with more, then
+// the last one with none.
+func TestChatPageHasMoreAtTheCap(t *testing.T) {
+	ctx := context.Background()
+	s, clk := openTest(t)
+	for range 501 {
+		clk.advance(time.Millisecond)
+		mustChat(t, s, NewChat{})
+	}
+	for _, tc := range []struct {
+		limit, want int
+		more        bool
+	}{{500, 500, true}, {1000, 500, true}, {0, 50, true}, {501, 500, true}, {7, 7, true}} {
+		page, more, err := s.ChatPage(ctx, ListChats{Limit: tc.limit})
+		if err != nil || len(page) != tc.want || more != tc.more {
+			t.Errorf("limit %d: %d chats, more %v, %v; want %d, more %v", tc.limit, len(page), more, err, tc.want, tc.more)
+		}
+	}
+	first, _, err := s.ChatPage(ctx, ListChats{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := first[len(first)-1]
+	rest, more, err := s.ChatPage(ctx, ListChats{Limit: 500, Before: &last.UpdatedAt, BeforeID: last.ID})
+	if err != nil || len(rest) != 1 || more {
+		t.Fatalf("second page: %d chats, more %v, %v; want 1, no more", len(rest), more, err)
+	}
+	seen := map[string]bool{}
+	for _, c := range append(first, rest...) {
+		seen[c.ID] = true
+	}
+	if len(seen) != 501 {
+		t.Errorf("two pages hold %d distinct chats, want 501", len(seen))
+	}
+	// Exactly a page's worth: no more.
+	if page, more, err := s.ChatPage(ctx, ListChats{Limit: 1, Before: &last.UpdatedAt, BeforeID: last.ID}); err != nil || len(page) != 1 || more {
+		t.Errorf("last page of one: %d, more %v, %v", len(page), more, err)
+	}
+}
+
 func TestUpdateChat(t *testing.T) {
 	ctx := context.Background()
 	s, clk := openTest(t)
