@@ -74,3 +74,33 @@ scenario('a message typed during a turn is queued, shown as queued, and runs nex
   assert.match(await lastAnswerText(page), /queued second question/);
   await page.getByText('Stopped', { exact: true }).waitFor();
 });
+
+scenario('each question is followed by its own answer, live and after a reload', async ({ page }) => {
+  await newChat(page);
+  await send(page, 'slow: order one');
+  await page.getByRole('button', { name: 'Stop reply' }).waitFor();
+  await send(page, 'order two');
+  await send(page, 'order three');
+  const waiting = userMessages(page).filter({ hasText: /order (two|three)/ });
+  await eventually(async () => (await waiting.getByText(/^Queued/).count()) === 2, { message: 'two queued questions' });
+  await page.getByRole('button', { name: 'Stop reply' }).click();
+  await eventually(async () => (await answers(page).count()) === 3, { message: 'three answers' });
+  await waitTurnDone(page);
+  await eventually(async () => (await answers(page).last().textContent())?.includes('order three'), { message: 'the last answer' });
+  // Every article in the order the page shows them: a question, then the
+  // answer to that question (the fake model echoes it), three times.
+  const order = async () =>
+    page.getByRole('article').evaluateAll((els) =>
+      els.map((el) => {
+        const text = el.textContent ?? '';
+        // The slow first answer is numbered words; the others echo their question.
+        const which = /order one|word1 /.test(text) ? 'one' : /order two/.test(text) ? 'two' : /order three/.test(text) ? 'three' : '?';
+        return (el.getAttribute('aria-label') === 'Answer' ? 'A:' : 'Q:') + which;
+      }),
+    );
+  const want = ['Q:one', 'A:one', 'Q:two', 'A:two', 'Q:three', 'A:three'];
+  await eventually(async () => JSON.stringify(await order()) === JSON.stringify(want), { message: `live order ${want}` });
+  await page.reload();
+  await eventually(async () => (await answers(page).count()) === 3, { message: 'three answers after reload' });
+  assert.deepEqual(await order(), want, 'the order after a reload');
+});
