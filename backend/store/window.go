@@ -22,11 +22,10 @@ func (s *Store) HistoryAround(ctx context.Context, chatID string, aroundSeq, upT
 
 // HistoryAfter pages a chat downward: the oldest limit messages with
 // seq > afterSeq (and <= upTo, 0: no bound) in ascending seq order, and
-// whether newer ones exist. limit defaults to 50, max 500.
-func (s *Store) HistoryAfter(ctx context.Context, chatID string, afterSeq, upTo int64, limit int) ([]Message, bool, error) {
+// whether older and newer ones exist. limit defaults to 50, max 500.
+func (s *Store) HistoryAfter(ctx context.Context, chatID string, afterSeq, upTo int64, limit int) (msgs []Message, older, newer bool, err error) {
 	limit = clampLimit(limit)
-	msgs, _, newer, err := s.window(ctx, chatID, afterSeq+1, upTo, limit, limit, false)
-	return msgs, newer, err
+	return s.window(ctx, chatID, afterSeq+1, upTo, limit, limit, false)
 }
 
 // window reads up to newerWant messages from seq `from` upward, then (if

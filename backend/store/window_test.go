@@ -46,23 +46,24 @@ func TestHistoryAroundAndAfter(t *testing.T) {
 		seq, upTo int64
 		limit     int
 		want      []int64
+		older     bool
 		newer     bool
 	}{
-		{"from the start", 0, 0, 5, seqRange(2, 10, 2), true},
-		{"middle", 120, 0, 3, []int64{122, 124, 126}, true},
-		{"to the end", 230, 0, 50, seqRange(232, 240, 2), false},
-		{"exact fit", 230, 0, 5, seqRange(232, 240, 2), false},
-		{"bounded above", 230, 236, 50, seqRange(232, 236, 2), false},
-		{"nothing newer", 240, 0, 50, nil, false},
+		{"from the start", 0, 0, 5, seqRange(2, 10, 2), false, true},
+		{"middle", 120, 0, 3, []int64{122, 124, 126}, true, true},
+		{"to the end", 230, 0, 50, seqRange(232, 240, 2), true, false},
+		{"exact fit", 230, 0, 5, seqRange(232, 240, 2), true, false},
+		{"bounded above", 230, 236, 50, seqRange(232, 236, 2), true, false},
+		{"nothing newer", 240, 0, 50, nil, true, false},
 	}
 	for _, tc := range after {
 		t.Run("after "+tc.name, func(t *testing.T) {
-			msgs, newer, err := s.HistoryAfter(ctx, c.ID, tc.seq, tc.upTo, tc.limit)
+			msgs, older, newer, err := s.HistoryAfter(ctx, c.ID, tc.seq, tc.upTo, tc.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(seqs(msgs), tc.want) || newer != tc.newer {
-				t.Errorf("got %v newer=%v, want %v newer=%v", seqs(msgs), newer, tc.want, tc.newer)
+			if !slices.Equal(seqs(msgs), tc.want) || older != tc.older || newer != tc.newer {
+				t.Errorf("got %v older=%v newer=%v, want %v older=%v newer=%v", seqs(msgs), older, newer, tc.want, tc.older, tc.newer)
 			}
 		})
 	}
@@ -71,6 +72,6 @@ func TestHistoryAroundAndAfter(t *testing.T) {
 	} else {
 		wantErr(t, err, ErrNotFound)
 	}
-	_, _, err := s.HistoryAfter(ctx, "nope", 1, 0, 10)
+	_, _, _, err := s.HistoryAfter(ctx, "nope", 1, 0, 10)
 	wantErr(t, err, ErrNotFound)
 }
