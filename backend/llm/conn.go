@@ -159,15 +159,20 @@ func (c *conn) getJSON(ctx context.Context, endpoint string, v any) error {
 		return err
 	}
 	defer k.done()
+	return decodeBody(k, v)
+}
+
+// decodeBody decodes a whole JSON answer into v.
+func decodeBody(k *call, v any) error {
 	if k.contentType() == "text/html" {
-		return c.webPageError()
+		return k.c.webPageError()
 	}
 	b, err := io.ReadAll(io.LimitReader(k.body(), 16<<20))
 	if err != nil {
 		return k.fail(err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return c.malformedError(b, err)
+		return k.c.malformedError(b, err)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hearth-app/hearth/backend/protocol"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 // Error codes. They are stable: callers (and the protocol's error reasons)

@@ -83,13 +83,6 @@ type Event struct {
 	Usage *Usage
 }
 
-// Model is one model a server offers.
-type Model struct {
-	ID      string `json:"id"`
-	OwnedBy string `json:"owned_by,omitempty"`
-	Size    int64  `json:"size,omitempty"` // bytes, when the server says
-}
-
 // Provider is a model server.
 type Provider interface {
 	// Stream runs one completion, calling emit for each event in order; emit
@@ -166,9 +159,9 @@ func New(cfg Config) (Provider, error) {
 		c.http = defaultHTTPClient(cfg.ConnectTimeout)
 	}
 	if kind == KindOllama {
-		return &ollama{c: c}, nil
+		return &ollama{c: c, shows: &showCache{}}, nil
 	}
-	return &openAI{c: c}, nil
+	return &openAI{c: c, shows: &showCache{}}, nil
 }
 
 func defaultHTTPClient(connect time.Duration) *http.Client {

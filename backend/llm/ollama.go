@@ -11,7 +11,10 @@ import (
 
 // ollama speaks Ollama's native API: POST /api/chat streaming NDJSON, with
 // reasoning in message.thinking when "think" is on.
-type ollama struct{ c *conn }
+type ollama struct {
+	c     *conn
+	shows *showCache
+}
 
 func (p *ollama) Name() string    { return KindOllama }
 func (p *ollama) BaseURL() string { return p.c.shown }
@@ -159,25 +162,8 @@ func (p *ollama) read(k *call, model string, out emitter) error {
 	}
 }
 
-// Models lists GET /api/tags, which, unlike /v1/models, knows sizes.
+// Models lists GET /api/tags, which, unlike /v1/models, knows sizes and
+// quantizations, with /api/show's context length and capabilities.
 func (p *ollama) Models(ctx context.Context) ([]Model, error) {
-	var tags struct {
-		Models []struct {
-			Name  string `json:"name"`
-			Model string `json:"model"`
-			Size  int64  `json:"size"`
-		} `json:"models"`
-	}
-	if err := p.c.getJSON(ctx, "/api/tags", &tags); err != nil {
-		return nil, err
-	}
-	models := make([]Model, 0, len(tags.Models))
-	for _, t := range tags.Models {
-		id := t.Name
-		if id == "" {
-			id = t.Model
-		}
-		models = append(models, Model{ID: id, Size: t.Size})
-	}
-	return models, nil
+	return ollamaModels(ctx, p.c, p.shows)
 }

@@ -13,7 +13,10 @@ import (
 
 // openAI speaks the OpenAI chat-completions API with SSE streaming, the
 // common dialect of Ollama (/v1), llama.cpp, vLLM, LM Studio and hosted APIs.
-type openAI struct{ c *conn }
+type openAI struct {
+	c     *conn
+	shows *showCache
+}
 
 func (p *openAI) Name() string    { return KindOpenAI }
 func (p *openAI) BaseURL() string { return p.c.shown }
@@ -336,27 +339,9 @@ func finish(sp *thinkSplitter, usage *Usage, out emitter) error {
 	return nil
 }
 
-// Models lists GET {base}/models. llama.cpp adds the file size under meta.
+// Models lists GET {base}/models (llama.cpp adds the file's size, context
+// and parameter count under meta), with the details LM Studio or Ollama
+// give under the same host.
 func (p *openAI) Models(ctx context.Context) ([]Model, error) {
-	var list struct {
-		Data []struct {
-			ID      string `json:"id"`
-			OwnedBy string `json:"owned_by"`
-			Meta    *struct {
-				Size int64 `json:"size"`
-			} `json:"meta"`
-		} `json:"data"`
-	}
-	if err := p.c.getJSON(ctx, "/models", &list); err != nil {
-		return nil, err
-	}
-	models := make([]Model, 0, len(list.Data))
-	for _, d := range list.Data {
-		m := Model{ID: d.ID, OwnedBy: d.OwnedBy}
-		if d.Meta != nil {
-			m.Size = d.Meta.Size
-		}
-		models = append(models, m)
-	}
-	return models, nil
+	return openAIModels(ctx, p.c, p.shows)
 }

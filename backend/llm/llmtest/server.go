@@ -126,6 +126,11 @@ type Server struct {
 	seq       int
 	active    int // handlers running
 	closed    bool
+	dialect   string
+	infos     map[string]ModelInfo
+	shows     int
+	pull      PullFunc
+	pulls     []PullRequest
 }
 
 // The models listed until SetModels says otherwise. ModelR1 is named like an
@@ -301,8 +306,8 @@ func (s *Server) authorized(r *http.Request) bool {
 	return key == "" || r.Header.Get("Authorization") == "Bearer "+key
 }
 
-// ServeHTTP routes the four endpoints; anything else is a plain-text 404,
-// as Ollama answers a wrong path.
+// ServeHTTP routes the endpoints of the dialect the fake imitates; anything
+// else is a plain-text 404, as Ollama answers a wrong path.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.closed {
@@ -323,15 +328,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ollama, http.StatusUnauthorized, "Invalid API key provided.", "invalid_api_key")
 		return
 	}
+	s.mu.Lock()
+	dialect := s.dialect
+	s.mu.Unlock()
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/chat/completions":
 		s.chat(w, r, false)
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/models":
+		writeJSON(w, http.StatusOK, s.openAIModels())
+	case dialect == DialectLMStudio && r.Method == http.MethodGet && r.URL.Path == "/api/v0/models":
+		writeJSON(w, http.StatusOK, s.lmStudioModels())
+	case dialect == DialectLMStudio:
+		// LM Studio's answer to a path it does not serve, status included.
+		writeJSON(w, http.StatusOK, map[string]string{
+			"error": fmt.Sprintf("Unexpected endpoint or method. (%s %s). Returning 200 anyway", r.Method, r.URL.Path),
+		})
+	case dialect != "" && dialect != DialectOllama:
+		http.Error(w, "404 page not found", http.StatusNotFound)
 	case r.Method == http.MethodPost && r.URL.Path == "/api/chat":
 		s.chat(w, r, true)
-	case r.Method == http.MethodGet && r.URL.Path == "/v1/models":
-		s.listModels(w, false)
 	case r.Method == http.MethodGet && r.URL.Path == "/api/tags":
-		s.listModels(w, true)
+		writeJSON(w, http.StatusOK, s.ollamaTags())
+	case r.Method == http.MethodPost && r.URL.Path == "/api/show":
+		s.show(w, r)
+	case r.Method == http.MethodPost && r.URL.Path == "/api/pull":
+		s.pullModel(w, r)
 	default:
 		http.Error(w, "404 page not found", http.StatusNotFound)
 	}
@@ -414,17 +435,6 @@ func contentOnly(steps []Step) []Step {
 		}
 	}
 	return out
-}
-
-func (s *Server) listModels(w http.ResponseWriter, ollama bool) {
-	s.mu.Lock()
-	ids := append([]string(nil), s.models...)
-	s.mu.Unlock()
-	if ollama {
-		writeJSON(w, http.StatusOK, ollamaTags(ids))
-		return
-	}
-	writeJSON(w, http.StatusOK, openAIModels(ids))
 }
 
 // Steps cuts a reasoning and an answer text into steps of about size bytes

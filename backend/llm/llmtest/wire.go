@@ -3,9 +3,7 @@ package llmtest
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -158,32 +156,6 @@ func writeError(w http.ResponseWriter, ollama bool, status int, msg, code string
 		typ = "server_error"
 	}
 	writeJSON(w, status, map[string]any{"error": map[string]any{"message": msg, "type": typ, "param": nil, "code": code}})
-}
-
-func openAIModels(ids []string) any {
-	data := make([]map[string]any, 0, len(ids))
-	for _, id := range ids {
-		data = append(data, map[string]any{"id": id, "object": "model", "created": 1700000000, "owned_by": "llmtest"})
-	}
-	return map[string]any{"object": "list", "data": data}
-}
-
-func ollamaTags(ids []string) any {
-	models := make([]map[string]any, 0, len(ids))
-	for i, id := range ids {
-		sum := sha256.Sum256([]byte(id))
-		models = append(models, map[string]any{
-			"name": id, "model": id,
-			"modified_at": "2025-01-01T00:00:00.000000000Z",
-			"size":        int64(2<<30) + int64(i),
-			"digest":      hex.EncodeToString(sum[:]),
-			"details": map[string]any{
-				"parent_model": "", "format": "gguf", "family": "llama", "families": []string{"llama"},
-				"parameter_size": "3.2B", "quantization_level": "Q4_K_M",
-			},
-		})
-	}
-	return map[string]any{"models": models}
 }
 
 // stream writes one streamed reply. Its methods return false when the
