@@ -25,6 +25,9 @@ func (e *Engine) HistoryWindow(ctx context.Context, chatID string, afterSeq *int
 	if r.turn != nil && r.turn.startSeq > 0 {
 		last = r.turn.startSeq - 1
 	}
+	// Questions still queued keep an old seq but belong at the end (order.go):
+	// a window leaves them out, as the first page and the replay bring them.
+	queued := r.queuedLocked()
 	r.mu.Unlock()
 	e.maybeEvict(r)
 	var rows []store.Message
@@ -43,9 +46,11 @@ func (e *Engine) HistoryWindow(ctx context.Context, chatID string, afterSeq *int
 	if err != nil {
 		return nil, false, false, 0, fmt.Errorf("history of %s: %w", chatID, err)
 	}
-	msgs = make([]protocol.Message, len(rows))
-	for i, m := range rows {
-		msgs[i] = view.Message(m, e.opts.MediaURL)
+	msgs = make([]protocol.Message, 0, len(rows))
+	for _, m := range rows {
+		if !queued[m.ID] {
+			msgs = append(msgs, view.Message(m, e.opts.MediaURL))
+		}
 	}
 	return msgs, older, newer, last, nil
 }
