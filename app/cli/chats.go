@@ -16,34 +16,83 @@ import (
 )
 
 func (h *hearth) lsCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:               "ls",
-		Short:             "list chats (id, title, updated, message count)",
+	var all bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "list chats (id, title, updated, message count)",
+		Long: "Lists chats, most recently active first: id, title, last activity, message count. " +
+			"Without --all it lists up to --limit chats (" + fmt.Sprint(protocol.MaxLimit) + " by default) and says on stderr when there are more.",
 		GroupID:           groupChats,
 		Args:              noArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: h.action(func(ctx context.Context, cfg config.Config, _ *slog.Logger, _ []string) error {
-			return h.runLs(ctx, cfg)
+			if limit < 1 {
+				return usage("--limit must be at least 1")
+			}
+			if all {
+				limit = 0
+			}
+			return h.runLs(ctx, cfg, limit)
 		}),
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "list every chat (fetched page by page)")
+	cmd.Flags().IntVar(&limit, "limit", protocol.MaxLimit, "list at most `N` chats")
+	cmd.MarkFlagsMutuallyExclusive("all", "limit")
+	return cmd
 }
 
-func (h *hearth) runLs(ctx context.Context, cfg config.Config) error {
+// runLs lists up to limit chats (0: all of them), reading the server's pages
+// of at most MaxLimit with list_chats {before}.
+func (h *hearth) runLs(ctx context.Context, cfg config.Config, limit int) error {
 	c, err := dial(ctx, cfg, false)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	chats, err := listChats(ctx, c)
-	if err != nil {
-		return err
+	var chats []protocol.Chat
+	before, more := "", true
+	for more && (limit == 0 || len(chats) < limit) {
+		n := protocol.MaxLimit
+		if limit > 0 {
+			n = min(n, limit-len(chats))
+		}
+		var page []protocol.Chat
+		page, more, before, err = chatPage(ctx, c, n, before)
+		if err != nil {
+			return err
+		}
+		chats = append(chats, page...)
+		if before == "" {
+			more = false // a server that gives no cursor cannot be paged further
+		}
 	}
 	tw := tabwriter.NewWriter(h.io.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTITLE\tUPDATED\tMESSAGES")
 	for _, ch := range chats {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", ch.ID, oneLine(ch.Title, 50), ch.UpdatedAt.Local().Format("2006-01-02 15:04"), ch.MessageCount)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if more {
+		fmt.Fprintf(h.io.Err, "more chats than these %d: hearth ls --all lists every one\n", len(chats))
+	}
+	return nil
+}
+
+// chatPage is one list_chats page: up to limit chats before the cursor,
+// whether more follow, and the cursor of the next page.
+func chatPage(ctx context.Context, c *client.Client, limit int, before string) ([]protocol.Chat, bool, string, error) {
+	ev, err := c.Request(ctx, protocol.ListChats{Limit: limit, Before: before})
+	if err != nil {
+		return nil, false, "", refusal(err)
+	}
+	var chats []protocol.Chat
+	if err := ev.Items(&chats); err != nil {
+		return nil, false, "", err
+	}
+	return chats, ev.HasMore != nil && *ev.HasMore, ev.NextBefore, nil
 }
 
 // listChats is the most recently active chats, as many as one page holds.
@@ -267,8 +316,9 @@ func (h *hearth) runSearch(ctx context.Context, cfg config.Config, q string) err
 	if err := ev.Items(&hits); err != nil {
 		return err
 	}
+	bold := emphasis(h.io.Out)
 	for _, hit := range hits {
-		fmt.Fprintf(h.io.Out, "%s  %s  [%s] %s\n", hit.ChatID, oneLine(hit.ChatTitle, 30), hit.Role, oneLine(hit.Snippet, 100))
+		fmt.Fprintf(h.io.Out, "%s  %s  [%s] %s\n", hit.ChatID, oneLine(hit.ChatTitle, 30), hit.Role, snippetLine(hit, 100, bold))
 	}
 	if len(hits) == 0 {
 		fmt.Fprintln(h.io.Err, "no matches")

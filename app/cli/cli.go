@@ -252,7 +252,9 @@ an argument, so a prompt that starts with a dash goes after it:
 		h.lsCmd(),
 		h.attachCmd(),
 		h.modelsCmd(),
+		h.pullCmd(),
 		h.searchCmd(),
+		h.openCmd(),
 		h.exportCmd(),
 		h.importCmd(),
 		h.backupCmd(),
@@ -270,17 +272,23 @@ an argument, so a prompt that starts with a dash goes after it:
 }
 
 func (h *hearth) serveCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:               "serve",
-		Short:             "run the backend without a window",
-		Long:              "Runs the backend without a window. Once listening it prints one JSON line to stdout with the URL to open in a browser (\"ui\"), the socket and the token; it logs to stderr and stops on Ctrl-C or SIGTERM.",
+	var newToken bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "run the backend without a window",
+		Long: `Runs the backend without a window. Once listening it prints one JSON line to stdout with the URL to open in a browser ("ui"), the socket and the token; it logs to stderr and stops on Ctrl-C or SIGTERM.
+
+A restart keeps the address and the token, so open browser tabs reconnect by themselves: the token is stored in the state dir, and the port of the last run is taken again when it is free. If another program took it, Hearth listens elsewhere, says so ("moved_from" in the JSON line), and open tabs need the new link.`,
 		GroupID:           groupRun,
 		Args:              noArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: h.action(func(ctx context.Context, cfg config.Config, log *slog.Logger, _ []string) error {
+			cfg.NewToken = newToken
 			return h.shells.Serve(ctx, cfg, h.io.Out, log)
 		}),
 	}
+	cmd.Flags().BoolVar(&newToken, "new-token", false, "replace the stored access token: pages and clients holding the old one are refused until they open the new link")
+	return cmd
 }
 
 func (h *hearth) versionCmd() *cobra.Command {

@@ -98,7 +98,7 @@ func (s *Service) EnsureChat(ctx context.Context, id string) error {
 // ListChats pages chats, newest activity first. before is the opaque cursor
 // returned as next_before.
 func (s *Service) ListChats(ctx context.Context, limit int, before string) ([]protocol.Chat, bool, string, error) {
-	q := store.ListChats{Limit: limit + 1}
+	q := store.ListChats{Limit: limit}
 	if before != "" {
 		ms, id, ok := strings.Cut(before, ":")
 		n, err := strconv.ParseInt(ms, 10, 64)
@@ -108,13 +108,9 @@ func (s *Service) ListChats(ctx context.Context, limit int, before string) ([]pr
 		t := time.UnixMilli(n)
 		q.Before, q.BeforeID = &t, id
 	}
-	chats, err := s.opts.Store.ListChats(ctx, q)
+	chats, more, err := s.opts.Store.ChatPage(ctx, q)
 	if err != nil {
 		return nil, false, "", fmt.Errorf("list chats: %w", err)
-	}
-	more := len(chats) > limit
-	if more {
-		chats = chats[:limit]
 	}
 	out := make([]protocol.Chat, len(chats))
 	for i, c := range chats {
@@ -138,13 +134,15 @@ func (s *Service) UpdateChat(ctx context.Context, cmd protocol.UpdateChat) (prot
 		return protocol.Chat{}, fmt.Errorf("update chat %s: %w", cmd.ChatID, err)
 	}
 	pc := s.chatJSON(c)
-	s.opts.Broadcast(protocol.Encode(protocol.ChatUpdated(cmd.ReqID, pc)))
+	// The broadcast names no request: another client's req_ids are its own,
+	// and one of them may equal ours. The caller's reply carries it.
+	s.opts.Broadcast(protocol.Encode(protocol.ChatUpdated("", pc)))
 	return pc, nil
 }
 
 // DeleteChat stops the chat's turn, deletes it with the media only it used,
-// and tells everyone.
-func (s *Service) DeleteChat(ctx context.Context, chatID, reqID string) error {
+// and tells everyone (with no req_id, as UpdateChat's broadcast).
+func (s *Service) DeleteChat(ctx context.Context, chatID string) error {
 	var freed []store.FreedMedia
 	err := s.opts.Turns.CloseChat(ctx, chatID, func(ctx context.Context) error {
 		var err error
@@ -167,7 +165,7 @@ func (s *Service) DeleteChat(ctx context.Context, chatID, reqID string) error {
 			s.log.Warn("could not remove a deleted chat's media file", "chat", chatID, "media", m.ID, "err", err)
 		}
 	}
-	s.opts.Broadcast(protocol.Encode(protocol.ChatDeleted(reqID, chatID)))
+	s.opts.Broadcast(protocol.Encode(protocol.ChatDeleted("", chatID)))
 	return nil
 }
 
@@ -179,7 +177,11 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]protoc
 	}
 	out := make([]protocol.SearchHit, len(hits))
 	for i, h := range hits {
-		out[i] = protocol.SearchHit{ChatID: h.ChatID, ChatTitle: h.ChatTitle, MessageID: h.MessageID, Seq: h.Seq, Role: h.Role, Snippet: h.Snippet}
+		parts := make([]protocol.SnippetPart, len(h.Parts))
+		for j, p := range h.Parts {
+			parts[j] = protocol.SnippetPart{Text: p.Text, Match: p.Match}
+		}
+		out[i] = protocol.SearchHit{ChatID: h.ChatID, ChatTitle: h.ChatTitle, MessageID: h.MessageID, Seq: h.Seq, Role: h.Role, Snippet: h.Snippet, SnippetParts: parts}
 	}
 	return out, nil
 }
@@ -195,7 +197,8 @@ func (s *Service) Models(ctx context.Context) ([]protocol.Model, string, string,
 	}
 	out := make([]protocol.Model, len(ms))
 	for i, m := range ms {
-		out[i] = protocol.Model{ID: m.ID, Size: m.Size}
+		out[i] = protocol.Model{ID: m.ID, Size: m.Size, Family: m.Family, ParameterSize: m.ParameterSize,
+			Quantization: m.Quantization, ContextLength: m.ContextLength, Capabilities: m.Capabilities}
 	}
 	return out, p.Name(), p.BaseURL(), nil
 }

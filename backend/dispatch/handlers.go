@@ -43,8 +43,14 @@ func handlers(d Deps) Table {
 			}
 			return nil, d.Turns.Send(ctx, c, s.Sink)
 		})},
+		// cancel_accepted comes back at once; the turn's turn_end follows on
+		// the chat's stream, in either order relative to it.
 		protocol.CmdCancel: {Run: of(func(ctx context.Context, _ Session, c protocol.Cancel) ([]protocol.Event, error) {
-			return nil, d.Turns.Cancel(ctx, c.ChatID, c.TurnID)
+			turnID, err := d.Turns.Cancel(ctx, c.ChatID, c.TurnID)
+			if err != nil {
+				return nil, err
+			}
+			return reply(protocol.CancelAccepted(c.ReqID, c.ChatID, turnID)), nil
 		})},
 		protocol.CmdListChats: {Run: of(func(ctx context.Context, _ Session, c protocol.ListChats) ([]protocol.Event, error) {
 			items, more, next, err := d.Chats.ListChats(ctx, c.Limit, c.Before)
@@ -54,19 +60,33 @@ func handlers(d Deps) Table {
 			return reply(protocol.Chats(c.ReqID, items, more, next)), nil
 		})},
 		protocol.CmdHistory: {Run: of(func(ctx context.Context, _ Session, c protocol.GetHistory) ([]protocol.Event, error) {
+			if c.AroundSeq > 0 || c.AfterSeq != nil {
+				items, older, newer, last, err := d.Turns.HistoryWindow(ctx, c.ChatID, c.AfterSeq, c.AroundSeq, c.Limit)
+				if err != nil {
+					return nil, err
+				}
+				return reply(protocol.HistoryPage(c.ReqID, c.ChatID, items, older, newer, last)), nil
+			}
 			items, more, last, err := d.Turns.History(ctx, c.ChatID, c.BeforeSeq, c.Limit)
 			if err != nil {
 				return nil, err
 			}
 			return reply(protocol.History(c.ReqID, c.ChatID, items, more, last)), nil
 		})},
-		// chat_updated goes to every connection, the caller's included.
+		// chat_updated goes to every connection without a req_id; the caller
+		// also gets it as its reply, with one.
 		protocol.CmdUpdateChat: {Run: of(func(ctx context.Context, _ Session, c protocol.UpdateChat) ([]protocol.Event, error) {
-			_, err := d.Chats.UpdateChat(ctx, c)
-			return nil, err
+			pc, err := d.Chats.UpdateChat(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			return reply(protocol.ChatUpdated(c.ReqID, pc)), nil
 		})},
 		protocol.CmdDeleteChat: {Run: of(func(ctx context.Context, _ Session, c protocol.DeleteChat) ([]protocol.Event, error) {
-			return nil, d.Chats.DeleteChat(ctx, c.ChatID, c.ReqID)
+			if err := d.Chats.DeleteChat(ctx, c.ChatID); err != nil {
+				return nil, err
+			}
+			return reply(protocol.ChatDeleted(c.ReqID, c.ChatID)), nil
 		})},
 		protocol.CmdSearch: {Async: true, Run: of(func(ctx context.Context, _ Session, c protocol.Search) ([]protocol.Event, error) {
 			items, err := d.Chats.Search(ctx, c.Query, c.Limit)
@@ -91,6 +111,39 @@ func handlers(d Deps) Table {
 				return nil, err
 			}
 			return reply(protocol.SettingsEvent(c.ReqID, set)), nil
+		})},
+		// pull_model answers with the download as it stands (a second
+		// request for the same name joins the first); its progress and end
+		// are broadcast to every connection.
+		protocol.CmdPullModel: {Run: of(func(_ context.Context, _ Session, c protocol.PullModel) ([]protocol.Event, error) {
+			if d.Pulls == nil {
+				return nil, protocol.Refuse(protocol.ReasonNotSupported, "this server does not download models")
+			}
+			p, err := d.Pulls.Start(c.Model)
+			if err != nil {
+				return nil, err
+			}
+			return reply(protocol.PullProgress(c.ReqID, p)), nil
+		})},
+		// cancel_pull waits for the download to stop, so its pull_done
+		// reply means the model server was told.
+		protocol.CmdCancelPull: {Async: true, Run: of(func(ctx context.Context, _ Session, c protocol.CancelPull) ([]protocol.Event, error) {
+			if d.Pulls == nil {
+				return nil, protocol.Refuse(protocol.ReasonNotFound, "no download is running")
+			}
+			end, err := d.Pulls.Cancel(ctx, c.PullID, c.Model)
+			if err != nil {
+				return nil, err
+			}
+			end.ReqID = c.ReqID
+			return reply(end), nil
+		})},
+		protocol.CmdListPulls: {Run: of(func(_ context.Context, _ Session, c protocol.ListPulls) ([]protocol.Event, error) {
+			var items []protocol.Pull
+			if d.Pulls != nil {
+				items = d.Pulls.List()
+			}
+			return reply(protocol.Pulls(c.ReqID, items)), nil
 		})},
 	}
 }

@@ -56,14 +56,39 @@ type Message struct {
 	Status      string    `json:"status"`
 	Error       string    `json:"error,omitempty"`
 	Usage       *Usage    `json:"usage,omitempty"`
+	LatencyMS   int64     `json:"latency_ms,omitempty"` // turn_end's, kept so a reloaded answer shows its time and speed
 	Media       []Media   `json:"media"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Queued marks a question waiting behind the running turn: it is shown
+	// after everything else until its turn opens and moves it (a new seq,
+	// right before its answer's turn_start).
+	Queued bool `json:"queued,omitempty"`
 }
 
-// Model is one model the provider offers.
+// Model is one model the provider offers. Every field but ID is set only
+// when the model server says it (docs/providers.md lists which says what).
 type Model struct {
-	ID   string `json:"id"`
-	Size int64  `json:"size,omitempty"`
+	ID            string `json:"id"`
+	Size          int64  `json:"size,omitempty"`
+	Family        string `json:"family,omitempty"`
+	ParameterSize string `json:"parameter_size,omitempty"`
+	Quantization  string `json:"quantization,omitempty"`
+	ContextLength int    `json:"context_length,omitempty"`
+	// Capabilities: vision, tools, reasoning, embedding — those the server
+	// names; an absent one is missing or unknown.
+	Capabilities []string `json:"capabilities,omitempty"`
+}
+
+// Pull is one model download as every client sees it. Status is the model
+// server's own words ("pulling manifest", "pulling 6a0746a1ec1a",
+// "verifying sha256 digest"…); BytesPerSec is the recent download speed.
+type Pull struct {
+	PullID      string `json:"pull_id"`
+	Name        string `json:"name"`
+	Status      string `json:"status"`
+	Completed   int64  `json:"completed"`
+	Total       int64  `json:"total"`
+	BytesPerSec int64  `json:"bytes_per_sec"`
 }
 
 // SearchHit is one full-text search result.
@@ -73,7 +98,16 @@ type SearchHit struct {
 	MessageID int64  `json:"message_id"`
 	Seq       int64  `json:"seq"`
 	Role      string `json:"role"`
-	Snippet   string `json:"snippet"`
+	// Snippet is the excerpt as plain text; SnippetParts is the same text in
+	// runs with the matched words marked, to highlight without parsing.
+	Snippet      string        `json:"snippet"`
+	SnippetParts []SnippetPart `json:"snippet_parts"`
+}
+
+// SnippetPart is a run of a search snippet; Match marks matched words.
+type SnippetPart struct {
+	Text  string `json:"text"`
+	Match bool   `json:"match,omitempty"`
 }
 
 // Limits bound one message's attachments, as the server enforces them; ready
@@ -86,6 +120,9 @@ type Limits struct {
 	MaxImageBytes int64 `json:"max_image_bytes"`
 	MaxVideos     int   `json:"max_videos"`
 	MaxVideoBytes int64 `json:"max_video_bytes"`
+	// Documents: text files and PDFs.
+	MaxDocuments     int   `json:"max_documents"`
+	MaxDocumentBytes int64 `json:"max_document_bytes"`
 }
 
 // Settings is what the settings form shows; the API key itself is never sent back.
@@ -135,6 +172,7 @@ type Event struct {
 	// lists
 	Items       any      `json:"items,omitempty"`
 	HasMore     *bool    `json:"has_more,omitempty"`
+	HasNewer    *bool    `json:"has_newer,omitempty"`
 	NextBefore  string   `json:"next_before,omitempty"`
 	Query       *string  `json:"query,omitempty"`
 	Provider    string   `json:"provider,omitempty"`
@@ -145,6 +183,16 @@ type Event struct {
 	ConfigFile  string   `json:"config_file,omitempty"`
 	Reason      string   `json:"reason,omitempty"`
 	Detail      string   `json:"detail,omitempty"`
+
+	// pulls
+	PullID      string `json:"pull_id,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Completed   *int64 `json:"completed,omitempty"`
+	Total       *int64 `json:"total,omitempty"`
+	BytesPerSec *int64 `json:"bytes_per_sec,omitempty"`
+
+	// provider_status
+	State string `json:"state,omitempty"`
 }
 
 // Encode marshals an event; events are plain data, so failure means a programming error.
@@ -188,6 +236,14 @@ func Attached(reqID string, chat Chat, lastSeq int64, status, turnID string) Eve
 // Detached confirms a detach.
 func Detached(reqID, chatID string) Event {
 	return Event{Event: EvDetached, ReqID: reqID, ChatID: chatID}
+}
+
+// CancelAccepted answers cancel: the turn was told to stop (its turn_end
+// {status:"cancelled"} follows on the chat's stream) or, for a queued turn,
+// removed from the queue. turnID is the turn the cancel named, empty when it
+// named none (the running one).
+func CancelAccepted(reqID, chatID, turnID string) Event {
+	return Event{Event: EvCancelAccepted, ReqID: reqID, ChatID: chatID, TurnID: turnID}
 }
 
 // UserMessage tells subscribers a user message was committed; turnID names the
@@ -258,7 +314,16 @@ func History(reqID, chatID string, items []Message, hasMore bool, lastSeq int64)
 	if items == nil {
 		items = []Message{}
 	}
-	return Event{Event: EvHistory, ReqID: reqID, ChatID: chatID, Items: items, HasMore: boolp(hasMore), LastSeq: i64(lastSeq)}
+	return HistoryPage(reqID, chatID, items, hasMore, false, lastSeq)
+}
+
+// HistoryPage answers history with a page that may stop short of the newest
+// messages (after_seq, around_seq): hasNewer says more follow below it.
+func HistoryPage(reqID, chatID string, items []Message, hasMore, hasNewer bool, lastSeq int64) Event {
+	if items == nil {
+		items = []Message{}
+	}
+	return Event{Event: EvHistory, ReqID: reqID, ChatID: chatID, Items: items, HasMore: boolp(hasMore), HasNewer: boolp(hasNewer), LastSeq: i64(lastSeq)}
 }
 
 // Models answers list_models.
@@ -267,6 +332,44 @@ func Models(reqID string, items []Model, provider, url string) Event {
 		items = []Model{}
 	}
 	return Event{Event: EvModels, ReqID: reqID, Items: items, Provider: provider, URL: url}
+}
+
+// ProviderStatus is broadcast when the model server's health changes: state
+// is ProviderOK (with the models it offers), ProviderUnreachable or
+// ProviderError (with the reason a request would be refused with and the
+// words for it).
+func ProviderStatus(state, provider, url, reason, detail string, models []Model) Event {
+	e := Event{Event: EvProviderStatus, State: state, Provider: provider, ProviderURL: url, Reason: reason, Detail: detail}
+	if state == ProviderOK {
+		if models == nil {
+			models = []Model{}
+		}
+		e.Items = models
+	}
+	return e
+}
+
+// PullProgress is broadcast as a model download advances; with a req_id it
+// answers pull_model.
+func PullProgress(reqID string, p Pull) Event {
+	return Event{Event: EvPullProgress, ReqID: reqID, PullID: p.PullID, Name: p.Name, Status: p.Status,
+		Completed: i64(p.Completed), Total: i64(p.Total), BytesPerSec: i64(p.BytesPerSec)}
+}
+
+// PullDoneEvent is broadcast when a download ends: status PullDone,
+// PullError (errText says why) or PullCancelled; with a req_id it answers
+// cancel_pull.
+func PullDoneEvent(reqID string, p Pull, status, errText string) Event {
+	return Event{Event: EvPullDone, ReqID: reqID, PullID: p.PullID, Name: p.Name, Status: status,
+		Completed: i64(p.Completed), Total: i64(p.Total), Error: errText}
+}
+
+// Pulls answers list_pulls: the downloads running now.
+func Pulls(reqID string, items []Pull) Event {
+	if items == nil {
+		items = []Pull{}
+	}
+	return Event{Event: EvPulls, ReqID: reqID, Items: items}
 }
 
 // SettingsEvent answers get_settings and set_settings.

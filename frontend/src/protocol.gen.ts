@@ -31,6 +31,7 @@ export interface Event {
   chat?: Chat;
   items?: unknown;
   has_more?: boolean;
+  has_newer?: boolean;
   next_before?: string;
   query?: string;
   provider?: string;
@@ -41,6 +42,12 @@ export interface Event {
   config_file?: string;
   reason?: string;
   detail?: string;
+  pull_id?: string;
+  name?: string;
+  completed?: number;
+  total?: number;
+  bytes_per_sec?: number;
+  state?: string;
 }
 
 /** protocol.Chat, as the server writes it. */
@@ -72,8 +79,10 @@ export interface Message {
   status: string;
   error?: string;
   usage?: Usage;
+  latency_ms?: number;
   media: Media[] | null;
   created_at: string;
+  queued?: boolean;
 }
 
 /** protocol.Media, as the server writes it. */
@@ -96,6 +105,21 @@ export interface Usage {
 export interface Model {
   id: string;
   size?: number;
+  family?: string;
+  parameter_size?: string;
+  quantization?: string;
+  context_length?: number;
+  capabilities?: string[];
+}
+
+/** protocol.Pull, as the server writes it. */
+export interface Pull {
+  pull_id: string;
+  name: string;
+  status: string;
+  completed: number;
+  total: number;
+  bytes_per_sec: number;
 }
 
 /** protocol.SearchHit, as the server writes it. */
@@ -106,6 +130,7 @@ export interface SearchHit {
   seq: number;
   role: string;
   snippet: string;
+  snippet_parts: SnippetPart[] | null;
 }
 
 /** protocol.Limits, as the server writes it. */
@@ -114,6 +139,8 @@ export interface Limits {
   max_image_bytes: number;
   max_videos: number;
   max_video_bytes: number;
+  max_documents: number;
+  max_document_bytes: number;
 }
 
 /** protocol.Frame, as the server reads it (the router says which fields a frame type needs). */
@@ -134,10 +161,14 @@ export interface Frame {
   limit?: number;
   before?: string;
   before_seq?: number;
+  after_seq?: number;
+  around_seq?: number;
   query?: string;
   provider?: string;
   provider_url?: string;
   api_key?: string;
+  name?: string;
+  pull_id?: string;
 }
 
 /** protocol.MediaItem, as the server reads it (the router says which fields a frame type needs). */
@@ -147,17 +178,26 @@ export interface MediaItem {
   name?: string;
 }
 
+/** protocol.SnippetPart, as the server writes it. */
+export interface SnippetPart {
+  text: string;
+  match?: boolean;
+}
+
 /** media.DefaultLimits: what a server enforces unless configured otherwise (until `ready` says). */
 export const DEFAULT_LIMITS: Limits = {
   max_images: 4,
   max_image_bytes: 8388608,
   max_videos: 1,
   max_video_bytes: 20971520,
+  max_documents: 4,
+  max_document_bytes: 16777216,
 };
 
 /** protocol.EventNames: every event the server sends. */
 export const EVENT_NAMES = [
   'attached',
+  'cancel_accepted',
   'chat_created',
   'chat_deleted',
   'chat_updated',
@@ -169,6 +209,10 @@ export const EVENT_NAMES = [
   'message_accepted',
   'models',
   'pong',
+  'pull_done',
+  'pull_progress',
+  'pulls',
+  'provider_status',
   'ready',
   'reasoning_delta',
   'reasoning_end',
@@ -198,6 +242,9 @@ export const COMMAND_NAMES = [
   'get_settings',
   'set_settings',
   'search',
+  'pull_model',
+  'cancel_pull',
+  'list_pulls',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -222,10 +269,13 @@ export const SERVER_REASONS = {
   internal: 'Something went wrong inside Hearth; its log has the details.',
   shutting_down: 'Hearth is shutting down.',
   invalid_setting: 'That setting cannot be used.',
-  unsupported_type: 'This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime).',
+  not_supported: 'The model server cannot do this.',
+  unsupported_type: 'This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime, PDF and text files).',
   svg_refused: 'SVG images are refused, as they can carry scripts.',
   too_many_images: 'Too many images for one message.',
   too_many_videos: 'Too many videos for one message.',
+  too_many_documents: 'Too many documents for one message.',
+  no_text: 'No text could be read from this file.',
   empty: 'The file is empty.',
   bad_data_url: 'An attachment\'s data URL could not be read.',
   unauthorized: 'The Hearth server refused the access token. Open the link that `hearth serve` printed.',

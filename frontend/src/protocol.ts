@@ -8,7 +8,7 @@
 import type * as wire from './protocol.gen';
 import type { CommandName, EventName, ServerReason } from './protocol.gen';
 
-export type { Chat, CommandName, EventName, Limits, Media, SearchHit, ServerReason, Usage } from './protocol.gen';
+export type { Chat, CommandName, EventName, Limits, Media, SearchHit, ServerReason, SnippetPart, Usage } from './protocol.gen';
 export { COMMAND_NAMES, DEFAULT_LIMITS, EVENT_NAMES, PROTOCOL_VERSION, SERVER_REASONS } from './protocol.gen';
 
 export type TurnStatus = 'done' | 'cancelled' | 'error' | 'interrupted';
@@ -20,6 +20,7 @@ export interface Message extends Omit<wire.Message, 'role' | 'status'> {
 }
 
 export type ModelInfo = wire.Model;
+export type PullInfo = wire.Pull;
 
 // ---- server → client ----
 
@@ -52,6 +53,8 @@ export type ServerEvent =
   // In a replay a user message names no turn: the answer follows it.
   | (ChatEv<'user_message', never, 'turn_id' | 'queued'> & { message: Message })
   | (ChatEv<'message_accepted', 'turn_id', 'queued'> & { message?: Message })
+  // The reply to cancel: the turn was told to stop; its turn_end follows.
+  | Ev<'cancel_accepted', 'chat_id', 'turn_id'>
   | ChatEv<'turn_start', 'turn_id', 'model' | 'message_id'>
   | ChatEv<'reasoning_delta', 'turn_id' | 'text'>
   | ChatEv<'reasoning_end', 'turn_id', 'duration_ms' | 'text'>
@@ -59,11 +62,22 @@ export type ServerEvent =
   | ChatEv<'stream_end', 'turn_id', 'text'>
   | (ChatEv<'turn_end', 'turn_id', 'latency_ms' | 'usage' | 'error'> & { status: TurnStatus })
   | (Ev<'chats', never, 'has_more' | 'next_before'> & { items: wire.Chat[] })
-  | (Ev<'history', 'chat_id' | 'has_more' | 'last_seq'> & { items: Message[] })
+  | (Ev<'history', 'chat_id' | 'has_more' | 'last_seq', 'has_newer'> & { items: Message[] })
   | Ev<'chat_created', 'chat', 'chat_id'>
   | Ev<'chat_updated', 'chat', 'chat_id'>
   | Ev<'chat_deleted', 'chat_id'>
   | (Ev<'models', never, 'provider' | 'url'> & { items: ModelInfo[] })
+  // Broadcast when the model server goes away, comes back or changes its models.
+  | (Ev<'provider_status', never, 'provider' | 'provider_url' | 'detail'> & {
+      state: 'ok' | 'unreachable' | 'error';
+      reason?: ServerReason;
+      items?: ModelInfo[];
+    })
+  // Model downloads, broadcast to every connection; pull_progress with a
+  // req_id answers pull_model, pull_done with one answers cancel_pull.
+  | Ev<'pull_progress', 'pull_id' | 'name' | 'status' | 'completed' | 'total', 'bytes_per_sec'>
+  | (Ev<'pull_done', 'pull_id' | 'name', 'completed' | 'total' | 'error'> & { status: 'done' | 'error' | 'cancelled' })
+  | (Ev<'pulls'> & { items: PullInfo[] })
   | Ev<'settings', 'has_api_key', 'provider' | 'provider_url' | 'model' | 'overridden' | 'config_file'>
   | (Ev<'search_results', 'query'> & { items: wire.SearchHit[] })
   // A page left open across an upgrade may meet a reason newer than itself;
@@ -103,11 +117,14 @@ export type ClientFrame =
   | (Cmd<'message', 'chat_id' | 'content', 'model' | 'reasoning_effort' | 'queue'> & { media?: MediaRef[] })
   | Cmd<'cancel', 'chat_id', 'turn_id'>
   | Cmd<'list_chats', never, 'limit' | 'before'>
-  | Cmd<'history', 'chat_id', 'before_seq' | 'limit'>
+  | Cmd<'history', 'chat_id', 'before_seq' | 'after_seq' | 'around_seq' | 'limit'>
   | Cmd<'rename_chat', 'chat_id' | 'title'>
   | Cmd<'update_chat', 'chat_id', 'title' | 'model' | 'system' | 'pinned'>
   | Cmd<'delete_chat', 'chat_id'>
   | Cmd<'list_models'>
+  | Cmd<'pull_model', 'name'>
+  | Cmd<'cancel_pull', never, 'pull_id' | 'name'>
+  | Cmd<'list_pulls'>
   | Cmd<'get_settings'>
   | Cmd<'set_settings', never, 'provider' | 'provider_url' | 'model' | 'api_key'>
   | Cmd<'search', 'query', 'limit'>

@@ -2,21 +2,28 @@
 // frames and server frames into store actions. Stream events are applied in
 // batches at most once per animation frame.
 
-import type { ClientFrame, EventOf, OutgoingMedia, ServerEvent } from '../protocol';
+import type { ClientFrame, EventOf, OutgoingMedia, SearchHit, ServerEvent } from '../protocol';
+import { matchedTerms } from './search';
 import { Connection, ProtocolError } from '../net/connection';
 import { type Endpoint, wsUrlWithToken } from '../net/endpoint';
+import { probeServer } from '../net/reach';
 import { reasonText } from '../reasons';
+import { pickModel } from '../state/provider';
 import {
   type Action,
+  type Focus,
   type HistoryKind,
   type SendError,
   type State,
   followedChats,
   initialState,
   reduce,
+  shownMessages,
 } from '../state/store';
 
 export const PAGE_SIZE = 60;
+/** Chats per page of the sidebar's list. */
+export const CHAT_PAGE = 100;
 const UNDO_MS = 6000;
 
 type Listener = () => void;
@@ -113,8 +120,10 @@ export class HearthClient {
       url: () => wsUrlWithToken(ep),
       onEvent: (ev) => this.onEvent(ev),
       onState: (ls) =>
-        this.dispatch({ type: 'conn', status: ls.status, attempt: ls.attempt, retryAt: ls.retryAt, detail: ls.detail }),
+        this.dispatch({ type: 'conn', status: ls.status, attempt: ls.attempt, retryAt: ls.retryAt, detail: ls.detail, reach: ls.reach }),
       onOpen: () => void this.resume(),
+      // The desktop window's server lives and dies with the window itself.
+      probe: ep.desktop ? undefined : () => probeServer(ep.http, ep.token),
     });
     this.conn.start();
     window.addEventListener('pagehide', this.flushDeletes);
@@ -137,9 +146,11 @@ export class HearthClient {
       case 'models':
       case 'settings':
       case 'search_results':
+      case 'chats':
+      case 'cancel_accepted':
         return; // replies, handled where they were requested
       case 'error':
-        if (!ev.req_id) this.dispatch({ type: 'notice', kind: 'error', text: reasonText(ev.reason, ev.detail) });
+        if (!ev.req_id) this.dispatch({ type: 'notice', kind: 'error', text: reasonText(ev.reason, ev.detail), critical: true });
         return;
       default:
         this.enqueue({ type: 'server', ev, now: this.sched.now() });
@@ -163,28 +174,50 @@ export class HearthClient {
     return this.conn.request<E>(frame, reqId);
   }
 
-  private report(e: unknown, what: string): void {
+  /** critical: the failure leaves the window wrong (a chat missing or unloaded), so its notice stays until dismissed. */
+  private report(e: unknown, what: string, critical = false): void {
     if (e instanceof ProtocolError) {
       if (e.reason === 'disconnected' || e.reason === 'offline') return; // the banner says it
-      this.dispatch({ type: 'notice', kind: 'error', text: `${what}: ${reasonText(e.reason, e.detail)}` });
+      this.dispatch({ type: 'notice', kind: 'error', text: `${what}: ${reasonText(e.reason, e.detail)}`, critical });
     } else {
-      this.dispatch({ type: 'notice', kind: 'error', text: `${what}: ${String(e)}` });
+      this.dispatch({ type: 'notice', kind: 'error', text: `${what}: ${String(e)}`, critical });
     }
   }
 
   // ------------------------------------------------------------ chats
 
+  /**
+   * The newest page of the list, as long as what was loaded before (a
+   * reconnect keeps what the user scrolled to, up to the server's 500).
+   */
   async refreshChats(): Promise<void> {
+    const firstLoad = !this.state.chatsLoaded;
+    const limit = Math.min(500, Math.max(CHAT_PAGE, Object.keys(this.state.chats).length));
     try {
-      const ev = await this.request<EventOf<'chats'>>({ type: 'list_chats', limit: 500 });
+      const ev = await this.request<EventOf<'chats'>>({ type: 'list_chats', limit });
       this.dispatch({ type: 'server', ev, now: this.sched.now() });
-      if (!this.state.activeChatId) {
+      // Only on the first load: later, no chat open may be a draft the user is writing.
+      if (firstLoad && !this.state.activeChatId) {
         // Open the newest chat on first load.
         const first = Object.values(this.state.chats).sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1))[0];
         if (first) this.openChat(first.id);
       }
     } catch (e) {
-      this.report(e, 'Could not list chats');
+      this.report(e, 'Could not list chats', true);
+    }
+  }
+
+  /** The next page of the chat list, older than what is loaded; the sidebar asks as it scrolls to the end. */
+  async loadMoreChats(): Promise<void> {
+    const s = this.state;
+    if (!s.chatsMore || !s.chatsNext || s.chatsLoadingMore || !this.conn?.isOpen) return;
+    this.dispatch({ type: 'chats_more_requested' });
+    try {
+      const ev = await this.request<EventOf<'chats'>>({ type: 'list_chats', limit: CHAT_PAGE, before: s.chatsNext });
+      this.dispatch({ type: 'chats_more', ev });
+    } catch (e) {
+      this.dispatch({ type: 'chats_more_failed' });
+      this.report(e, 'Could not list more chats');
     }
   }
 
@@ -211,7 +244,7 @@ export class HearthClient {
       if (e instanceof ProtocolError && e.reason === 'not_found') {
         this.dispatch({ type: 'server', ev: { event: 'chat_deleted', chat_id: id }, now: this.sched.now() });
       } else {
-        this.report(e, 'Could not open the chat');
+        this.report(e, 'Could not open the chat', true);
       }
     } finally {
       this.attaching.delete(id);
@@ -236,7 +269,7 @@ export class HearthClient {
       if (e instanceof ProtocolError && e.reason === 'not_found') {
         this.dispatch({ type: 'server', ev: { event: 'chat_deleted', chat_id: id }, now: this.sched.now() });
       } else {
-        this.report(e, 'Could not load the chat');
+        this.report(e, 'Could not load the chat', true);
       }
       return false;
     } finally {
@@ -251,15 +284,110 @@ export class HearthClient {
     void this.loadHistory(id, 'older');
   }
 
-  async newChat(): Promise<string | null> {
-    const model = this.state.settings?.model || undefined;
+  /**
+   * Opens a search hit's chat at the hit: the page around it (unless the view
+   * holds the message already), brought into view with the matched words
+   * highlighted; then follows the chat live as openChat does.
+   */
+  async openHit(hit: SearchHit): Promise<void> {
+    const id = hit.chat_id;
+    const focus = { messageId: String(hit.message_id), terms: matchedTerms(hit) };
+    this.dispatch({ type: 'open_chat', chatId: id });
+    const v = this.state.views[id];
+    if (v?.loaded && shownMessages(v).some((m) => m.id === focus.messageId)) {
+      this.dispatch({ type: 'focus', chatId: id, focus });
+    } else if (!(await this.loadWindow(id, 'around', { around_seq: hit.seq }, focus))) {
+      return;
+    }
+    await this.ensureFollowing(id);
+  }
+
+  /** The next page below a window opened around a search hit. */
+  loadNewer(id: string): void {
+    const v = this.state.views[id];
+    if (!v || !v.hasNewer || v.loadingNewer || !this.conn?.isOpen) return;
+    this.dispatch({ type: 'newer_requested', chatId: id });
+    void this.loadWindow(id, 'newer', { after_seq: v.windowEnd });
+  }
+
+  /** Leaves a window for the newest page (Jump to latest, or sending from a window). */
+  loadLatest(id: string): void {
+    const v = this.state.views[id];
+    if (!v?.hasNewer) return;
+    void this.loadWindow(id, 'latest', {});
+  }
+
+  private async loadWindow(
+    id: string,
+    kind: 'around' | 'newer' | 'latest',
+    at: { around_seq?: number; after_seq?: number },
+    focus?: Focus,
+  ): Promise<boolean> {
+    try {
+      const ev = await this.request<EventOf<'history'>>({ type: 'history', chat_id: id, limit: PAGE_SIZE, ...at });
+      this.dispatch({ type: 'history', kind, ev, focus });
+      return true;
+    } catch (e) {
+      this.dispatch({ type: 'history_failed', chatId: id, kind });
+      if (e instanceof ProtocolError && e.reason === 'not_found') {
+        this.dispatch({ type: 'server', ev: { event: 'chat_deleted', chat_id: id }, now: this.sched.now() });
+      } else {
+        this.report(e, 'Could not load the chat');
+      }
+      return false;
+    }
+  }
+
+  /**
+   * New chat opens a draft: an empty chat that exists only in this window
+   * until its first message (sendToDraft) stores it, so New chat clicked
+   * and left behind stores nothing.
+   */
+  newChat(): void {
+    this.dispatch({ type: 'open_chat', chatId: null });
+  }
+
+  /** The model the draft will be created with. */
+  setDraftModel(model: string): void {
+    this.dispatch({ type: 'draft_model', model });
+  }
+
+  /**
+   * The draft's first message: new_chat (with the draft's model), then the
+   * message, as `hearth chat --new` does. A second send while the chat is
+   * being created joins it, queued behind the first.
+   */
+  async sendToDraft(content: string, media: OutgoingMedia[]): Promise<void> {
+    const joining = this.creating !== null;
+    const id = await this.createChat();
+    if (id) await this.send(id, content, media, joining);
+  }
+
+  private creating: Promise<string | null> | null = null;
+
+  /** Stores the draft as a chat and opens it; concurrent calls share one new_chat. */
+  createChat(): Promise<string | null> {
+    this.creating ??= this.storeDraft().finally(() => {
+      this.creating = null;
+    });
+    return this.creating;
+  }
+
+  private async storeDraft(): Promise<string | null> {
+    // The model picked for the draft; else the default, unless the server
+    // does not offer it (a first run's "llama3.2"): then what the picker
+    // shows instead.
+    const { settings, models, draftModel } = this.state;
+    const def = settings?.model ?? '';
+    const model = draftModel || pickModel(def, models.status === 'ok' ? models.items : [], def, true) || undefined;
     try {
       const ev = await this.request<EventOf<'attached'>>({ type: 'new_chat', ...(model ? { model } : {}) });
       this.dispatch({ type: 'server', ev, now: this.sched.now() });
       this.dispatch({ type: 'open_chat', chatId: ev.chat_id });
+      this.dispatch({ type: 'draft_model', model: null });
       return ev.chat_id;
     } catch (e) {
-      this.report(e, 'Could not create a chat');
+      this.report(e, 'Could not create a chat', true);
       return null;
     }
   }
@@ -305,7 +433,7 @@ export class HearthClient {
       this.dispatch({ type: 'delete_committed', chatId: id });
     } catch (e) {
       this.dispatch({ type: 'delete_undone', chatId: id });
-      this.report(e, 'Could not delete the chat');
+      this.report(e, 'Could not delete the chat', true);
     }
   }
 
@@ -351,7 +479,9 @@ export class HearthClient {
     if (!v?.runningTurnId) return;
     this.dispatch({ type: 'cancel_requested', chatId });
     try {
-      await this.request({ type: 'cancel', chat_id: chatId, turn_id: v.runningTurnId });
+      // cancel_accepted: the turn was told to stop; its turn_end (status
+      // cancelled) ends the stopping state, whichever of the two comes first.
+      await this.request<EventOf<'cancel_accepted'>>({ type: 'cancel', chat_id: chatId, turn_id: v.runningTurnId });
     } catch (e) {
       this.dispatch({ type: 'cancel_failed', chatId });
       if (!(e instanceof ProtocolError && e.reason === 'not_running')) this.report(e, 'Could not stop the reply');
@@ -414,8 +544,8 @@ export class HearthClient {
     }
   }
 
-  notify(kind: 'info' | 'error', text: string): void {
-    this.dispatch({ type: 'notice', kind, text });
+  notify(kind: 'info' | 'error', text: string, critical = false): void {
+    this.dispatch({ type: 'notice', kind, text, critical });
   }
 
   dismissNotice(id: number): void {

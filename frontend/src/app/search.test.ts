@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyView, initialState, reduce, shownMessages } from '../state/store';
+import { emptyView, initialState, reduce, shownMessages, type ViewMessage } from '../state/store';
 import type { EventOf, Message } from '../protocol';
 import { findTerms, matchedTerms, snippetParts } from './search';
 
@@ -27,6 +27,10 @@ function msg(seq: number): Message {
   return { id: seq, chat_id: 'c', seq, end_seq: seq, role: 'user', content: `m${seq}`, status: 'done', media: [], created_at: '' };
 }
 
+function view(seq: number): ViewMessage {
+  return { ...msg(seq), id: String(seq) };
+}
+
 function page(seqs: number[], extra: Partial<EventOf<'history'>>): EventOf<'history'> {
   return { event: 'history', chat_id: 'c', items: seqs.map(msg), has_more: false, last_seq: 100, ...extra };
 }
@@ -34,7 +38,7 @@ function page(seqs: number[], extra: Partial<EventOf<'history'>>): EventOf<'hist
 describe('a window around a search hit', () => {
   it('replaces the view, keeps the live tail, hides it until paging down closes the gap', () => {
     let s = initialState();
-    s = { ...s, views: { c: { ...emptyView('c'), loaded: true, messages: [msg(90), msg(99), { ...msg(101), id: '101', status: 'streaming' } as never] } } };
+    s = { ...s, views: { c: { ...emptyView('c'), loaded: true, messages: [view(90), view(99), { ...view(101), status: 'streaming' }] } } };
     const focus = { messageId: '10', terms: ['m10'] };
     s = reduce(s, { type: 'history', kind: 'around', ev: page([8, 9, 10, 11, 12], { has_more: true, has_newer: true }), focus });
     const v = s.views.c!;

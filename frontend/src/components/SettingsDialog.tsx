@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useClient, useHearth } from '../app/hooks';
+import { saveTheme, savedTheme, type Theme } from '../app/theme';
+import { settingsErrorWords } from '../state/provider';
 
 export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const client = useClient();
@@ -13,6 +15,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
+  const [theme, setTheme] = useState<Theme>(savedTheme);
 
   useEffect(() => {
     const d = ref.current;
@@ -47,7 +50,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
     if (apiKey) patch.api_key = apiKey;
     const err = await client.saveSettings(patch);
     setSaving(false);
-    if (err) setError(err);
+    if (err) setError(settingsErrorWords(err));
     else setSaved(true);
   };
 
@@ -107,6 +110,23 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
             Saved to <code>{settings.config_file}</code>
           </p>
         )}
+        <h3 className="settings-sub">Appearance</h3>
+        <label>
+          <span>Theme</span>
+          <select
+            value={theme}
+            aria-label="Theme"
+            onChange={(e) => {
+              const t = e.target.value as Theme;
+              setTheme(t);
+              saveTheme(t); // applies at once and is kept in this browser; no Save needed
+            }}
+          >
+            <option value="system">System</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </label>
         <p className="status-line" role="status">
           {error ? <span className="err">{error}</span> : saved ? (models.status === 'error' ? 'Saved, but the server still does not answer.' : models.status === 'ok' ? `Saved. ${models.items.length} model(s) available.` : 'Saved.') : ''}
         </p>

@@ -1,9 +1,11 @@
-import { forwardRef, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { forwardRef, useEffect, useLayoutEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent } from 'react';
 import { chatTitle, relativeTime } from '../app/format';
 import { useClient, useHearth } from '../app/hooks';
+import { snippetParts } from '../app/search';
 import type { Chat } from '../protocol';
 import { sortedChats } from '../state/store';
 import { IconPencil, IconPlus, IconSearch, IconTrash, IconX } from './Icons';
+import { neighbourAfterRemoval, rovingTarget, tabStop } from './roving';
 
 interface Props {
   open: boolean;
@@ -40,13 +42,78 @@ export const Sidebar = forwardRef<HTMLInputElement, Props>(function Sidebar({ op
     onClose();
   };
 
+  // Keyboard: the list is one Tab stop (roving tabindex); see onListKey.
+  const listRef = useRef<HTMLUListElement>(null);
+  const newChatRef = useRef<HTMLButtonElement>(null);
+  const [focusId, setFocusId] = useState<string | null>(null);
+  const listHadFocus = useRef(false);
+  const shownIds = useMemo(() => shown.map((c) => c.id), [shown]);
+  const stop = tabStop(shownIds, focusId, active);
+  const rowButton = (id: string) =>
+    listRef.current?.querySelector<HTMLElement>(`li[data-chat-id="${CSS.escape(id)}"] .chat-open`) ?? null;
+
+  // The focused row went away (deleted here or in another window): focus its
+  // neighbour, or New chat, rather than dropping it on the page. Later than
+  // the composer, which takes focus when the open chat changes.
+  const prevIds = useRef<string[]>(shownIds);
+  useLayoutEffect(() => {
+    const prev = prevIds.current;
+    prevIds.current = shownIds;
+    if (focusId === null || shownIds.includes(focusId)) return;
+    const next = neighbourAfterRemoval(prev, focusId, shownIds);
+    setFocusId(next);
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (!listHadFocus.current || !lost) return;
+    // Not cancelled on re-run: setFocusId above re-runs this effect at once.
+    requestAnimationFrame(() => (next ? rowButton(next) : newChatRef.current)?.focus());
+  }, [shownIds, focusId]);
+
+  const onListFocus = (e: FocusEvent<HTMLUListElement>) => {
+    listHadFocus.current = true;
+    const id = (e.target as HTMLElement).closest('li[data-chat-id]')?.getAttribute('data-chat-id');
+    if (id) setFocusId(id);
+  };
+  const onListBlur = (e: FocusEvent<HTMLUListElement>) => {
+    // relatedTarget is null when the focused row was removed: that is not leaving.
+    if (e.relatedTarget && !e.currentTarget.contains(e.relatedTarget as Node)) listHadFocus.current = false;
+  };
+  const onListKey = (e: KeyboardEvent<HTMLUListElement>) => {
+    const target = e.target as HTMLElement;
+    if (target.tagName === 'INPUT') return; // renaming
+    const li = target.closest('li[data-chat-id]');
+    const id = li?.getAttribute('data-chat-id') ?? null;
+    const to = rovingTarget(shownIds, id, e.key);
+    if (to !== undefined) {
+      e.preventDefault();
+      if (to) rowButton(to)?.focus();
+      return;
+    }
+    if (!li || !id) return;
+    // Left and right walk the row's own buttons: open, rename, delete.
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      const buttons = Array.from(li.querySelectorAll<HTMLElement>('button'));
+      const i = buttons.indexOf(target);
+      const j = e.key === 'ArrowRight' ? Math.min(i + 1, buttons.length - 1) : Math.max(i - 1, 0);
+      if (i >= 0 && j !== i) {
+        e.preventDefault();
+        buttons[j]!.focus();
+      }
+    } else if (e.key === 'Delete') {
+      e.preventDefault();
+      client.deleteChat(id);
+    } else if (e.key === 'F2') {
+      e.preventDefault();
+      li.querySelector<HTMLElement>('.rename-btn')?.click();
+    }
+  };
+
   return (
     <aside className={`sidebar ${open ? 'open' : ''}`} aria-label="Chats">
       <div className="side-head">
         <span className="brand" aria-hidden="true">
           <span className="brand-mark" /> Hearth
         </span>
-        <button type="button" className="btn new-chat" onClick={onNewChat} aria-label="New chat" title="New chat (Ctrl+N)">
+        <button ref={newChatRef} type="button" className="btn new-chat" onClick={onNewChat} aria-label="New chat" title="New chat (Ctrl+N)">
           <IconPlus />
           <span>New chat</span>
         </button>
@@ -77,22 +144,39 @@ export const Sidebar = forwardRef<HTMLInputElement, Props>(function Sidebar({ op
         ) : shown.length === 0 && !q ? (
           <p className="side-note">No chats yet.</p>
         ) : (
-          <ul className="chat-list">
+          <ul
+            ref={listRef}
+            className="chat-list"
+            aria-label="Chats (arrow keys move, Enter opens, F2 renames, Delete deletes)"
+            onKeyDown={onListKey}
+            onFocus={onListFocus}
+            onBlur={onListBlur}
+          >
             {shown.map((c) => (
-              <ChatRow key={c.id} chat={c} active={c.id === active} onOpen={() => open_(c.id)} />
+              <ChatRow key={c.id} chat={c} active={c.id === active} tabbable={c.id === stop} onOpen={() => open_(c.id)} />
             ))}
             {q && shown.length === 0 && <li className="side-note">No chat titles match.</li>}
           </ul>
         )}
+        {loaded && <MoreChats count={chats.length} />}
         {hits.length > 0 && (
           <section aria-label="Messages matching the search" className="hits">
             <h2 className="side-sub">In messages</h2>
             <ul className="chat-list">
               {hits.map((h) => (
                 <li key={`${h.chat_id}:${h.message_id}`}>
-                  <button type="button" className="hit" onClick={() => open_(h.chat_id)}>
+                  <button
+                    type="button"
+                    className="hit"
+                    onClick={() => {
+                      void client.openHit(h);
+                      onClose();
+                    }}
+                  >
                     <span className="hit-title">{chatTitle(h.chat_title)}</span>
-                    <span className="hit-snippet">{h.snippet}</span>
+                    <span className="hit-snippet">
+                      {snippetParts(h).map((p, i) => (p.match ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>))}
+                    </span>
                   </button>
                 </li>
               ))}
@@ -104,15 +188,52 @@ export const Sidebar = forwardRef<HTMLInputElement, Props>(function Sidebar({ op
   );
 });
 
-function ChatRow({ chat, active, onOpen }: { chat: Chat; active: boolean; onOpen: () => void }) {
+/**
+ * The end of the loaded list: while older chats exist it loads the next page
+ * as soon as it scrolls into view (and is a button for those who would
+ * rather ask), so every chat can be reached by scrolling.
+ */
+function MoreChats({ count }: { count: number }) {
+  const client = useClient();
+  const more = useHearth((s) => s.chatsMore);
+  const loading = useHearth((s) => s.chatsLoadingMore);
+  const online = useHearth((s) => s.conn.status === 'open');
+  const ref = useRef<HTMLButtonElement>(null);
+  // A new observer per page: it reports at once whether the end is still in
+  // view, so a page that does not fill the list is followed by the next.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || !more || loading || !online || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) void client.loadMoreChats();
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [client, more, loading, online, count]);
+  if (!more) return null;
+  return (
+    <button ref={ref} type="button" className="btn more-chats" disabled={loading} onClick={() => void client.loadMoreChats()}>
+      {loading ? 'Loading older chats…' : 'Show older chats'}
+    </button>
+  );
+}
+
+function ChatRow({ chat, active, tabbable, onOpen }: { chat: Chat; active: boolean; tabbable: boolean; onOpen: () => void }) {
   const client = useClient();
   const [editing, setEditing] = useState(false);
   const [title, setTitle] = useState(chat.title);
   const input = useRef<HTMLInputElement>(null);
+  const openBtn = useRef<HTMLButtonElement>(null);
+  // A rename ended from the keyboard gives focus back to the row.
+  const refocus = useRef(false);
   const name = chatTitle(chat.title);
 
   useEffect(() => {
     if (editing) input.current?.select();
+    else if (refocus.current) {
+      refocus.current = false;
+      openBtn.current?.focus();
+    }
   }, [editing]);
 
   const commit = () => {
@@ -122,16 +243,20 @@ function ChatRow({ chat, active, onOpen }: { chat: Chat; active: boolean; onOpen
   };
 
   const onKey = (e: KeyboardEvent<HTMLInputElement>) => {
-    if (e.key === 'Enter') commit();
+    if (e.key === 'Enter') {
+      refocus.current = true;
+      commit();
+    }
     if (e.key === 'Escape') {
       e.stopPropagation();
+      refocus.current = true;
       setEditing(false);
       setTitle(chat.title);
     }
   };
 
   return (
-    <li className={`chat-row ${active ? 'active' : ''}`}>
+    <li className={`chat-row ${active ? 'active' : ''}`} data-chat-id={chat.id}>
       {editing ? (
         <input
           ref={input}
@@ -143,7 +268,15 @@ function ChatRow({ chat, active, onOpen }: { chat: Chat; active: boolean; onOpen
           onBlur={commit}
         />
       ) : (
-        <button type="button" className="chat-open" onClick={onOpen} aria-current={active ? 'page' : undefined} title={name}>
+        <button
+          ref={openBtn}
+          type="button"
+          className="chat-open"
+          tabIndex={tabbable ? 0 : -1}
+          onClick={onOpen}
+          aria-current={active ? 'page' : undefined}
+          title={name}
+        >
           <span className="chat-name">{name}</span>
           <span className="chat-sub">
             {chat.running && <span className="live-dot" role="img" aria-label="replying" />}
@@ -155,7 +288,8 @@ function ChatRow({ chat, active, onOpen }: { chat: Chat; active: boolean; onOpen
         <span className="row-actions">
           <button
             type="button"
-            className="icon-btn small"
+            className="icon-btn small rename-btn"
+            tabIndex={-1}
             aria-label={`Rename ${name}`}
             title="Rename"
             onClick={() => {
@@ -165,7 +299,14 @@ function ChatRow({ chat, active, onOpen }: { chat: Chat; active: boolean; onOpen
           >
             <IconPencil width={14} height={14} />
           </button>
-          <button type="button" className="icon-btn small" aria-label={`Delete ${name}`} title="Delete" onClick={() => client.deleteChat(chat.id)}>
+          <button
+            type="button"
+            className="icon-btn small"
+            tabIndex={-1}
+            aria-label={`Delete ${name}`}
+            title="Delete (Delete key)"
+            onClick={() => client.deleteChat(chat.id)}
+          >
             <IconTrash width={14} height={14} />
           </button>
         </span>

@@ -17,6 +17,7 @@ import {
   type Settings,
 } from '../protocol';
 import type { Reason } from '../reasons';
+import type { Reach } from '../net/reach';
 
 // ---------------------------------------------------------------- types
 
@@ -67,6 +68,19 @@ export interface ChatView {
   /** Older history exists above the first message. */
   hasMore: boolean;
   loadingOlder: boolean;
+  /**
+   * Newer history exists below `windowEnd`: the view holds a page opened
+   * around a search hit, not the newest one. Messages past windowEnd (live
+   * ones) wait, unshown, until paging down closes the gap.
+   */
+  hasNewer: boolean;
+  loadingNewer: boolean;
+  /** Seq of the last message of the loaded window while hasNewer: where the next page down starts. */
+  windowEnd: number;
+  /** A message to bring into view with its matched words highlighted (a search hit). */
+  focus: Focus | null;
+  /** Changes when the view's window is replaced, so the list is laid out afresh. */
+  epoch: number;
   /** Index of messages[0] in a virtual list that grows upward (react-virtuoso firstItemIndex). */
   firstItemIndex: number;
   attached: boolean;
@@ -82,6 +96,12 @@ export interface ChatView {
   pending: PendingMessage[];
 }
 
+export interface Focus {
+  messageId: string;
+  /** The words the search matched, as they are written in the message. */
+  terms: string[];
+}
+
 export type ConnStatus = 'connecting' | 'open' | 'reconnecting' | 'no_token';
 
 export interface ConnState {
@@ -94,6 +114,8 @@ export interface ConnState {
   /** Increases on every successful (re)connection. */
   generation: number;
   everConnected: boolean;
+  /** Who answers at the server's address while the socket is down. */
+  reach: Reach;
 }
 
 export interface ModelsState {
@@ -108,12 +130,20 @@ export interface Notice {
   id: number;
   kind: 'info' | 'error';
   text: string;
+  /** Stays until the user dismisses it; other notices leave by themselves. */
+  critical?: boolean;
 }
 
 export interface State {
   conn: ConnState;
   chats: Record<string, Chat>;
   chatsLoaded: boolean;
+  /** The list is paged: chats older than the last one loaded exist; chatsNext is list_chats' `before` for them. */
+  chatsMore: boolean;
+  chatsNext: string | null;
+  chatsLoadingMore: boolean;
+  /** The model picked for a new chat that is still a draft (activeChatId null, nothing stored); null: the default. */
+  draftModel: string | null;
   views: Record<string, ChatView>;
   activeChatId: string | null;
   models: ModelsState;
@@ -127,13 +157,16 @@ export interface State {
   nextNoticeId: number;
 }
 
-export type HistoryKind = 'initial' | 'older' | 'reconcile';
+/** around: the page around a search hit; newer: the next page down; latest: back to the newest page. */
+export type HistoryKind = 'initial' | 'older' | 'reconcile' | 'around' | 'newer' | 'latest';
 
 export type Action =
   | { type: 'server'; ev: ServerEvent; now: number }
-  | { type: 'history'; kind: HistoryKind; ev: EventOf<'history'> }
+  | { type: 'history'; kind: HistoryKind; ev: EventOf<'history'>; focus?: Focus }
+  | { type: 'focus'; chatId: string; focus: Focus }
+  | { type: 'newer_requested'; chatId: string }
   | { type: 'history_failed'; chatId: string; kind: HistoryKind }
-  | { type: 'conn'; status: ConnStatus; attempt?: number; retryAt?: number | null; detail?: string | null }
+  | { type: 'conn'; status: ConnStatus; attempt?: number; retryAt?: number | null; detail?: string | null; reach?: Reach }
   | { type: 'open_chat'; chatId: string | null }
   | { type: 'older_requested'; chatId: string }
   | { type: 'send'; chatId: string; reqId: string; content: string; media: OutgoingMedia[]; queued: boolean }
@@ -141,15 +174,19 @@ export type Action =
   | { type: 'dismiss_pending'; chatId: string; reqId: string }
   | { type: 'cancel_requested'; chatId: string }
   | { type: 'cancel_failed'; chatId: string }
+  | { type: 'chats_more_requested' }
+  | { type: 'chats_more'; ev: EventOf<'chats'> }
+  | { type: 'chats_more_failed' }
+  | { type: 'draft_model'; model: string | null }
   | { type: 'models_loading' }
   | { type: 'models_loaded'; items: string[]; provider?: string; url?: string }
-  | { type: 'models_failed'; error: SendError }
+  | { type: 'models_failed'; error: SendError; provider?: string; url?: string }
   | { type: 'settings'; settings: Settings }
   | { type: 'search'; query: string; hits: SearchHit[] | null }
   | { type: 'delete_requested'; chatId: string }
   | { type: 'delete_undone'; chatId: string }
   | { type: 'delete_committed'; chatId: string }
-  | { type: 'notice'; kind: Notice['kind']; text: string }
+  | { type: 'notice'; kind: Notice['kind']; text: string; critical?: boolean }
   | { type: 'notice_dismiss'; id: number };
 
 /** Large base so that pages prepended above can take lower indices. */
@@ -164,9 +201,14 @@ export function initialState(): State {
       detail: null,
       generation: 0,
       everConnected: false,
+      reach: 'unknown',
     },
     chats: {},
     chatsLoaded: false,
+    chatsMore: false,
+    chatsNext: null,
+    chatsLoadingMore: false,
+    draftModel: null,
     views: {},
     activeChatId: null,
     models: { status: 'unknown', items: [] },
@@ -187,6 +229,11 @@ export function emptyView(id: string): ChatView {
     loaded: false,
     hasMore: false,
     loadingOlder: false,
+    hasNewer: false,
+    loadingNewer: false,
+    windowEnd: 0,
+    focus: null,
+    epoch: 0,
     firstItemIndex: FIRST_INDEX,
     attached: false,
     runningTurnId: null,
@@ -204,16 +251,25 @@ export function reduce(state: State, action: Action): State {
     case 'server':
       return onServer(state, action.ev, action.now);
     case 'history':
-      return onHistory(state, action.kind, action.ev);
+      return action.kind === 'around' || action.kind === 'newer' || action.kind === 'latest'
+        ? onWindow(state, action.kind, action.ev, action.focus)
+        : onHistory(state, action.kind, action.ev);
     case 'history_failed':
-      return updateView(state, action.chatId, (v) => ({ ...v, loadingOlder: false }));
+      return updateView(state, action.chatId, (v) => ({ ...v, loadingOlder: false, loadingNewer: false }));
+    case 'focus':
+      return updateView(state, action.chatId, (v) => ({ ...v, focus: action.focus, epoch: v.epoch + 1 }));
+    case 'newer_requested':
+      return updateView(state, action.chatId, (v) => ({ ...v, loadingNewer: true }));
     case 'conn':
       return onConn(state, action);
     case 'open_chat': {
       if (action.chatId === null) return { ...state, activeChatId: null };
-      const views = state.views[action.chatId]
+      let views = state.views[action.chatId]
         ? state.views
         : { ...state.views, [action.chatId]: emptyView(action.chatId) };
+      // A search hit is brought into view once: leaving its chat lets it go.
+      const prev = state.activeChatId && state.activeChatId !== action.chatId ? views[state.activeChatId] : undefined;
+      if (prev?.focus) views = { ...views, [prev.id]: { ...prev, focus: null } };
       return { ...state, activeChatId: action.chatId, views };
     }
     case 'older_requested':
@@ -251,6 +307,18 @@ export function reduce(state: State, action: Action): State {
       return updateView(state, action.chatId, (v) => (v.runningTurnId ? { ...v, stopping: true } : v));
     case 'cancel_failed':
       return updateView(state, action.chatId, (v) => ({ ...v, stopping: false }));
+    case 'chats_more_requested':
+      return { ...state, chatsLoadingMore: true };
+    case 'chats_more_failed':
+      return { ...state, chatsLoadingMore: false };
+    case 'chats_more': {
+      // Merged, not replaced: chats created or updated meanwhile came as broadcasts.
+      const chats = { ...state.chats };
+      for (const c of action.ev.items ?? []) if (!chats[c.id]) chats[c.id] = c;
+      return { ...state, chats, ...pageState(action.ev) };
+    }
+    case 'draft_model':
+      return { ...state, draftModel: action.model };
     case 'models_loading':
       return { ...state, models: { ...state.models, status: 'loading' } };
     case 'models_loaded':
@@ -259,7 +327,17 @@ export function reduce(state: State, action: Action): State {
         models: { status: 'ok', items: action.items, provider: action.provider, url: action.url },
       };
     case 'models_failed':
-      return { ...state, models: { ...state.models, status: 'error', items: [], error: action.error } };
+      return {
+        ...state,
+        models: {
+          ...state.models,
+          status: 'error',
+          items: [],
+          error: action.error,
+          provider: action.provider ?? state.models.provider,
+          url: action.url ?? state.models.url,
+        },
+      };
     case 'settings':
       return { ...state, settings: action.settings };
     case 'search':
@@ -284,7 +362,7 @@ export function reduce(state: State, action: Action): State {
     case 'notice':
       return {
         ...state,
-        notices: [...state.notices.slice(-4), { id: state.nextNoticeId, kind: action.kind, text: action.text }],
+        notices: [...state.notices.slice(-4), { id: state.nextNoticeId, kind: action.kind, text: action.text, critical: action.critical }],
         nextNoticeId: state.nextNoticeId + 1,
       };
     case 'notice_dismiss':
@@ -304,6 +382,7 @@ function onConn(state: State, a: Extract<Action, { type: 'conn' }>): State {
   const conn = { ...state.conn, status: a.status, detail: a.detail ?? null };
   if (a.attempt !== undefined) conn.attempt = a.attempt;
   conn.retryAt = a.retryAt ?? null;
+  if (a.reach) conn.reach = a.reach;
   if (a.status === 'open') {
     conn.attempt = 0;
     conn.generation = state.conn.generation + 1;
@@ -331,7 +410,10 @@ function onServer(state: State, ev: ServerEvent, now: number): State {
     case 'chats': {
       const chats: Record<string, Chat> = {};
       for (const c of ev.items ?? []) chats[c.id] = c;
-      return { ...state, chats, chatsLoaded: true };
+      // The first page replaces the list; the open chat stays even when it is older than that page.
+      const open = state.activeChatId ? state.chats[state.activeChatId] : undefined;
+      if (open && !chats[open.id]) chats[open.id] = open;
+      return { ...state, chats, chatsLoaded: true, ...pageState(ev) };
     }
     case 'chat_created':
     case 'chat_updated':
@@ -350,6 +432,17 @@ function onServer(state: State, ev: ServerEvent, now: number): State {
         stopping: false,
       }));
     }
+    case 'provider_status':
+      // The server found its model server gone, back, or offering other
+      // models: the same as a model list a client asked for.
+      return ev.state === 'ok'
+        ? reduce(state, { type: 'models_loaded', items: (ev.items ?? []).map((m) => m.id), provider: ev.provider, url: ev.provider_url })
+        : reduce(state, {
+            type: 'models_failed',
+            error: { reason: ev.reason ?? 'provider_error', detail: ev.detail },
+            provider: ev.provider,
+            url: ev.provider_url,
+          });
     default:
       return state;
   }
@@ -477,6 +570,47 @@ function onAttached(state: State, ev: EventOf<'attached'>): State {
     v.hasMore = false;
   }
   return { ...s, views: { ...s.views, [ev.chat_id]: v } };
+}
+
+/**
+ * A page that replaces the window (around a search hit, or back to the
+ * newest) or extends it downward. What the view holds past the page's
+ * last_seq (a running turn, queued questions) is live and stays.
+ */
+function onWindow(state: State, kind: 'around' | 'newer' | 'latest', ev: EventOf<'history'>, focus?: Focus): State {
+  return updateView(
+    state,
+    ev.chat_id,
+    (view) => {
+      const items: ViewMessage[] = (ev.items ?? []).map((m) => ({ ...m, id: String(m.id), reasoningDone: true }));
+      const hasNewer = Boolean(ev.has_newer);
+      const end = items.length ? items[items.length - 1]!.seq : view.windowEnd;
+      if (kind === 'newer') {
+        return { ...view, messages: mergeMessages(view.messages, items), loadingNewer: false, hasNewer, windowEnd: hasNewer ? end : 0 };
+      }
+      const live = view.messages.filter((m) => m.seq > ev.last_seq);
+      return {
+        ...view,
+        messages: mergeMessages(live, items),
+        loaded: true,
+        hasMore: ev.has_more,
+        loadingOlder: false,
+        hasNewer,
+        loadingNewer: false,
+        windowEnd: hasNewer ? end : 0,
+        appliedSeq: Math.max(view.appliedSeq, ev.last_seq),
+        firstItemIndex: FIRST_INDEX,
+        focus: focus ?? null,
+        epoch: view.epoch + 1,
+      };
+    },
+    true,
+  );
+}
+
+/** The messages a view shows: while a window stops short of the newest, nothing past its end. */
+export function shownMessages(v: Pick<ChatView, 'messages' | 'hasNewer' | 'windowEnd'>): ViewMessage[] {
+  return v.hasNewer ? v.messages.filter((m) => m.seq <= v.windowEnd) : v.messages;
 }
 
 function onHistory(state: State, kind: HistoryKind, ev: EventOf<'history'>): State {
@@ -645,6 +779,11 @@ function dropEchoedPending(pending: PendingMessage[], msg: Message): PendingMess
   const i = pending.findIndex((p) => !p.error && p.content === msg.content);
   if (i < 0) return pending;
   return [...pending.slice(0, i), ...pending.slice(i + 1)];
+}
+
+function pageState(ev: EventOf<'chats'>): Pick<State, 'chatsMore' | 'chatsNext' | 'chatsLoadingMore'> {
+  const more = Boolean(ev.has_more && ev.next_before);
+  return { chatsMore: more, chatsNext: more ? ev.next_before! : null, chatsLoadingMore: false };
 }
 
 function upsertChat(state: State, chat: Chat): State {
