@@ -36,7 +36,7 @@ func Message(m store.Message, url MediaURL) protocol.Message {
 	out := protocol.Message{
 		ID: m.ID, ChatID: m.ChatID, Seq: m.Seq, EndSeq: m.EndSeq, TurnID: m.TurnID, Role: m.Role,
 		Content: m.Content, Reasoning: m.Reasoning, Model: m.Model, Status: m.Status, Error: m.Error,
-		Usage: Usage(m.Usage), Media: make([]protocol.Media, 0, len(m.Media)), CreatedAt: m.CreatedAt.UTC(),
+		Usage: Usage(m.Usage), LatencyMS: m.LatencyMS, Media: make([]protocol.Media, 0, len(m.Media)), CreatedAt: m.CreatedAt.UTC(),
 	}
 	if m.ReasoningStartedAt != nil && m.ReasoningEndedAt != nil {
 		out.ReasoningMS = m.ReasoningEndedAt.Sub(*m.ReasoningStartedAt).Milliseconds()

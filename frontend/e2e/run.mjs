@@ -33,11 +33,14 @@ import {
   tempDir,
 } from './lib.mjs';
 import attachments from './scenarios/attachments.mjs';
+import chatlist from './scenarios/chatlist.mjs';
 import connection from './scenarios/connection.mjs';
 import desktop from './scenarios/desktop.mjs';
 import models from './scenarios/models.mjs';
 import navigation from './scenarios/navigation.mjs';
 import otherClients from './scenarios/other-clients.mjs';
+import provider from './scenarios/provider.mjs';
+import polish from './scenarios/polish.mjs';
 import rendering from './scenarios/rendering.mjs';
 import scrolling from './scenarios/scrolling.mjs';
 import turns from './scenarios/turns.mjs';
@@ -83,7 +86,7 @@ after(async () => {
  * order (E2E_ONLY, E2E_SHUFFLE). On failure the page is saved as
  * screenshots/FAILED-<n>.png for a look.
  */
-const scenarios = [connection, rendering, attachments, turns, scrolling, models, otherClients, navigation, desktop]
+const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, polish, desktop]
   .flat()
   .map((sc, i) => ({ n: i + 1, ...sc }));
 

@@ -3,7 +3,8 @@ import { useClient, useHearth, useMedia } from '../app/hooks';
 import { ChatView } from './ChatView';
 import { SettingsDialog } from './SettingsDialog';
 import { Sidebar } from './Sidebar';
-import { ConnectionBanner, Toasts } from './StatusBar';
+import { ConnectionBanner } from './StatusBar';
+import { Toasts } from './Toasts';
 
 interface WailsRuntime {
   EventsOn?: (name: string, cb: (...args: unknown[]) => void) => (() => void) | void;
@@ -18,10 +19,10 @@ export function App() {
   const searchRef = useRef<HTMLInputElement>(null);
   const activeChatId = useHearth((s) => s.activeChatId);
 
-  const newChat = useCallback(async () => {
+  const newChat = useCallback(() => {
     setSidebarOpen(false);
-    const id = await client.newChat();
-    if (id) setFocusKey((k) => k + 1);
+    client.newChat();
+    setFocusKey((k) => k + 1);
   }, [client]);
 
   const focusSearch = useCallback(() => {
@@ -52,6 +53,10 @@ export function App() {
           void client.cancel(s.activeChatId);
         } else if (sidebarOpen) {
           setSidebarOpen(false);
+        } else if (s.notices.length > 0) {
+          // Nothing else to stop or close: Esc closes the newest notice.
+          e.preventDefault();
+          client.dismissNotice(s.notices[s.notices.length - 1]!.id);
         }
       }
     };

@@ -1,12 +1,16 @@
 import { memo, useState } from 'react';
-import { formatSeconds } from '../app/format';
-import { useClient } from '../app/hooks';
+import { useClient, useHearth } from '../app/hooks';
 import { resolveUrl } from '../net/endpoint';
 import type { Media } from '../protocol';
 import { reasonText } from '../reasons';
 import { Markdown } from '../markdown/Markdown';
 import type { PendingMessage, ViewMessage } from '../state/store';
-import { IconCopy } from './Icons';
+import { answerMeta } from './answerMeta';
+import { formatBytes } from '../app/format';
+import { isDocument } from '../media/limits';
+import { IconCopy, IconFile } from './Icons';
+import { retryQuestion, userWords } from '../state/provider';
+import { useOpenSettings } from './settingsLink';
 import { Reasoning } from './Reasoning';
 
 function MediaStrip({ media }: { media: Media[] }) {
@@ -16,6 +20,7 @@ function MediaStrip({ media }: { media: Media[] }) {
     <div className="media-strip">
       {media.map((m) => {
         const url = client.endpoint ? resolveUrl(client.endpoint, m.url) : m.url;
+        if (isDocument(m.mime)) return <FileChip key={m.id || m.name} m={m} url={url} />;
         const label = m.name || (m.mime.startsWith('video/') ? 'video' : 'image');
         return m.mime.startsWith('video/') ? (
           <video key={m.id} className="media-item" src={url} controls preload="metadata" aria-label={label} />
@@ -26,6 +31,24 @@ function MediaStrip({ media }: { media: Media[] }) {
         );
       })}
     </div>
+  );
+}
+
+/**
+ * A document as the transcript shows it: its name, kind and size; a click
+ * downloads the original file (the server sends it as an attachment).
+ */
+function FileChip({ m, url }: { m: Media; url: string }) {
+  const kind = m.mime === 'application/pdf' ? 'PDF' : 'Text';
+  const name = m.name || 'document';
+  return (
+    <a className="file-chip" href={url} download={name} title={`Download ${name}`} aria-label={`${name}, ${kind}, ${formatBytes(m.size)}`}>
+      <IconFile width={18} height={18} />
+      <span className="file-chip-name">{name}</span>
+      <span className="file-chip-meta">
+        {kind} · {formatBytes(m.size)}
+      </span>
+    </a>
   );
 }
 
@@ -85,19 +108,18 @@ export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) 
           <Markdown text={m.content} streaming={streaming} />
         </div>
       )}
-      {m.status === 'error' && (
-        <div className="msg-error" role="alert">
-          <strong>The model failed.</strong> {m.error || 'The provider returned an error.'}
-        </div>
-      )}
+      {m.status === 'error' && <AnswerError m={m} />}
       {(m.status === 'cancelled' || m.status === 'interrupted') && (
         <div className={`msg-note ${m.status}`}>{STATUS_TEXT[m.status]}</div>
       )}
       {!streaming && (
         <div className="msg-meta">
           {m.model && <span>{m.model}</span>}
-          {m.latency_ms !== undefined && <span>{formatSeconds(m.latency_ms)}</span>}
-          {m.usage?.completion_tokens ? <span>{m.usage.completion_tokens} tokens</span> : null}
+          {answerMeta(m).map((part) => (
+            <span key={part} className="msg-stat">
+              {part}
+            </span>
+          ))}
           {m.content && <CopyButton text={m.content} />}
         </div>
       )}
@@ -105,7 +127,43 @@ export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) 
   );
 });
 
+/**
+ * A failed answer says why in this window's words, with the two ways out
+ * where it is the chat's last word: the settings (the server or its URL is
+ * wrong) and "Try again", which sends the same question again as a new
+ * message (queued behind a running reply); the failed pair stays above it.
+ */
+function AnswerError({ m }: { m: ViewMessage }) {
+  const client = useClient();
+  const openSettings = useOpenSettings();
+  const question = useHearth((s) => {
+    const v = s.views[m.chat_id];
+    return v ? retryQuestion(v.messages, m) : null;
+  });
+  const running = useHearth((s) => Boolean(s.views[m.chat_id]?.runningTurnId));
+  return (
+    <div className="msg-error" role="alert">
+      <strong>The model failed.</strong> {userWords(m.error || 'The model server returned an error.')}
+      {question && (
+        <span className="actions">
+          <button type="button" className="link-btn" onClick={openSettings}>
+            Settings
+          </button>
+          <button
+            type="button"
+            className="link-btn"
+            onClick={() => void client.send(m.chat_id, question.content, question.media ?? [], running)}
+          >
+            Try again
+          </button>
+        </span>
+      )}
+    </div>
+  );
+}
+
 export function PendingItem({ p, onDismiss, onQueue }: { p: PendingMessage; onDismiss: () => void; onQueue?: () => void }) {
+  const openSettings = useOpenSettings();
   return (
     <article className={`msg user pending ${p.error ? 'failed' : ''}`} aria-label="Your message (sending)">
       <div className="bubble">
@@ -114,8 +172,13 @@ export function PendingItem({ p, onDismiss, onQueue }: { p: PendingMessage; onDi
       </div>
       {p.error ? (
         <div className="msg-error" role="alert">
-          Not sent: {reasonText(p.error.reason, p.error.detail)}
+          Not sent: {userWords(reasonText(p.error.reason, p.error.detail))}
           <span className="actions">
+            {p.error.reason.startsWith('provider_') && (
+              <button type="button" className="link-btn" onClick={openSettings}>
+                Settings
+              </button>
+            )}
             {p.error.reason === 'busy' && onQueue && (
               <button type="button" className="link-btn" onClick={onQueue}>
                 Queue it

@@ -1,7 +1,9 @@
 import 'katex/dist/katex.min.css';
 import { createMathPlugin } from '@streamdown/math';
-import { memo, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { memo, useRef, useState, type AnchorHTMLAttributes, type MouseEvent, type TableHTMLAttributes } from 'react';
 import { Streamdown, type Components } from 'streamdown';
+import { IconCopy } from '../components/Icons';
+import { installMathCopy, tableToHtml, tableToMarkdown } from './copy';
 import { highlighter } from './highlighter';
 import { normaliseMathDelimiters } from './mathDelimiters';
 import { rehypePlugins, remarkPlugins, urlTransform } from './safety';
@@ -34,14 +36,61 @@ function Link({ href, children, node: _node, ...rest }: AnchorHTMLAttributes<HTM
   );
 }
 
-const components: Components = { a: Link };
+/**
+ * A table that scrolls sideways when wide, with a copy button of our own:
+ * streamdown's walks every text node, so a formula came out as its MathML
+ * and its HTML and its TeX at once. Ours copies markdown (text) and a plain
+ * HTML table (for spreadsheets), each formula as its TeX.
+ */
+function Table({ children, node: _node, ...rest }: TableHTMLAttributes<HTMLTableElement> & { node?: unknown }) {
+  const ref = useRef<HTMLTableElement>(null);
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    const table = ref.current;
+    if (!table) return;
+    const text = tableToMarkdown(table);
+    try {
+      if (typeof ClipboardItem !== 'undefined' && navigator.clipboard?.write) {
+        const html = tableToHtml(table);
+        await navigator.clipboard.write([
+          new ClipboardItem({
+            'text/plain': new Blob([text], { type: 'text/plain' }),
+            'text/html': new Blob([html], { type: 'text/html' }),
+          }),
+        ]);
+      } else {
+        await navigator.clipboard.writeText(text);
+      }
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      // The page has no clipboard permission: nothing to say beyond the unchanged button.
+    }
+  };
+  return (
+    <div data-streamdown="table-wrapper">
+      <div className="md-table-actions">
+        <button type="button" aria-label={copied ? 'Copied' : 'Copy table'} title={copied ? 'Copied' : 'Copy table'} onClick={() => void copy()}>
+          <IconCopy width={14} height={14} />
+        </button>
+      </div>
+      <div className="md-table-scroll">
+        <table ref={ref} data-streamdown="table" {...rest}>
+          {children}
+        </table>
+      </div>
+    </div>
+  );
+}
+
+const components: Components = { a: Link, table: Table };
 
 // KaTeX runs with its defaults (trust: false), so \href, \url and \html… commands
 // render as text, never as links or markup.
 const math = createMathPlugin({ singleDollarTextMath: true, errorColor: 'var(--fg-muted)' });
 const plugins = { code: highlighter, math };
 
-const controls = { code: { copy: true, download: false }, table: { copy: true, download: false, fullscreen: false }, mermaid: false, image: false } as const;
+const controls = { code: { copy: true, download: false }, table: { copy: false, download: false, fullscreen: false }, mermaid: false, image: false } as const;
 
 export interface MarkdownProps {
   text: string;
@@ -51,6 +100,7 @@ export interface MarkdownProps {
 
 /** Renders model (or user) markdown safely; see safety.ts for the rules. */
 export const Markdown = memo(function Markdown({ text, streaming = false }: MarkdownProps) {
+  installMathCopy();
   return (
     <Streamdown
       className="md"

@@ -12,7 +12,11 @@
 //	                  is still streaming when the test acts; it ends by itself
 //	                  only after about 17 minutes)
 //	contains "image"  says how many images arrived and their MIME types
+//	has documents     names each attached document (Hearth's <document>
+//	                  blocks) with its length and first line
 //	contains "math"   an answer with $E=mc^2$ and a $$ display block
+//	contains "table"  a table with math in its cells, then a table of long
+//	                  words wider than the window
 //	anything else     ~1 s of reasoning, then a markdown answer echoing the
 //	                  prompt with a fenced Go block, in chunks ~30 ms apart
 package main
@@ -25,6 +29,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -81,7 +86,9 @@ const slowWords = 10_000
 // reply scripts the answer to one request.
 func reply(r llmtest.RecordedRequest) llmtest.Script {
 	prompt := r.LastUser()
-	low := strings.ToLower(prompt)
+	docs, ask := documents(prompt)
+	// The person's own words choose the answer, not a document's text.
+	low := strings.ToLower(ask)
 	switch {
 	case strings.Contains(low, "fail"):
 		return llmtest.Script{Fail: llmtest.FailServer}
@@ -93,6 +100,10 @@ func reply(r llmtest.RecordedRequest) llmtest.Script {
 		return llmtest.Script{Steps: steps}
 	case strings.Contains(low, "image"):
 		return llmtest.Script{Steps: append(thinking("the attached images", 5), answerSteps(imageAnswer(r))...)}
+	case len(docs) > 0:
+		return llmtest.Script{Steps: append(thinking("the attached documents", 5), answerSteps(documentAnswer(docs))...)}
+	case strings.Contains(low, "table"):
+		return llmtest.Script{Steps: append(thinking("tables", 3), answerSteps(tableAnswer)...)}
 	case strings.Contains(low, "math"):
 		ans := "The famous relation is $E=mc^2$, and the Gaussian integral is\n\n" +
 			"$$\n\\int_{-\\infty}^{\\infty} e^{-x^2}\\,dx = \\sqrt{\\pi}\n$$\n\nBoth render as math."
@@ -103,6 +114,41 @@ func reply(r llmtest.RecordedRequest) llmtest.Script {
 		strings.ReplaceAll(prompt, "*", `\*`), strconv.Quote(prompt))
 	return llmtest.Script{Steps: append(thinking(strconv.Quote(clip(prompt, 80)), 10), answerSteps(ans)...)}
 }
+
+var documentBlock = regexp.MustCompile(`(?s)<document name="([^"]*)">\n(.*?)\n</document>(\n\[[^\]]*\])?\n*`)
+
+type document struct{ name, text, note string }
+
+// documents splits a user message into the documents Hearth put ahead of it
+// and the words that follow them.
+func documents(content string) ([]document, string) {
+	var docs []document
+	for _, m := range documentBlock.FindAllStringSubmatch(content, -1) {
+		docs = append(docs, document{name: m[1], text: m[2], note: strings.TrimSpace(m[3])})
+	}
+	return docs, documentBlock.ReplaceAllString(content, "")
+}
+
+func documentAnswer(docs []document) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "I read %d document(s):\n\n", len(docs))
+	for _, d := range docs {
+		first, _, _ := strings.Cut(strings.TrimSpace(d.text), "\n")
+		fmt.Fprintf(&b, "- **%s**, %d characters, beginning: %s\n", d.name, len([]rune(d.text)), first)
+		if d.note != "" {
+			fmt.Fprintf(&b, "  - Hearth noted: %s\n", d.note)
+		}
+	}
+	return b.String()
+}
+
+// tableAnswer has math in table cells (copied, it must be each formula's TeX
+// once) and a table of long words that does not fit a window (it must
+// scroll, not break the words).
+const tableAnswer = "Costs:\n\n| operation | cost |\n|---|---|\n| lookup | $O(1)$ |\n| sort | $O(n \\log n)$ |\n\n" +
+	"Long words:\n\n| first | second | third | fourth | fifth | sixth | seventh | eighth |\n|---|---|---|---|---|---|---|---|\n" +
+	"| internationalization | characteristically | incomprehensibilities | counterrevolutionaries | " +
+	"uncharacteristically | institutionalization | disproportionately | electroencephalograph |\n\nThat is all."
 
 // thinking is a short reasoning stream spread over about n×100 ms.
 func thinking(topic string, n int) []llmtest.Step {
