@@ -14,15 +14,18 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/hearth-app/hearth/backend/chats"
 	"github.com/hearth-app/hearth/backend/client"
 	"github.com/hearth-app/hearth/backend/config"
 	"github.com/hearth-app/hearth/backend/dispatch"
+	"github.com/hearth-app/hearth/backend/health"
 	"github.com/hearth-app/hearth/backend/ingest"
 	"github.com/hearth-app/hearth/backend/instance"
 	"github.com/hearth-app/hearth/backend/media"
+	"github.com/hearth-app/hearth/backend/pulls"
 	"github.com/hearth-app/hearth/backend/server"
 	"github.com/hearth-app/hearth/backend/store"
 	"github.com/hearth-app/hearth/backend/turns"
@@ -49,6 +52,9 @@ type Options struct {
 // Backend is a running store + engine + server.
 type Backend struct {
 	URL, WS, Socket, Token string
+	// MovedFrom is the URL of the last run when its port was taken, so this
+	// run listens elsewhere; empty when it kept its address.
+	MovedFrom string
 
 	cfg      config.Config
 	log      *slog.Logger
@@ -57,6 +63,10 @@ type Backend struct {
 	engine   *turns.Engine
 	server   *server.Server
 	endpoint string
+	pulls    *pulls.Service
+	// stopHealth ends the model server watcher; healthDone closes when it has.
+	stopHealth context.CancelFunc
+	healthDone chan struct{}
 }
 
 // MediaGrace is how long an upload no message uses is kept: the composer
@@ -95,9 +105,8 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 	if err != nil {
 		return nil, err
 	}
-	b.Token = cfg.Token
-	if b.Token == "" {
-		b.Token = server.NewToken()
+	if b.Token, err = accessToken(cfg, log); err != nil {
+		return nil, err
 	}
 	limits := media.Limits(cfg.Media)
 	// Uploads cut off by a crash leave temp files; an hour old is surely dead.
@@ -114,23 +123,39 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 	broadcast := func(frame []byte) { srv.Broadcast(frame) }
 	mediaURL := func(id string) string { return srv.MediaURL(id) }
 	in := &ingest.Ingester{Store: b.store, Files: files, Limits: limits}
+	// The watcher sees every request to the model server through watched,
+	// so a failed reply or a client's model list updates everyone's status.
+	// watched hides a provider's optional interfaces (llm.Puller): whoever
+	// asserts one takes the plain providers.
+	watch := health.New(health.Options{Source: providers, Broadcast: broadcast, Clients: func() int { return srv.Clients() }, Logger: log})
+	watched := watch.Source(providers)
+	providers.saved = watch.Kick
 	b.engine = turns.New(turns.Options{
-		Store: b.store, Files: files, Ingest: in, Providers: providers, Logger: log,
+		Store: b.store, Files: files, Ingest: in, Providers: watched, Logger: log,
 		MaxAnswerBytes: int(cfg.MaxAnswerBytes), MaxReasoningBytes: int(cfg.MaxReasoningBytes), ImageTurns: cfg.ImageTurns,
-		Broadcast: broadcast, MediaURL: mediaURL,
+		DocumentChars: cfg.DocumentChars, Broadcast: broadcast, MediaURL: mediaURL,
 	})
 	cs := chats.New(chats.Options{
-		Store: b.store, Files: files, Ingest: in, Turns: b.engine, Providers: providers,
+		Store: b.store, Files: files, Ingest: in, Turns: b.engine, Providers: watched,
 		Broadcast: broadcast, MediaURL: mediaURL, Logger: log,
 	})
+	// The unwrapped set: a download is not a request whose failure says
+	// anything about the server's health, and the puller is the provider.
+	b.pulls = pulls.New(pulls.Options{Providers: providers, Broadcast: broadcast, Logger: log})
 	srv = server.New(server.Options{
-		Dispatch: dispatch.New(dispatch.Deps{Turns: b.engine, Chats: cs, Settings: providers, Logger: log}),
+		Dispatch: dispatch.New(dispatch.Deps{Turns: b.engine, Chats: cs, Settings: providers, Pulls: b.pulls, Logger: log}),
 		Turns:    b.engine, Chats: cs, Ingest: in, Store: b.store, Files: files,
 		Token: b.Token, MediaSecret: secret, UI: ui, ReadLimit: cfg.WSReadLimit, QueueBytes: opts.QueueBytes,
 		AllowRemote: cfg.AllowRemote, ExtraOrigins: opts.ExtraOrigins, Version: opts.Version,
 		OnFocus: opts.OnFocus, Logger: log,
 	})
 	b.server = srv
+	hctx, stopHealth := context.WithCancel(context.Background())
+	b.stopHealth, b.healthDone = stopHealth, make(chan struct{})
+	go func() {
+		defer close(b.healthDone)
+		watch.Run(hctx)
+	}()
 	if err := b.engine.Recover(ctx); err != nil {
 		return nil, err
 	}
@@ -143,8 +168,9 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 	if w := server.SocketDirWarning(cfg.Socket); w != "" {
 		log.Warn(w)
 	}
+	var movedFrom string
 	if cfg.Listen != config.ListenOff {
-		addr, err := srv.ListenTCP(cfg.Listen)
+		addr, moved, err := listenTCP(srv, cfg, log)
 		if err != nil {
 			return nil, err
 		}
@@ -158,9 +184,15 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 		hp := net.JoinHostPort(host, port)
 		b.URL = "http://" + hp + "/"
 		b.WS = "ws://" + hp + "/ws"
+		if moved != 0 {
+			movedFrom = "http://" + net.JoinHostPort(host, strconv.Itoa(moved)) + "/"
+			b.MovedFrom = movedFrom
+			log.Warn("the port of the last run is taken, so Hearth listens on another one: pages open on the old address must be reopened with the new link",
+				"old", movedFrom, "new", b.URL)
+		}
 	}
 	b.endpoint = cfg.EndpointFile()
-	if err := instance.WriteEndpoint(b.endpoint, instance.Endpoint{Socket: cfg.Socket, URL: b.URL, WS: b.WS, Token: b.Token, PID: os.Getpid()}); err != nil {
+	if err := instance.WriteEndpoint(b.endpoint, instance.Endpoint{Socket: cfg.Socket, URL: b.URL, WS: b.WS, Token: b.Token, PID: os.Getpid(), MovedFrom: movedFrom}); err != nil {
 		return nil, err
 	}
 	log.Info("hearth listening", "socket", cfg.Socket, "url", b.URL, "data", cfg.DataDir, "provider", cfg.Provider, "provider_url", config.RedactURL(cfg.ProviderURL))
@@ -168,6 +200,78 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 		log.Warn(cfg.APIKeyNote)
 	}
 	return b, nil
+}
+
+// accessToken is the token TCP clients must present: the fixed one when
+// configured, else the one stored in the state dir, so that open pages and
+// clients keep working across restarts. A missing or unusable stored token,
+// or --new-token, makes a new one.
+func accessToken(cfg config.Config, log *slog.Logger) (string, error) {
+	if cfg.Token != "" {
+		if cfg.NewToken {
+			return "", fmt.Errorf("--new-token replaces the stored token, but a fixed token is set (%s): change it there instead", cfg.Source("token"))
+		}
+		return cfg.Token, nil
+	}
+	path := cfg.TokenFile()
+	if path == "" {
+		return server.NewToken(), nil
+	}
+	if !cfg.NewToken {
+		tok, err := instance.ReadToken(path)
+		if err == nil {
+			return tok, nil
+		}
+		if !errors.Is(err, instance.ErrNoState) {
+			log.Warn("the stored access token is unusable; making a new one (open pages need the new link)", "err", err)
+		}
+	}
+	tok := server.NewToken()
+	if err := instance.WriteToken(path, tok); err != nil {
+		return "", fmt.Errorf("store the access token: %w", err)
+	}
+	if cfg.NewToken {
+		log.Info("made a new access token: pages and clients holding the old one are refused until they open the new link", "file", path)
+	}
+	return tok, nil
+}
+
+// listenTCP listens on cfg.Listen. When it asks for any port (port 0), the
+// port of the last run comes first, so an open page finds Hearth where it
+// was; if another program took that port, any free port will do and moved
+// names the old one. A fixed port is used as given.
+func listenTCP(srv *server.Server, cfg config.Config, log *slog.Logger) (addr net.Addr, moved int, err error) {
+	host, port, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return nil, 0, fmt.Errorf("listen address %q: %w", cfg.Listen, err)
+	}
+	path := cfg.PortFile()
+	if port != "0" || path == "" {
+		addr, err := srv.ListenTCP(cfg.Listen)
+		return addr, 0, err
+	}
+	last, err := instance.ReadPort(path)
+	if err != nil && !errors.Is(err, instance.ErrNoState) {
+		log.Warn("ignoring the remembered port", "err", err)
+	}
+	if last != 0 {
+		addr, err = srv.ListenTCP(net.JoinHostPort(host, strconv.Itoa(last)))
+		if err != nil {
+			log.Debug("the port of the last run is not free", "port", last, "err", err)
+			moved = last
+		}
+	}
+	if addr == nil {
+		if addr, err = srv.ListenTCP(cfg.Listen); err != nil {
+			return nil, 0, err
+		}
+	}
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.Port != last {
+		if err := instance.WritePort(path, tcp.Port); err != nil {
+			log.Warn("could not remember the port for the next start", "err", err)
+		}
+	}
+	return addr, moved, nil
 }
 
 // UIURL is the browser URL with the token in the fragment, which the page takes
@@ -193,6 +297,15 @@ func (b *Backend) Shutdown(ctx context.Context) error {
 
 func (b *Backend) close(ctx context.Context) error {
 	var errs []error
+	if b.stopHealth != nil {
+		b.stopHealth()
+		<-b.healthDone
+		b.stopHealth = nil
+	}
+	if b.pulls != nil {
+		b.pulls.Close()
+		b.pulls = nil
+	}
 	if b.engine != nil {
 		errs = append(errs, b.engine.Shutdown(ctx))
 	}

@@ -20,6 +20,9 @@ type providerSet struct {
 	mu  sync.RWMutex
 	cfg config.Config
 	p   llm.Provider
+	// saved is called after a save applies (the health watcher looks at the
+	// new server at once); set before the server starts.
+	saved func()
 }
 
 func newProviderSet(cfg config.Config, env config.Env) (*providerSet, error) {
@@ -84,5 +87,8 @@ func (s *providerSet) Set(ctx context.Context, cmd protocol.SetSettings) (protoc
 	}
 	s.cfg, s.p = save.Config, p
 	s.mu.Unlock()
+	if s.saved != nil {
+		s.saved()
+	}
 	return s.Get(), nil
 }

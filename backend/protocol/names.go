@@ -3,6 +3,7 @@ package protocol
 // Event names: the "event" field of every frame the server sends.
 const (
 	EvAttached        = "attached"
+	EvCancelAccepted  = "cancel_accepted"
 	EvChatCreated     = "chat_created"
 	EvChatDeleted     = "chat_deleted"
 	EvChatUpdated     = "chat_updated"
@@ -14,6 +15,10 @@ const (
 	EvMessageAccepted = "message_accepted"
 	EvModels          = "models"
 	EvPong            = "pong"
+	EvPullDone        = "pull_done"
+	EvPullProgress    = "pull_progress"
+	EvPulls           = "pulls"
+	EvProviderStatus  = "provider_status"
 	EvReady           = "ready"
 	EvReasoningDelta  = "reasoning_delta"
 	EvReasoningEnd    = "reasoning_end"
@@ -29,6 +34,7 @@ const (
 func EventNames() []string {
 	return []string{
 		EvAttached,
+		EvCancelAccepted,
 		EvChatCreated,
 		EvChatDeleted,
 		EvChatUpdated,
@@ -40,6 +46,10 @@ func EventNames() []string {
 		EvMessageAccepted,
 		EvModels,
 		EvPong,
+		EvPullDone,
+		EvPullProgress,
+		EvPulls,
+		EvProviderStatus,
 		EvReady,
 		EvReasoningDelta,
 		EvReasoningEnd,
@@ -69,6 +79,9 @@ const (
 	CmdGetSettings = "get_settings"
 	CmdSetSettings = "set_settings"
 	CmdSearch      = "search"
+	CmdPullModel   = "pull_model"
+	CmdCancelPull  = "cancel_pull"
+	CmdListPulls   = "list_pulls"
 )
 
 // CommandNames lists every command the router accepts.
@@ -89,6 +102,9 @@ func CommandNames() []string {
 		CmdGetSettings,
 		CmdSetSettings,
 		CmdSearch,
+		CmdPullModel,
+		CmdCancelPull,
+		CmdListPulls,
 	}
 }
 
@@ -106,6 +122,20 @@ const (
 const (
 	ChatRunning = "running"
 	ChatIdle    = "idle"
+)
+
+// The model server's state in provider_status.
+const (
+	ProviderOK          = "ok"
+	ProviderUnreachable = "unreachable"
+	ProviderError       = "error"
+)
+
+// How a pull ended, in pull_done.
+const (
+	PullDone      = "done"
+	PullError     = "error"
+	PullCancelled = "cancelled"
 )
 
 // A message's role.

@@ -108,8 +108,9 @@ function startJSON(cmd, args, opts, name) {
   });
 }
 
-export async function startFakeLLM(bin) {
-  const { proc, info } = await startJSON(bin, [], {}, 'fakellm');
+/** Starts the fake model server; `args` are its flags (`--addr 127.0.0.1:PORT` to choose its address). */
+export async function startFakeLLM(bin, args = []) {
+  const { proc, info } = await startJSON(bin, args, {}, 'fakellm');
   if (!info.url) throw new Error(`fakellm printed no url: ${JSON.stringify(info)}`);
   return { proc, url: info.url };
 }
@@ -163,8 +164,9 @@ export function runHearthCLI(bin, root, args, { timeout = 120_000 } = {}) {
  * Starts `hearth serve` on its own XDG dirs; resolves with the listening line.
  * `config` is the text of its config.toml, for a setting the settings form
  * must be able to change: a flag (`providerUrl`) outranks what the form saves.
+ * `args` are further flags of `hearth serve` (`--new-token`).
  */
-export async function startHearth(bin, { root, providerUrl, listen, token, model = 'fake-model', config }) {
+export async function startHearth(bin, { root, providerUrl, listen, token, model = 'fake-model', config, args: extra = [] }) {
   for (const d of ['data', 'run', 'config', 'xdgdata', 'state']) mkdirSync(join(root, d), { recursive: true });
   if (config !== undefined) {
     mkdirSync(join(root, 'config', 'hearth'), { recursive: true });
@@ -178,6 +180,7 @@ export async function startHearth(bin, { root, providerUrl, listen, token, model
   ];
   if (providerUrl) args.push('--provider-url', providerUrl);
   if (listen) args.push('--listen', listen);
+  args.push(...extra);
   const env = hearthEnv(root);
   if (token) env.HEARTH_TOKEN = token;
   const { proc, info, stderr } = await startJSON(bin, args, { env }, 'hearth');

@@ -36,6 +36,7 @@ import attachments from './scenarios/attachments.mjs';
 import chatlist from './scenarios/chatlist.mjs';
 import connection from './scenarios/connection.mjs';
 import desktop from './scenarios/desktop.mjs';
+import links from './scenarios/links.mjs';
 import models from './scenarios/models.mjs';
 import navigation from './scenarios/navigation.mjs';
 import otherClients from './scenarios/other-clients.mjs';
@@ -86,7 +87,7 @@ after(async () => {
  * order (E2E_ONLY, E2E_SHUFFLE). On failure the page is saved as
  * screenshots/FAILED-<n>.png for a look.
  */
-const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, polish, desktop]
+const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop]
   .flat()
   .map((sc, i) => ({ n: i + 1, ...sc }));
 

@@ -7,6 +7,8 @@ import { IconGear, IconMenu } from './Icons';
 import { MessageList } from './MessageList';
 import { ModelPicker } from './ModelPicker';
 import { ProviderHelp } from './ProviderHelp';
+import { OpenSettings } from './settingsLink';
+import { ProviderStatus } from './StatusBar';
 
 interface Props {
   onOpenSidebar: () => void;
@@ -30,14 +32,14 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
     document.title = title ? `${title} — Hearth` : 'Hearth';
   }, [title]);
   const deleted = Boolean(view?.deleted);
+  const hasChats = useHearth((s) => Object.keys(s.chats).length > 0);
 
   const send = useCallback(
     async (text: string) => {
       const media = attachments.take();
-      let id = chatId;
-      if (!id || deleted) id = await client.newChat();
-      if (!id) return;
-      void client.send(id, text, media, running);
+      // A draft (New chat) is stored by its first message.
+      if (!chatId || deleted) return client.sendToDraft(text, media);
+      void client.send(chatId, text, media, running);
     },
     [attachments, chatId, client, deleted, running],
   );
@@ -70,6 +72,7 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
           <IconMenu />
         </button>
         <h1 className="chat-title">{title || 'Hearth'}</h1>
+        <ProviderStatus onSettings={onSettings} />
         <ModelPicker chatId={deleted ? null : chatId} />
         <button type="button" className="icon-btn" aria-label="Settings" title="Settings" onClick={onSettings}>
           <IconGear />
@@ -93,14 +96,22 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
         empty ? (
           <div className="center-note empty" role="status">
             <h2>Start the conversation</h2>
-            <p>Ask anything. Attach images or a video with the clip, by pasting, or by dropping files here.</p>
+            <p>Ask anything. Attach images, a video, PDFs or text files with the clip, by pasting, or by dropping files here.</p>
           </div>
         ) : (
-          <MessageList chatId={chatId} />
+          <OpenSettings.Provider value={onSettings}>
+            <MessageList chatId={chatId} />
+          </OpenSettings.Provider>
         )
       ) : chatId ? (
         <div className="center-note" role="status">
           <p>Loading…</p>
+        </div>
+      ) : hasChats ? (
+        // A draft: New chat stores nothing until its first message.
+        <div className="center-note empty" role="status">
+          <h2>Start the conversation</h2>
+          <p>Your first message starts a new chat. Until then nothing is saved.</p>
         </div>
       ) : (
         <div className="center-note empty" role="status">

@@ -1,11 +1,32 @@
+import { useEffect } from 'react';
 import { useClient, useHearth } from '../app/hooks';
+import { pickModel } from '../state/provider';
 
 export function ModelPicker({ chatId }: { chatId: string | null }) {
   const client = useClient();
   const models = useHearth((s) => s.models);
   const chatModel = useHearth((s) => (chatId ? s.chats[chatId]?.model : undefined));
+  // No model has answered here yet (nothing was said, or every reply
+  // failed): a model that is not offered can be replaced without changing
+  // who answered before.
+  const fresh = useHearth((s) => {
+    if (!chatId) return true;
+    const v = s.views[chatId];
+    if (!v?.loaded) return (s.chats[chatId]?.message_count ?? 0) === 0;
+    return !v.hasMore && !v.messages.some((m) => m.role === 'assistant' && m.status !== 'error');
+  });
   const defaultModel = useHearth((s) => s.settings?.model ?? '');
-  const current = chatModel || defaultModel;
+  // No chat: a draft (New chat), whose model is kept until its first message creates it.
+  const draftModel = useHearth((s) => s.draftModel);
+  const named = (chatId ? chatModel : draftModel) || defaultModel;
+  const offered = models.status === 'ok' ? models.items : [];
+  const current = pickModel(named, offered, defaultModel, fresh);
+
+  // After the server came back or its URL was fixed, a new chat's model that
+  // is not offered ("llama3.2 (not offered)") becomes one that is.
+  useEffect(() => {
+    if (chatId && chatModel !== undefined && current !== named) void client.setModel(chatId, current);
+  }, [chatId, chatModel, current, named, client]);
 
   const options = [...models.items];
   if (current && !options.includes(current)) options.unshift(current);
@@ -16,8 +37,8 @@ export function ModelPicker({ chatId }: { chatId: string | null }) {
       <select
         aria-label="Model"
         value={current}
-        disabled={!chatId || options.length === 0}
-        onChange={(e) => chatId && void client.setModel(chatId, e.target.value)}
+        disabled={options.length === 0}
+        onChange={(e) => (chatId ? void client.setModel(chatId, e.target.value) : client.setDraftModel(e.target.value))}
       >
         {options.length === 0 && <option value="">{models.status === 'loading' ? 'Loading models…' : 'No models'}</option>}
         {options.map((m) => (

@@ -1,17 +1,22 @@
 import { useClient, useHearth } from '../app/hooks';
 import { reasonText } from '../reasons';
+import { userWords } from '../state/provider';
 
-/** First run, or the model server is down: say how to fix it. */
+/**
+ * First run, or the model server is down: say how to fix it. It comes and
+ * goes with the server (provider_status), no reload needed.
+ */
 export function ProviderHelp({ onSettings }: { onSettings: () => void }) {
   const client = useClient();
   const models = useHearth((s) => s.models);
   const settings = useHearth((s) => s.settings);
   if (!models.error || models.status === 'ok') return null;
   const url = settings?.provider_url || models.url || '';
-  const sentence = reasonText(models.error?.reason ?? 'provider_unreachable', models.error?.detail);
+  const sentence = userWords(reasonText(models.error?.reason ?? 'provider_unreachable', models.error?.detail));
+  const unreachable = models.error?.reason !== 'provider_error';
   return (
     <section className="provider-help" role="alert" aria-label="Model server not reachable">
-      <h2>No model server answers</h2>
+      <h2>{unreachable ? 'No model server answers' : 'The model server fails'}</h2>
       <p>
         {sentence}
         {url && !sentence.includes(url) && (
