@@ -26,7 +26,10 @@ func runServe(ctx context.Context, cfg config.Config, ui fs.FS, stdout io.Writer
 		Socket string `json:"socket"`
 		Token  string `json:"token"`
 		UI     string `json:"ui"`
-	}{"listening", b.URL, b.WS, b.Socket, b.Token, b.UIURL()})
+		// MovedFrom tells whoever reads the line that pages open on the
+		// last run's address will not find this one.
+		MovedFrom string `json:"moved_from,omitempty"`
+	}{"listening", b.URL, b.WS, b.Socket, b.Token, b.UIURL(), b.MovedFrom})
 	if _, err := stdout.Write(append(line, '\n')); err != nil {
 		log.Warn("could not print the listening line", "err", err)
 	}

@@ -157,6 +157,26 @@ func TestNoCommandOpensTheWindowAndServeRunsTheServer(t *testing.T) {
 	}
 }
 
+// `hearth serve --new-token` asks the server to replace its stored token; a
+// plain `hearth serve` keeps it, and the window never rotates it.
+func TestServeNewToken(t *testing.T) {
+	dir := isolate(t)
+	var s shellCalls
+	data := filepath.Join(dir, "d1")
+	if r := runWith(t, s.shells(), "", "serve", "--data-dir", data); r.code != 0 || len(s.serve) != 1 || s.serve[0].NewToken {
+		t.Fatalf("hearth serve: %+v, calls %d", r, len(s.serve))
+	}
+	if r := runWith(t, s.shells(), "", "serve", "--new-token", "--data-dir", data); r.code != 0 || len(s.serve) != 2 || !s.serve[1].NewToken {
+		t.Fatalf("hearth serve --new-token: %+v, calls %d", r, len(s.serve))
+	}
+	if s.serve[1].StateDir == "" || s.serve[1].TokenFile() == "" {
+		t.Errorf("serve got no state dir: %q", s.serve[1].StateDir)
+	}
+	if r := runWith(t, s.shells(), "", "--new-token"); r.code != 2 || len(s.window) != 0 {
+		t.Errorf("hearth --new-token (the window): %+v", r)
+	}
+}
+
 // The contract's commands and shared flags, as `hearth --help` lists them.
 var (
 	contractCommands = []string{"serve", "chat", "ls", "attach", "models", "search", "export", "import", "backup", "version", "completion", "help"}

@@ -4,6 +4,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,6 +31,15 @@ const (
 	DefaultMaxImageBytes = 8 << 20
 	DefaultMaxVideos     = 1
 	DefaultMaxVideoBytes = 20 << 20
+	// Documents: text files and PDFs whose text goes to the model.
+	DefaultMaxDocuments     = 4
+	DefaultMaxDocumentBytes = 16 << 20
+	// DefaultDocumentChars: how many characters of each document's text the
+	// model reads (about 4,000 tokens, which fits the smallest usual
+	// context windows beside the chat); the rest is cut with a note.
+	DefaultDocumentChars = 16000
+	// MaxDocumentChars is the most media.document_chars may be set to.
+	MaxDocumentChars = 1 << 20
 	// DefaultImageTurns: images of the last this many user messages with
 	// images go to the model with each turn.
 	DefaultImageTurns = 4
@@ -51,10 +62,12 @@ const (
 // can convert with media.Limits(cfg.Media) while config stays free of any
 // dependency on the media package.
 type MediaLimits struct {
-	MaxImages     int
-	MaxImageBytes int64
-	MaxVideos     int
-	MaxVideoBytes int64
+	MaxImages        int
+	MaxImageBytes    int64
+	MaxVideos        int
+	MaxVideoBytes    int64
+	MaxDocuments     int
+	MaxDocumentBytes int64
 }
 
 // Config is the resolved, validated configuration of one Hearth process.
@@ -80,6 +93,10 @@ type Config struct {
 	// ImageTurns (media.image_turns in the file): the images of the last
 	// this many user messages with images go to the model with each turn.
 	ImageTurns int
+	// DocumentChars (media.document_chars): the characters of each
+	// document's text that go to the model; a longer text is cut, and the
+	// model is told so.
+	DocumentChars int
 
 	AllowRemote bool
 	// Token is a fixed access token; empty means the server generates one
@@ -88,6 +105,14 @@ type Config struct {
 
 	// RuntimeDir holds endpoint.json of the running instance.
 	RuntimeDir string
+	// StateDir keeps what outlives a run of this data dir: the generated
+	// access token and the last TCP port, so that an open browser tab
+	// survives a restart. Empty keeps nothing (a new token and port each
+	// start), as for a Config built in code.
+	StateDir string
+	// NewToken (`hearth serve --new-token`) replaces the stored token at
+	// start, which locks out every page and client holding the old one.
+	NewToken bool
 	// ConfigFile is the file that was read, or would have been if it existed.
 	ConfigFile string
 	LogLevel   string
@@ -123,6 +148,21 @@ func (c Config) MediaDir() string { return filepath.Join(c.DataDir, "media") }
 // EndpointFile is where a running instance advertises its socket, URL and
 // token to local clients.
 func (c Config) EndpointFile() string { return filepath.Join(c.RuntimeDir, "endpoint.json") }
+
+// TokenFile holds the generated access token (mode 0600); empty without a
+// StateDir.
+func (c Config) TokenFile() string { return c.stateFile("token") }
+
+// PortFile holds the TCP port of the last run, tried first when the listen
+// address asks for any port; empty without a StateDir.
+func (c Config) PortFile() string { return c.stateFile("last-port") }
+
+func (c Config) stateFile(name string) string {
+	if c.StateDir == "" {
+		return ""
+	}
+	return filepath.Join(c.StateDir, name)
+}
 
 // Load resolves the configuration: defaults < config file < environment <
 // flags. A nil env means os.LookupEnv; a nil ov means no flags were given.
@@ -233,6 +273,19 @@ func (d baseDirs) hearthRuntimeDir() string {
 		return filepath.Join(d.runtimeDir, appDir)
 	}
 	return filepath.Join(d.stateHome, appDir, "run")
+}
+
+// hearthStateDir is the state dir of dataDir. The default data dir has the
+// plain $XDG_STATE_HOME/hearth; any other gets a subdirectory named by its
+// path, so that two Hearths on two data dirs never share a token or fight
+// over one remembered port.
+func (d baseDirs) hearthStateDir(dataDir string) string {
+	base := filepath.Join(d.stateHome, appDir)
+	if dataDir == filepath.Join(d.dataHome, appDir) {
+		return base
+	}
+	sum := sha256.Sum256([]byte(dataDir))
+	return filepath.Join(base, "data-"+hex.EncodeToString(sum[:6]))
 }
 
 // isNotExist is separated so file.go and tests agree on what "missing" means.

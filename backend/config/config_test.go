@@ -69,15 +69,18 @@ func TestDefaults(t *testing.T) {
 		Provider:    "openai",
 		ProviderURL: "http://127.0.0.1:11434/v1",
 		RuntimeDir:  "/run/user/1000/hearth",
+		StateDir:    "/home/u/.local/state/hearth",
 		ConfigFile:  c.ConfigFile,
 		LogLevel:    "info",
-		Media:       MediaLimits{MaxImages: 4, MaxImageBytes: 8 << 20, MaxVideos: 1, MaxVideoBytes: 20 << 20},
+		Media: MediaLimits{MaxImages: 4, MaxImageBytes: 8 << 20, MaxVideos: 1, MaxVideoBytes: 20 << 20,
+			MaxDocuments: 4, MaxDocumentBytes: 16 << 20},
 		WSReadLimit: 36 << 20,
 
 		ProviderIdleTimeout: 60 * time.Second,
 		MaxAnswerBytes:      4 << 20,
 		MaxReasoningBytes:   4 << 20,
 		ImageTurns:          4,
+		DocumentChars:       16000,
 	}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -88,6 +91,40 @@ func TestDefaults(t *testing.T) {
 	if c.DBPath() != "/home/u/.local/share/hearth/hearth.db" || c.MediaDir() != "/home/u/.local/share/hearth/media" ||
 		c.EndpointFile() != "/run/user/1000/hearth/endpoint.json" {
 		t.Errorf("derived paths: %q %q %q", c.DBPath(), c.MediaDir(), c.EndpointFile())
+	}
+	if c.TokenFile() != "/home/u/.local/state/hearth/token" || c.PortFile() != "/home/u/.local/state/hearth/last-port" {
+		t.Errorf("state files: %q %q", c.TokenFile(), c.PortFile())
+	}
+}
+
+// TestStateDirPerDataDir: another data dir keeps its own token and port, so
+// two Hearths side by side never share a token or take each other's port.
+func TestStateDirPerDataDir(t *testing.T) {
+	sys := fakeDirs(t.TempDir())
+	load1 := func(dataDir string) Config {
+		t.Helper()
+		ov := &Overrides{}
+		if dataDir != "" {
+			ov.DataDir = &dataDir
+		}
+		c, err := load(MapEnv(map[string]string{}), ov, sys, "linux")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	def, named, same, other := load1(""), load1("/home/u/.local/share/hearth"), load1("/srv/a"), load1("/srv/b")
+	if def.StateDir != "/home/u/.local/state/hearth" || named.StateDir != def.StateDir {
+		t.Errorf("default data dir: state %q, named explicitly %q", def.StateDir, named.StateDir)
+	}
+	if !strings.HasPrefix(same.StateDir, "/home/u/.local/state/hearth/data-") || same.StateDir == other.StateDir {
+		t.Errorf("other data dirs: %q and %q", same.StateDir, other.StateDir)
+	}
+	if again := load1("/srv/a"); again.StateDir != same.StateDir {
+		t.Errorf("state dir of /srv/a changed between loads: %q then %q", same.StateDir, again.StateDir)
+	}
+	if (Config{}).TokenFile() != "" || (Config{}).PortFile() != "" {
+		t.Error("a Config without a state dir names state files")
 	}
 }
 
@@ -325,7 +362,7 @@ max_video_bytes = 2000
 	if c.DataDir != "/home/u/hearth-data" {
 		t.Errorf("DataDir = %q", c.DataDir)
 	}
-	if want := (MediaLimits{2, 1000, 3, 2000}); c.Media != want || c.WSReadLimit != 1<<20 {
+	if want := (MediaLimits{2, 1000, 3, 2000, DefaultMaxDocuments, DefaultMaxDocumentBytes}); c.Media != want || c.WSReadLimit != 1<<20 {
 		t.Errorf("media = %+v ws = %d", c.Media, c.WSReadLimit)
 	}
 	// Inline tables are the same keys.

@@ -65,6 +65,7 @@ func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath strin
 			c.DataDir = abs
 		}
 	}
+	c.StateDir = dirs.hearthStateDir(c.DataDir)
 
 	// The socket is not made absolute here: a relative socket path would
 	// follow the working directory, so validate rejects it instead.
@@ -133,8 +134,12 @@ func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath strin
 		MaxImageBytes: r.num("media.max_image_bytes", m.MaxImageBytes, DefaultMaxImageBytes),
 		MaxVideos:     int(r.num("media.max_videos", m.MaxVideos, DefaultMaxVideos)),
 		MaxVideoBytes: r.num("media.max_video_bytes", m.MaxVideoBytes, DefaultMaxVideoBytes),
+
+		MaxDocuments:     int(r.num("media.max_documents", m.MaxDocuments, DefaultMaxDocuments)),
+		MaxDocumentBytes: r.num("media.max_document_bytes", m.MaxDocumentBytes, DefaultMaxDocumentBytes),
 	}
 	c.ImageTurns = int(r.num("media.image_turns", m.ImageTurns, DefaultImageTurns))
+	c.DocumentChars = int(r.num("media.document_chars", m.DocumentChars, DefaultDocumentChars))
 	c.MaxAnswerBytes = r.num("max_answer_bytes", fc.MaxAnswerBytes, DefaultMaxTextBytes)
 	c.MaxReasoningBytes = r.num("max_reasoning_bytes", fc.MaxReasoningBytes, DefaultMaxTextBytes)
 	c.WSReadLimit = r.num("ws_read_limit", fc.WSReadLimit, DefaultWSReadLimit)

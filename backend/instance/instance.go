@@ -88,37 +88,19 @@ type Endpoint struct {
 	WS     string `json:"ws,omitempty"`
 	Token  string `json:"token,omitempty"`
 	PID    int    `json:"pid"`
+	// MovedFrom is the URL of the last run when its port was taken and
+	// this run listens elsewhere: pages opened on the old address must be
+	// reopened with the new link.
+	MovedFrom string `json:"moved_from,omitempty"`
 }
 
 // WriteEndpoint writes the endpoint file atomically with mode 0600 in a 0700 dir.
 func WriteEndpoint(path string, ep Endpoint) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
 	b, err := json.MarshalIndent(ep, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode endpoint: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".endpoint-*")
-	if err != nil {
-		return fmt.Errorf("write endpoint: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write endpoint: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write endpoint: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write endpoint: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write endpoint: %w", err)
-	}
-	return nil
+	return writeAtomic(path, append(b, '\n'))
 }
 
 // ReadEndpoint reads the endpoint file.

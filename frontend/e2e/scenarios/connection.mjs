@@ -2,8 +2,9 @@
 // restarts under the page.
 
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { join } from 'node:path';
-import { eventually, freePort, screenshot, stop } from '../lib.mjs';
+import { eventually, freePort, screenshot, startHearth, stop } from '../lib.mjs';
 import { answers, newChat, send, lastAnswerText, waitTurnDone, sendAndWait } from '../page.mjs';
 import { S, TOKEN, newContext, startServerAt, scenarioList } from '../suite.mjs';
 
@@ -60,6 +61,78 @@ scenario('the server restarts under the page: it reconnects and nothing is lost 
     assert.match(await lastAnswerText(page), /After the restart/);
   } finally {
     await ctx.close();
+    await stop(srv.proc);
+  }
+});
+
+scenario('`hearth serve` restarted keeps its address and token; a move or a new token is said in words', async () => {
+  // As a user runs it: no --listen, no --token. The link printed on the first
+  // start is the only one the page ever gets.
+  const root = join(S.tmp.dir, 'restart-kept');
+  const start = (args = []) => startHearth(S.bins.hearth, { root, providerUrl: `${S.fake.url}/v1`, args });
+  let srv = await start();
+  const first = srv.info;
+  const host = new URL(first.url).host;
+  const ctx = await newContext({ viewport: { width: 1280, height: 800 } });
+  let blocker = null;
+  try {
+    const page = await ctx.newPage();
+    await page.goto(first.ui);
+    await newChat(page);
+    await sendAndWait(page, 'Before the restart, say hello');
+    const banner = page.getByRole('alert').filter({ hasText: 'Hearth' });
+
+    // Killed: the banner says Hearth is not running there, not that replies
+    // keep running.
+    await stop(srv.proc, 'SIGKILL');
+    await banner.filter({ hasText: `Hearth is not running at ${host}` }).waitFor();
+    assert.doesNotMatch(await banner.innerText(), /replies keep running/);
+
+    // Started again: same address and token, and the page comes back by
+    // itself (no click, no new link).
+    srv = await start();
+    assert.equal(srv.info.ui, first.ui, 'the restart keeps the link');
+    assert.equal(srv.info.moved_from, undefined);
+    await eventually(async () => (await banner.count()) === 0, { message: 'the page reconnects by itself' });
+    await sendAndWait(page, 'After the restart, say hello');
+    assert.match(await lastAnswerText(page), /After the restart/);
+
+    // Restarted with --new-token: the same address refuses the tab's token.
+    await stop(srv.proc);
+    srv = await start(['--new-token']);
+    assert.equal(srv.info.url, first.url);
+    assert.notEqual(srv.info.token, first.token);
+    await banner.filter({ hasText: 'no longer accepts this tab’s access token' }).waitFor();
+    assert.match(await banner.innerText(), /Open the new link/);
+    // The new link, pasted into this tab (only the fragment changes), works at once.
+    await page.goto(srv.info.ui);
+    await page.getByRole('combobox', { name: 'Model' }).waitFor();
+    await eventually(async () => (await banner.count()) === 0, { message: 'the new link connects' });
+
+    // Another program took the port while Hearth was stopped: Hearth moves,
+    // says so on its first line, and the page says so in words.
+    await stop(srv.proc);
+    const port = Number(new URL(first.url).port);
+    blocker = http.createServer((_req, res) => {
+      res.writeHead(404, { 'Content-Type': 'text/html' });
+      res.end('<h1>Not Found</h1>');
+    });
+    await new Promise((res, rej) => {
+      blocker.once('error', rej);
+      blocker.listen(port, '127.0.0.1', res);
+    });
+    srv = await start();
+    assert.equal(srv.info.moved_from, first.url);
+    assert.notEqual(srv.info.url, first.url);
+    await banner.filter({ hasText: 'Hearth moved to another address' }).waitFor();
+    assert.match(await banner.innerText(), new RegExp(`Another program now answers at ${host.replace(/\./g, '\\.')}`));
+    assert.match(await banner.innerText(), /Open the new link that hearth serve printed/);
+    await page.goto(srv.info.ui);
+    await sendAndWait(page, 'At the new address, say hello');
+    assert.match(await lastAnswerText(page), /At the new address/);
+  } finally {
+    await ctx.close();
+    if (blocker) await new Promise((res) => blocker.close(res));
     await stop(srv.proc);
   }
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerEvent } from '../protocol';
 import { Connection, type LinkState, ProtocolError } from './connection';
+import type { Reach } from './reach';
 
 class FakeWS {
   static all: FakeWS[] = [];
@@ -116,5 +117,48 @@ describe('Connection', () => {
     const { c } = make();
     c.start();
     await expect(c.request({ type: 'ping' })).rejects.toMatchObject({ reason: 'offline' });
+  });
+
+  it('asks who answers at the address after a drop, and tells the state', async () => {
+    const answers: Array<(r: Reach) => void> = [];
+    const states: LinkState[] = [];
+    const c = new Connection({
+      url: () => 'ws://x/ws?token=t',
+      onEvent: () => {},
+      onState: (s) => states.push(s),
+      onOpen: () => {},
+      WebSocketImpl: FakeWS as unknown as typeof WebSocket,
+      random: () => 1,
+      probe: () => new Promise<Reach>((res) => answers.push(res)),
+    });
+    c.start();
+    FakeWS.all[0]!.open();
+    expect(answers).toHaveLength(0);
+    FakeWS.all[0]!.drop();
+    expect(answers).toHaveLength(1);
+    expect(states[states.length - 1]).toMatchObject({ status: 'reconnecting', reach: 'alive' });
+    answers[0]!('elsewhere');
+    await Promise.resolve();
+    expect(states[states.length - 1]).toMatchObject({ status: 'reconnecting', attempt: 1, reach: 'elsewhere' });
+    expect(states[states.length - 1]!.retryAt).not.toBeNull();
+
+    // The next attempt fails too; an unclear answer keeps the last clear one.
+    vi.advanceTimersByTime(500);
+    FakeWS.all[1]!.drop();
+    answers[1]!('unknown');
+    await Promise.resolve();
+    expect(states[states.length - 1]!.reach).toBe('elsewhere');
+
+    // An answer that arrives after the socket opened speaks of the past.
+    vi.advanceTimersByTime(1000);
+    FakeWS.all[2]!.drop();
+    vi.advanceTimersByTime(2000);
+    FakeWS.all[3]!.open();
+    const n = states.length;
+    answers[2]!('down');
+    await Promise.resolve();
+    expect(states).toHaveLength(n);
+    expect(states[n - 1]).toMatchObject({ status: 'open', reach: 'alive' });
+    c.stop();
   });
 });

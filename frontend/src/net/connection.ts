@@ -5,6 +5,7 @@
 import type { ClientFrame, ServerEvent } from '../protocol';
 import type { Reason } from '../reasons';
 import { backoffDelay } from './backoff';
+import type { Reach } from './reach';
 
 export type LinkStatus = 'connecting' | 'open' | 'reconnecting';
 
@@ -13,6 +14,8 @@ export interface LinkState {
   attempt: number;
   retryAt: number | null;
   detail: string | null;
+  /** What answers at the server's address while the socket is down (see reach.ts). */
+  reach: Reach;
 }
 
 export class ProtocolError extends Error {
@@ -43,6 +46,11 @@ export interface ConnectionOptions {
   pingEveryMs?: number;
   /** Close and reconnect when nothing arrived for this long. */
   silenceMs?: number;
+  /**
+   * Asks who answers at the server's address, after each failed attempt, so
+   * the banner can say whether Hearth is stopped, moved or refusing the token.
+   */
+  probe?: () => Promise<Reach>;
 }
 
 export class Connection {
@@ -53,6 +61,10 @@ export class Connection {
   private lastFrameAt = 0;
   private stopped = false;
   private seq = 0;
+  private reach: Reach = 'unknown';
+  private probeSeq = 0;
+  private retryAt: number | null = null;
+  private detail: string | null = null;
   private readonly waiters = new Map<string, Waiter>();
   private readonly prefix = Math.random().toString(36).slice(2, 8);
 
@@ -128,6 +140,8 @@ export class Connection {
     ws.onopen = () => {
       if (this.ws !== ws) return;
       this.attempt = 0;
+      this.probeSeq += 1; // a probe still under way speaks of the old socket
+      this.reach = 'alive';
       this.lastFrameAt = Date.now();
       this.startPings();
       this.emit('open', null);
@@ -174,11 +188,30 @@ export class Connection {
     if (this.stopped) return;
     this.attempt += 1;
     const delay = backoffDelay(this.attempt, this.opts.random);
-    this.opts.onState({ status: 'reconnecting', attempt: this.attempt, retryAt: Date.now() + delay, detail });
+    this.retryAt = Date.now() + delay;
+    this.detail = detail;
+    this.opts.onState({ status: 'reconnecting', attempt: this.attempt, retryAt: this.retryAt, detail, reach: this.reach });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
+      this.retryAt = null;
       this.connect();
     }, delay);
+    this.runProbe();
+  }
+
+  private runProbe(): void {
+    const probe = this.opts.probe;
+    if (!probe) return;
+    const seq = ++this.probeSeq;
+    probe().then(
+      (reach) => {
+        if (seq !== this.probeSeq || this.stopped || this.isOpen) return;
+        if (reach === 'unknown' && this.reach !== 'unknown') return; // keep the last clear answer
+        this.reach = reach;
+        this.opts.onState({ status: 'reconnecting', attempt: this.attempt, retryAt: this.retryAt, detail: this.detail, reach });
+      },
+      () => {},
+    );
   }
 
   private startPings(): void {
@@ -201,7 +234,7 @@ export class Connection {
   }
 
   private emit(status: LinkStatus, detail: string | null): void {
-    this.opts.onState({ status, attempt: this.attempt, retryAt: null, detail });
+    this.opts.onState({ status, attempt: this.attempt, retryAt: null, detail, reach: this.reach });
   }
 
   private clearTimers(): void {
