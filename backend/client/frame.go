@@ -64,6 +64,14 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 	case protocol.Search:
 		typ = protocol.CmdSearch
 		f.Query, f.Limit = &c.Query, optInt(c.Limit)
+	case protocol.PullModel:
+		typ = protocol.CmdPullModel
+		f.Name = &c.Model
+	case protocol.CancelPull:
+		typ = protocol.CmdCancelPull
+		f.PullID, f.Name = opt(c.PullID), opt(c.Model)
+	case protocol.ListPulls:
+		typ = protocol.CmdListPulls
 	default:
 		return protocol.Frame{}, fmt.Errorf("the client cannot send a %T", cmd)
 	}

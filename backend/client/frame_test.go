@@ -43,6 +43,10 @@ func TestFramesRoundTripThroughTheRouter(t *testing.T) {
 		protocol.SetSettings{Base: base, Provider: &provider, ProviderURL: &url, Model: &model, APIKey: &key},
 		protocol.SetSettings{Base: base, APIKey: &empty},
 		protocol.Search{Base: base, Query: "sky", Limit: 50},
+		protocol.PullModel{Base: base, Model: "qwen3:8b"},
+		protocol.CancelPull{Base: base, PullID: "p1"},
+		protocol.CancelPull{Base: base, Model: "qwen3:8b"},
+		protocol.ListPulls{Base: base},
 	}
 	sent := map[string]bool{}
 	for _, cmd := range cmds {

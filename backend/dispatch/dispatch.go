@@ -12,6 +12,7 @@ import (
 	"github.com/hearth-app/hearth/backend/chats"
 	"github.com/hearth-app/hearth/backend/ids"
 	"github.com/hearth-app/hearth/backend/protocol"
+	"github.com/hearth-app/hearth/backend/pulls"
 	"github.com/hearth-app/hearth/backend/turns"
 )
 
@@ -48,7 +49,9 @@ type Deps struct {
 	Turns    *turns.Engine
 	Chats    *chats.Service
 	Settings Settings
-	Logger   *slog.Logger
+	// Pulls downloads models; nil refuses pull_model.
+	Pulls  *pulls.Service
+	Logger *slog.Logger
 }
 
 // Dispatcher holds the table and turns failures into refusals.

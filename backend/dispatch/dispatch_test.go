@@ -130,7 +130,7 @@ func TestEveryRoutedCommandHasAHandler(t *testing.T) {
 		}
 	}
 	for name, h := range f.d.table {
-		want := name == protocol.CmdSearch || name == protocol.CmdListModels
+		want := name == protocol.CmdSearch || name == protocol.CmdListModels || name == protocol.CmdCancelPull
 		if h.Async != want {
 			t.Errorf("%s: async %v, want %v", name, h.Async, want)
 		}
@@ -248,5 +248,41 @@ func TestClassify(t *testing.T) {
 				t.Errorf("internal detail %q", r.Detail)
 			}
 		})
+	}
+}
+
+// list_chats at the largest limit still says more chats follow, and its
+// cursor reaches them: 501 chats are a page of 500 with has_more, then one.
+func TestListChatsPagesPastTheCap(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for range 501 {
+		if _, err := f.st.CreateChat(ctx, store.NewChat{Title: "t"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := Session{Sink: newSink()}
+	evs := f.run(s, protocol.ListChats{Base: protocol.Base{ReqID: "1"}, Limit: protocol.MaxLimit})
+	if len(evs) != 1 || evs[0].Event != protocol.EvChats {
+		t.Fatalf("list_chats: %+v", evs)
+	}
+	first := evs[0]
+	if n := len(first.Items.([]protocol.Chat)); n != 500 || first.HasMore == nil || !*first.HasMore || first.NextBefore == "" {
+		t.Fatalf("first page: %d chats, has_more %v, next_before %q; want 500, true, a cursor", n, fmt.Sprint(first.HasMore != nil && *first.HasMore), first.NextBefore)
+	}
+	evs = f.run(s, protocol.ListChats{Base: protocol.Base{ReqID: "2"}, Limit: protocol.MaxLimit, Before: first.NextBefore})
+	if len(evs) != 1 || evs[0].Event != protocol.EvChats {
+		t.Fatalf("list_chats before: %+v", evs)
+	}
+	rest := evs[0]
+	if n := len(rest.Items.([]protocol.Chat)); n != 1 || rest.HasMore == nil || *rest.HasMore || rest.NextBefore != "" {
+		t.Fatalf("second page: %d chats, has_more %v, next_before %q; want 1, false, none", n, fmt.Sprint(rest.HasMore != nil && *rest.HasMore), rest.NextBefore)
+	}
+	seen := map[string]bool{}
+	for _, c := range append(first.Items.([]protocol.Chat), rest.Items.([]protocol.Chat)...) {
+		seen[c.ID] = true
+	}
+	if len(seen) != 501 {
+		t.Errorf("the pages hold %d distinct chats, want 501", len(seen))
 	}
 }

@@ -222,6 +222,18 @@ func checkCommand(t *testing.T, data []byte, cmd Command) {
 		}
 	case Cancel:
 		checkChat(t, data, c.ChatID)
+	case ListPulls:
+	case PullModel, CancelPull:
+		name, id := "", ""
+		if p, ok := c.(PullModel); ok {
+			name = p.Model
+		} else {
+			name, id = c.(CancelPull).Model, c.(CancelPull).PullID
+		}
+		if len(name) > MaxModelBytes || len(id) > 64 || name == "" && id == "" ||
+			strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			t.Fatalf("Route(%q): pull name %q id %q", data, name, id)
+		}
 	case ListChats:
 		checkLimit(t, data, c.Limit)
 	case GetHistory:

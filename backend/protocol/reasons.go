@@ -25,12 +25,15 @@ const (
 	ReasonInternal       = "internal"
 	ReasonShuttingDown   = "shutting_down"
 	ReasonInvalidSetting = "invalid_setting"
+	ReasonNotSupported   = "not_supported"
 
 	// Media: what an attachment was refused for.
 	ReasonUnsupportedType = "unsupported_type"
 	ReasonSVGRefused      = "svg_refused"
 	ReasonTooManyImages   = "too_many_images"
 	ReasonTooManyVideos   = "too_many_videos"
+	ReasonTooManyDocs     = "too_many_documents"
+	ReasonNoText          = "no_text"
 	ReasonEmpty           = "empty"
 	ReasonBadDataURL      = "bad_data_url"
 
@@ -75,10 +78,13 @@ func Reasons() []ReasonSpec {
 		{ReasonInternal, http.StatusInternalServerError, "Something went wrong inside Hearth; its log has the details."},
 		{ReasonShuttingDown, http.StatusServiceUnavailable, "Hearth is shutting down."},
 		{ReasonInvalidSetting, http.StatusBadRequest, "That setting cannot be used."},
-		{ReasonUnsupportedType, http.StatusUnsupportedMediaType, "This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime)."},
+		{ReasonNotSupported, http.StatusNotImplemented, "The model server cannot do this."},
+		{ReasonUnsupportedType, http.StatusUnsupportedMediaType, "This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime, PDF and text files)."},
 		{ReasonSVGRefused, http.StatusUnsupportedMediaType, "SVG images are refused, as they can carry scripts."},
 		{ReasonTooManyImages, http.StatusBadRequest, "Too many images for one message."},
 		{ReasonTooManyVideos, http.StatusBadRequest, "Too many videos for one message."},
+		{ReasonTooManyDocs, http.StatusBadRequest, "Too many documents for one message."},
+		{ReasonNoText, http.StatusUnprocessableEntity, "No text could be read from this file."},
 		{ReasonEmpty, http.StatusBadRequest, "The file is empty."},
 		{ReasonBadDataURL, http.StatusBadRequest, "An attachment's data URL could not be read."},
 		{ReasonUnauthorized, http.StatusUnauthorized, "The Hearth server refused the access token. Open the link that `hearth serve` printed."},

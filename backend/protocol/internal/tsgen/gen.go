@@ -36,6 +36,7 @@ var roots = []root{
 	{protocol.Media{}, outbound},
 	{protocol.Usage{}, outbound},
 	{protocol.Model{}, outbound},
+	{protocol.Pull{}, outbound},
 	{protocol.SearchHit{}, outbound},
 	{protocol.Limits{}, outbound},
 	{protocol.Frame{}, inbound},
