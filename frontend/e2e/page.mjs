@@ -14,13 +14,23 @@ export const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export const chatButton = (page, title) =>
   page.getByRole('navigation', { name: 'Chat list' }).getByRole('button', { name: new RegExp(`^${esc(title)}(,| |$)`) });
 
+/** Clicks New chat: a draft opens, which its first message (send) stores as a chat. */
 export async function newChat(page) {
-  const before = await page.getByRole('navigation', { name: 'Chat list' }).getByRole('listitem').count();
   await page.getByRole('button', { name: 'New chat', exact: true }).click();
-  await eventually(async () => (await page.getByRole('navigation', { name: 'Chat list' }).getByRole('listitem').count()) > before, {
-    message: 'the new chat in the sidebar',
-  });
-  await page.getByRole('heading', { name: 'Start the conversation' }).waitFor();
+  await page.getByRole('heading', { name: /^(Start the conversation|Welcome to Hearth)$/ }).waitFor();
+  await eventually(() => page.evaluate(() => window.__hearth.getState().activeChatId === null), { message: 'the draft to open' });
+}
+
+/**
+ * A stored chat with no message yet, open: for a scenario that acts on the
+ * chat (renames it, sends to it by id) before anything is said in it.
+ */
+export async function newStoredChat(page) {
+  await newChat(page);
+  const id = await page.evaluate(() => window.__hearth.createChat());
+  assert.ok(id, 'new_chat stored the draft');
+  await chatButton(page, 'New chat').and(page.locator('[aria-current="page"]')).waitFor();
+  return id;
 }
 
 export async function send(page, text) {

@@ -3,14 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { eventually, runHearthCLI, screenshot } from '../lib.mjs';
-import { answers, userMessages, esc, chatButton, newChat, send, lastAnswerText, waitTurnDone, sendAndWait, words } from '../page.mjs';
+import { answers, userMessages, esc, chatButton, newChat, newStoredChat, send, lastAnswerText, waitTurnDone, sendAndWait, words } from '../page.mjs';
 import { S, TOKEN, newContext, scenarioList } from '../suite.mjs';
 
 const { scenarios, scenario } = scenarioList();
 export default scenarios;
 
 scenario('a second window on the same chat sees the turn live, and can stop it', async ({ page }) => {
-  await newChat(page);
+  await newStoredChat(page);
   const title = 'shared slow chat';
   // Rename so the other window can find it by name.
   const active = page.getByRole('navigation', { name: 'Chat list' }).getByRole('listitem').filter({ has: page.locator('[aria-current="page"]') });

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { eventually, screenshot } from '../lib.mjs';
-import { answers, userMessages, chatButton, newChat, send, lastAnswerText, waitTurnDone, sendAndWait } from '../page.mjs';
+import { answers, userMessages, chatButton, newChat, newStoredChat, send, lastAnswerText, waitTurnDone, sendAndWait } from '../page.mjs';
 import { S, TOKEN, scenarioList } from '../suite.mjs';
 
 const { scenarios, scenario } = scenarioList();
@@ -59,7 +59,7 @@ scenario('the view follows the stream only while at the bottom, and never jumps 
 });
 
 scenario('history pages upward from the store as the reader scrolls to the top', async ({ page }) => {
-  await newChat(page);
+  await newStoredChat(page);
   // 40 quick turns (the fake fails at once on "fail"): 80 messages, more than one page.
   const chatId = await page.evaluate(async () => {
     const c = window.__hearth;
