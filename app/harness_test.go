@@ -46,7 +46,8 @@ func testConfig(t *testing.T, fake *llmtest.Server) config.Config {
 		DataDir: filepath.Join(dir, "data"), Socket: filepath.Join(dir, "run", "h.sock"),
 		Listen: "127.0.0.1:0", Provider: "openai", ProviderURL: fake.URL + "/v1", Model: "fake-model",
 		RuntimeDir: filepath.Join(dir, "run"), ConfigFile: filepath.Join(dir, "config.toml"), LogLevel: "debug",
-		Media:       config.MediaLimits{MaxImages: 4, MaxImageBytes: 8 << 20, MaxVideos: 1, MaxVideoBytes: 20 << 20},
+		Media: config.MediaLimits{MaxImages: 4, MaxImageBytes: 8 << 20, MaxVideos: 1, MaxVideoBytes: 20 << 20,
+			MaxDocuments: 4, MaxDocumentBytes: 16 << 20},
 		WSReadLimit: 1 << 20,
 	}
 }

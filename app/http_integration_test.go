@@ -218,7 +218,7 @@ func TestUploadRefusals(t *testing.T) {
 		reason string
 	}{
 		{"svg", svg, "image/svg+xml", 415, "svg_refused"},
-		{"html labelled png", html, "image/png", 415, "unsupported_type"},
+		{"binary labelled png", []byte("\x00\x01\x02\x03\xff\xfe not an image"), "image/png", 415, "unsupported_type"},
 		{"empty", nil, "image/png", 400, "empty"},
 		{"too large", append(pngBytes(t), make([]byte, 9<<20)...), "image/png", 413, "too_large"},
 	}
@@ -230,6 +230,18 @@ func TestUploadRefusals(t *testing.T) {
 				t.Fatalf("got %d %v, want %d %s", status, v, c.status, c.reason)
 			}
 		})
+	}
+	// HTML labelled png is text, so a document now: stored and served as
+	// plain text that downloads, never as an image or a page.
+	status, v := upload(t, h, html, "image/png", "")
+	if status != 201 || v["mime"] != "text/plain" {
+		t.Fatalf("html labelled png: %d %v", status, v)
+	}
+	resp, _ := h.do(t, "GET", "/media/"+str(v, "id"), nil, map[string]string{"Authorization": "Bearer " + h.Token})
+	hd := resp.Header
+	if hd.Get("Content-Type") != "text/plain; charset=utf-8" || hd.Get("X-Content-Type-Options") != "nosniff" ||
+		hd.Get("Content-Security-Policy") != "sandbox" || !strings.HasPrefix(hd.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("html served with %v", hd)
 	}
 	// Inline data URLs in a message frame are checked the same way, and a
 	// refused message leaves nothing behind.

@@ -61,6 +61,10 @@ type fileMedia struct {
 	MaxVideos     *int64 `toml:"max_videos"`
 	MaxVideoBytes *int64 `toml:"max_video_bytes"`
 	ImageTurns    *int64 `toml:"image_turns"`
+
+	MaxDocuments     *int64 `toml:"max_documents"`
+	MaxDocumentBytes *int64 `toml:"max_document_bytes"`
+	DocumentChars    *int64 `toml:"document_chars"`
 }
 
 // knownKeys is checked case-sensitively: the TOML decoder would otherwise
@@ -71,6 +75,7 @@ var knownKeys = map[string]bool{
 	"token": true, "log_level": true, "ws_read_limit": true, "media": true,
 	"provider_idle_timeout": true, "media.max_images": true, "media.max_image_bytes": true,
 	"media.max_videos": true, "media.max_video_bytes": true, "media.image_turns": true,
+	"media.max_documents": true, "media.max_document_bytes": true, "media.document_chars": true,
 	"max_answer_bytes": true, "max_reasoning_bytes": true,
 }
 

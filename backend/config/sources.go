@@ -67,6 +67,7 @@ var settingKeys = [...]string{
 	"data_dir", "socket", "listen", "provider", "provider_url", "model", "api_key",
 	"provider_idle_timeout", "token", "log_level", "allow_remote",
 	"media.max_images", "media.max_image_bytes", "media.max_videos", "media.max_video_bytes", "media.image_turns",
+	"media.max_documents", "media.max_document_bytes", "media.document_chars",
 	"max_answer_bytes", "max_reasoning_bytes", "ws_read_limit",
 }
 

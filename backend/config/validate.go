@@ -49,6 +49,9 @@ func validate(c Config, goos string) error {
 		{"media.max_videos", int64(c.Media.MaxVideos)},
 		{"media.max_video_bytes", c.Media.MaxVideoBytes},
 		{"media.image_turns", int64(c.ImageTurns)},
+		{"media.max_documents", int64(c.Media.MaxDocuments)},
+		{"media.max_document_bytes", c.Media.MaxDocumentBytes},
+		{"media.document_chars", int64(c.DocumentChars)},
 		{"ws_read_limit", c.WSReadLimit},
 		{"max_answer_bytes", c.MaxAnswerBytes},
 		{"max_reasoning_bytes", c.MaxReasoningBytes},
@@ -64,6 +67,9 @@ func validate(c Config, goos string) error {
 		if n.v > MaxTextBytesLimit {
 			add(n.key, fmt.Errorf("%s is at most %d (1 GiB), got %d", n.key, int64(MaxTextBytesLimit), n.v))
 		}
+	}
+	if c.DocumentChars > MaxDocumentChars {
+		add("media.document_chars", fmt.Errorf("media.document_chars is at most %d, got %d", MaxDocumentChars, c.DocumentChars))
 	}
 	return errors.Join(errs...)
 }

@@ -123,7 +123,8 @@ func TestARefusedImportLeavesNoFileBehind(t *testing.T) {
 	in, dir := newIngester(t, media.DefaultLimits())
 	_, err := in.Blobs(context.Background(), []Blob{
 		{Where: "message 0: media[0]", Name: "a.png", Data: pngOf(t, 9)},
-		{Where: "message 4: media[1]", Name: "b.html", Data: []byte("<html><script>x</script>")},
+		// Not HTML, which is text now, attached as a document.
+		{Where: "message 4: media[1]", Name: "b.bin", Data: []byte("\x00\x01\x02 a binary file")},
 	})
 	if protocol.ReasonOf(err) != protocol.ReasonUnsupportedType {
 		t.Fatalf("err = %v", err)

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -44,6 +45,9 @@ type Files struct {
 	// file from under that record (see Remove).
 	lastPut   map[string]time.Time
 	prunedLen int
+
+	// docs keeps documents' extracted text for the turns that send it again.
+	docs docCache
 }
 
 // putMemory is how long lastPut remembers a Put: far longer than any caller
@@ -98,12 +102,22 @@ func (f *Files) Put(ctx context.Context, r io.Reader, name string, lim Limits) (
 		return Info{}, err
 	}
 	limit := lim.maxBytes(kind)
+	if kind == KindDocument && limit <= 0 {
+		return Info{}, noDocuments()
+	}
 	if int64(n) > limit {
 		return Info{}, tooLarge(kind, limit)
 	}
 
 	h := sha256.New()
 	w := io.MultiWriter(tmp, h)
+	// A document is kept in memory too: its text is extracted before the
+	// file is stored, and one that has none is refused like a wrong type.
+	var doc *bytes.Buffer
+	if kind == KindDocument {
+		doc = new(bytes.Buffer)
+		w = io.MultiWriter(tmp, h, doc)
+	}
 	if _, err := w.Write(head); err != nil {
 		return Info{}, fmt.Errorf("media: writing %s: %w", tmp.Name(), err)
 	}
@@ -114,6 +128,11 @@ func (f *Files) Put(ctx context.Context, r io.Reader, name string, lim Limits) (
 	size := int64(n) + rest
 	if size > limit {
 		return Info{}, tooLarge(kind, limit)
+	}
+	if doc != nil {
+		if _, err := ExtractText(mime, doc.Bytes()); err != nil {
+			return Info{}, err
+		}
 	}
 	// The database row that will point here is committed after Put
 	// returns; the bytes must be on disk before that.
@@ -328,6 +347,10 @@ func (f *Files) Serve(w http.ResponseWriter, r *http.Request, id, mime string) {
 		mime = "application/octet-stream"
 	}
 	h := w.Header()
+	if mime == MIMEText {
+		// A UTF-16 file's byte-order mark still wins in the browser.
+		mime += "; charset=utf-8"
+	}
 	h.Set("Content-Type", mime)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox")

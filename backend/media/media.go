@@ -1,5 +1,5 @@
-// Package media validates uploaded images and videos and stores them as
-// content-addressed files. The type of an upload is decided from its bytes
+// Package media validates uploaded images, videos and documents and stores
+// them as content-addressed files. The type of an upload is decided from its bytes
 // only, never from a client's label, and checked against a short allow-list:
 // whatever the browser later receives is something it renders as media, not
 // as a document that could run script.
@@ -21,8 +21,9 @@ import (
 type Kind string
 
 const (
-	KindImage Kind = "image"
-	KindVideo Kind = "video"
+	KindImage    Kind = "image"
+	KindVideo    Kind = "video"
+	KindDocument Kind = "document"
 )
 
 // Limits bound one message's attachments. Non-positive values are enforced
@@ -32,18 +33,31 @@ type Limits struct {
 	MaxImageBytes int64
 	MaxVideos     int
 	MaxVideoBytes int64
+	// Documents: text files and PDFs, whose text goes to the model.
+	MaxDocuments     int
+	MaxDocumentBytes int64
 }
 
-// DefaultLimits: 4 images of 8 MiB and 1 video of 20 MiB per message.
+// DefaultLimits: 4 images of 8 MiB, 1 video of 20 MiB and 4 documents of
+// 16 MiB per message.
 func DefaultLimits() Limits {
-	return Limits{MaxImages: 4, MaxImageBytes: 8 << 20, MaxVideos: 1, MaxVideoBytes: 20 << 20}
+	return Limits{MaxImages: 4, MaxImageBytes: 8 << 20, MaxVideos: 1, MaxVideoBytes: 20 << 20,
+		MaxDocuments: 4, MaxDocumentBytes: 16 << 20}
 }
 
 func (l Limits) maxBytes(k Kind) int64 {
-	if k == KindVideo {
+	switch k {
+	case KindVideo:
 		return l.MaxVideoBytes
+	case KindDocument:
+		return l.MaxDocumentBytes
 	}
 	return l.MaxImageBytes
+}
+
+// MaxUploadBytes is the largest file any kind allows.
+func (l Limits) MaxUploadBytes() int64 {
+	return max(l.MaxImageBytes, l.MaxVideoBytes, l.MaxDocumentBytes)
 }
 
 // newError is a refusal with the protocol's reason; the cause stays for logs.
@@ -60,6 +74,8 @@ var allowed = map[string]Kind{
 	"video/mp4":       KindVideo,
 	"video/webm":      KindVideo,
 	"video/quicktime": KindVideo,
+	MIMEText:          KindDocument,
+	MIMEPDF:           KindDocument,
 }
 
 // KindOf reports the kind of an allowed MIME type.
@@ -72,7 +88,7 @@ func KindOf(mime string) (Kind, bool) {
 // already stored; sizes are checked again because limits may have been
 // lowered since an upload was accepted.
 func CheckMessage(items []Info, lim Limits) error {
-	var images, videos int
+	var images, videos, documents int
 	for _, it := range items {
 		k, ok := allowed[it.MIME]
 		if !ok || k != it.Kind {
@@ -81,9 +97,12 @@ func CheckMessage(items []Info, lim Limits) error {
 		if it.Size > lim.maxBytes(k) {
 			return tooLarge(k, lim.maxBytes(k))
 		}
-		if k == KindVideo {
+		switch k {
+		case KindVideo:
 			videos++
-		} else {
+		case KindDocument:
+			documents++
+		default:
 			images++
 		}
 	}
@@ -93,7 +112,16 @@ func CheckMessage(items []Info, lim Limits) error {
 	if videos > lim.MaxVideos {
 		return newError(protocol.ReasonTooManyVideos, nil, "a message may carry at most %d videos, this one has %d", lim.MaxVideos, videos)
 	}
+	if documents > lim.MaxDocuments {
+		return newError(protocol.ReasonTooManyDocs, nil, "a message may carry at most %d documents, this one has %d", lim.MaxDocuments, documents)
+	}
 	return nil
+}
+
+// noDocuments refuses a text file or PDF where the limits take none, in
+// the words of a wrong type: to this server it is one.
+func noDocuments() *protocol.Error {
+	return newError(protocol.ReasonUnsupportedType, nil, "this server takes no documents (text files or PDFs)")
 }
 
 func tooLarge(k Kind, limit int64) *protocol.Error {
@@ -157,16 +185,24 @@ func truncateUTF8(s string, n int) string {
 }
 
 // Inspect checks an attachment held in memory as Put checks a stream (type
-// sniffed from the bytes, size within its kind's limit) and names it by its
-// content, without writing anything: a message's files are all inspected
-// before the first is stored.
+// sniffed from the bytes, size within its kind's limit, a document's text
+// readable) and names it by its content, without writing anything: a
+// message's files are all inspected before the first is stored.
 func Inspect(data []byte, name string, lim Limits) (Info, error) {
 	mime, kind, err := Sniff(data[:min(len(data), SniffLen)])
 	if err != nil {
 		return Info{}, err
 	}
+	if kind == KindDocument && lim.MaxDocumentBytes <= 0 {
+		return Info{}, noDocuments()
+	}
 	if limit := lim.maxBytes(kind); int64(len(data)) > limit {
 		return Info{}, tooLarge(kind, limit)
+	}
+	if kind == KindDocument {
+		if _, err := ExtractText(mime, data); err != nil {
+			return Info{}, err
+		}
 	}
 	sum := sha256.Sum256(data)
 	return Info{ID: hex.EncodeToString(sum[:]), MIME: mime, Kind: kind, Size: int64(len(data)), Name: SanitizeName(name)}, nil

@@ -12,7 +12,7 @@ import (
 // SniffLen is how many leading bytes Sniff needs to decide.
 const SniffLen = 512
 
-const allowedList = "PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime"
+const allowedList = "PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime, PDF, text files"
 
 // Sniff decides the MIME type from the leading bytes of a file and refuses
 // everything outside the allow-list. It never consults a name or a declared
@@ -53,7 +53,21 @@ func Sniff(head []byte) (mime string, kind Kind, err error) {
 		return "", "", newError(protocol.ReasonSVGRefused, nil,
 			"SVG images are refused because they can carry scripts; convert to PNG first")
 	}
+	if bytes.HasPrefix(head, []byte("%PDF-")) {
+		return MIMEPDF, KindDocument, nil
+	}
+	// Any text is a document: it is stored, served and sent as plain text,
+	// never as a page, so HTML or script source is only words here. Whether
+	// the whole file is text is checked once all of it is read.
+	if isTextHead(head, len(head) < SniffLen) {
+		return MIMEText, KindDocument, nil
+	}
 	detected, _, _ := strings.Cut(http.DetectContentType(head), ";")
+	if strings.HasPrefix(detected, "text/") && bytes.IndexByte(head, 0) < 0 {
+		// Most likely text in an old 8-bit encoding (Latin-1, Windows-1252).
+		return "", "", newError(protocol.ReasonUnsupportedType, nil,
+			"this text file is not UTF-8 (%s); save it as UTF-8 and attach it again", detected)
+	}
 	return "", "", unsupported(detected)
 }
 

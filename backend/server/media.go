@@ -21,7 +21,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lim := s.limits()
-	r.Body = http.MaxBytesReader(w, r.Body, max(lim.MaxImageBytes, lim.MaxVideoBytes)+1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxUploadBytes()+1<<20)
 	body, name, err := uploadPart(r)
 	if err == nil {
 		var ref store.MediaRef
@@ -91,6 +91,12 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 	if err != nil || s.opts.Files == nil {
 		s.httpRefusal(w, protocol.Refuse(protocol.ReasonNotFound, "no such media"))
 		return
+	}
+	if kind, _ := media.KindOf(ref.MIME); kind == media.KindDocument {
+		// A document opens as a download under its own name: the browser
+		// would show a PDF in a viewer the sandbox policy blocks, and a
+		// text file's name is the part a person recognises.
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": ref.Name}))
 	}
 	s.opts.Files.Serve(w, r, id, ref.MIME)
 }

@@ -38,6 +38,10 @@ type Options struct {
 	// ImageTurns is how many of the last user messages with images send
 	// their images to the model (default 4).
 	ImageTurns int
+	// DocumentChars is how many characters of each attached document's
+	// text go to the model (default 16,000); a longer text is cut with a
+	// note saying so.
+	DocumentChars int
 }
 
 // defaultMaxTextBytes caps an answer and its reasoning when the caller sets no cap
@@ -99,6 +103,9 @@ func New(opts Options) *Engine {
 	}
 	if opts.ImageTurns <= 0 {
 		opts.ImageTurns = 4
+	}
+	if opts.DocumentChars <= 0 {
+		opts.DocumentChars = defaultDocumentChars
 	}
 	if opts.MediaURL == nil {
 		opts.MediaURL = func(id string) string { return "/media/" + id }
@@ -213,16 +220,17 @@ func (e *Engine) broadcastChat(ctx context.Context, chatID string) {
 	e.opts.Broadcast(encode(protocol.ChatUpdated("", view.Chat(c, e.IsRunning(c.ID)))))
 }
 
-// Cancel stops the running turn of a chat (or removes a queued one by id).
-func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) error {
+// Cancel stops the running turn of a chat (or removes a queued one by id)
+// and returns the id of the turn it stopped, for the cancel's reply.
+func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) (string, error) {
 	r, err := e.lockRoom(ctx, chatID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer e.maybeEvict(r)
 	defer r.mu.Unlock()
 	if r.turn == nil {
-		return protocol.Refuse(protocol.ReasonNotRunning, "no turn is running in chat %s", chatID)
+		return "", protocol.Refuse(protocol.ReasonNotRunning, "no turn is running in chat %s", chatID)
 	}
 	if turnID != "" && turnID != r.turn.id {
 		for i, q := range r.queue {
@@ -230,13 +238,13 @@ func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) error {
 				q.cancel(errCancelled)
 				r.queue = append(r.queue[:i], r.queue[i+1:]...)
 				e.persistQueueLocked(ctx, r)
-				return nil
+				return q.id, nil
 			}
 		}
-		return protocol.Refuse(protocol.ReasonNotRunning, "turn %s is not running in chat %s", turnID, chatID)
+		return "", protocol.Refuse(protocol.ReasonNotRunning, "turn %s is not running in chat %s", turnID, chatID)
 	}
 	r.turn.cancel(errCancelled)
-	return nil
+	return r.turn.id, nil
 }
 
 // History pages a chat upward. Its last_seq is the seq an attach continues from:

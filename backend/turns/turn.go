@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/hearth-app/hearth/backend/ids"
 	"github.com/hearth-app/hearth/backend/llm"
+	"github.com/hearth-app/hearth/backend/media"
 	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/store"
 	"github.com/hearth-app/hearth/backend/view"
@@ -192,12 +195,23 @@ func firstNonEmpty(s ...string) string {
 // imageTurns user messages with images are sent (older ones were seen by
 // the model in their own turns; resending every picture of a long chat each
 // turn costs memory and time), each read once and encoded by the provider.
+// Documents are sent with every turn, as text ahead of their message's own
+// words: a question about a file attached earlier still needs the file.
 func (e *Engine) request(ctx context.Context, model, effort string, in []turnInput, imageTurns int) (llm.Request, error) {
 	req := llm.Request{Model: model, ReasoningEffort: effort}
 	withImages := imageMessages(in, imageTurns)
 	for i, m := range in {
 		lm := llm.Message{Role: m.Role, Content: m.Content}
+		var docs []string
 		for _, md := range m.Media {
+			if kind, _ := media.KindOf(md.MIME); kind == media.KindDocument {
+				text, err := e.opts.Files.DocumentText(md.ID, md.MIME)
+				if err != nil {
+					return req, fmt.Errorf("could not read the text of %s: %w", md.Name, err)
+				}
+				docs = append(docs, documentBlock(md.Name, text, e.opts.DocumentChars))
+				continue
+			}
 			if strings.HasPrefix(md.MIME, "video/") {
 				lm.Videos = append(lm.Videos, md.Name)
 				continue
@@ -212,9 +226,56 @@ func (e *Engine) request(ctx context.Context, model, effort string, in []turnInp
 			}
 			lm.Images = append(lm.Images, llm.Image{MIME: md.MIME, Data: data})
 		}
+		if len(docs) > 0 {
+			lm.Content = strings.Join(append(docs, lm.Content), "\n\n")
+			lm.Content = strings.TrimRight(lm.Content, "\n")
+		}
 		req.Messages = append(req.Messages, lm)
 	}
 	return req, ctx.Err()
+}
+
+// defaultDocumentChars is used when the caller sets no cap
+// (config.DefaultDocumentChars is what users get).
+const defaultDocumentChars = 16000
+
+// documentBlock is one document as the model reads it: its text between
+// <document> tags that name the file, at most limit characters of it, and,
+// when cut, a note after the closing tag that says how much was left out.
+// The text cannot close the block early: a closing tag inside it is broken
+// with a backslash. Pure.
+func documentBlock(name, text string, limit int) string {
+	total := utf8.RuneCountInString(text)
+	cut := total > limit
+	if cut {
+		p, n := 0, 0
+		for n < limit {
+			_, size := utf8.DecodeRuneInString(text[p:])
+			p += size
+			n++
+		}
+		text = text[:p]
+	}
+	text = closingTag.ReplaceAllString(strings.TrimRight(text, "\n"), "<\\/$1")
+	name = strings.NewReplacer(`"`, "'", "\n", " ", "<", "‹", ">", "›").Replace(name)
+	var b strings.Builder
+	fmt.Fprintf(&b, "<document name=\"%s\">\n%s\n</document>", name, text)
+	if cut {
+		fmt.Fprintf(&b, "\n[%s was cut: only its first %s of %s characters are included above.]",
+			name, groupDigits(limit), groupDigits(total))
+	}
+	return b.String()
+}
+
+var closingTag = regexp.MustCompile(`(?i)</(document)`)
+
+// groupDigits writes 16000 as "16,000". Pure.
+func groupDigits(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func withNote(content, note string) string {
@@ -232,7 +293,7 @@ func imageMessages(in []turnInput, n int) map[int]bool {
 			continue
 		}
 		for _, md := range in[i].Media {
-			if !strings.HasPrefix(md.MIME, "video/") {
+			if strings.HasPrefix(md.MIME, "image/") {
 				out[i] = true
 				break
 			}

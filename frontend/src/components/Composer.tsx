@@ -1,9 +1,18 @@
 import { useEffect, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { useMedia } from '../app/hooks';
 import { describeAttachment, type useAttachments } from './attachments';
-import { IconClip, IconSend, IconStop, IconX } from './Icons';
+import { IconClip, IconFile, IconSend, IconStop, IconX } from './Icons';
 
 const drafts = new Map<string, string>();
+
+// What the file picker offers: media, PDFs, and text by type and by the
+// extensions of common text and source files a browser has no type for.
+const ACCEPT = [
+  'image/png,image/jpeg,image/webp,image/gif,video/mp4,video/webm,video/quicktime',
+  'application/pdf,text/*,application/json,application/xml,application/x-yaml',
+  '.pdf,.txt,.md,.markdown,.rst,.csv,.tsv,.log,.json,.yaml,.yml,.toml,.ini,.cfg,.conf,.env,.xml,.html,.css,.scss',
+  '.go,.py,.js,.mjs,.ts,.tsx,.jsx,.rs,.c,.h,.cc,.cpp,.hpp,.java,.kt,.swift,.rb,.php,.cs,.sh,.bash,.zsh,.fish,.ps1,.sql,.lua,.r,.jl,.hs,.ex,.exs,.erl,.clj,.scala,.dart,.vue,.svelte,.tex,.srt',
+].join(',');
 
 interface Props {
   chatId: string | null;
@@ -84,11 +93,16 @@ export function Composer({ chatId, running, stopping, online, attachments, onSen
       {attachments.items.length > 0 && (
         <ul className="tray" aria-label="Attachments">
           {attachments.items.map((a) => (
-            <li key={a.key} className={`thumb ${a.status}`}>
+            <li key={a.key} className={`thumb ${a.status}${a.kind === 'document' ? ' file-chip' : ''}`}>
               {a.kind === 'image' ? (
                 <img src={a.preview} alt={a.name} />
-              ) : (
+              ) : a.kind === 'video' ? (
                 <video src={a.preview} muted aria-label={a.name} />
+              ) : (
+                <span className="file-chip-name" title={a.name}>
+                  <IconFile width={16} height={16} />
+                  <span>{a.name}</span>
+                </span>
               )}
               <span className="thumb-status" role={a.status === 'error' ? 'alert' : undefined}>
                 {describeAttachment(a)}
@@ -104,13 +118,19 @@ export function Composer({ chatId, running, stopping, online, attachments, onSen
         </ul>
       )}
       <div className="composer-row">
-        <button type="button" className="icon-btn" aria-label="Attach images or a video" title="Attach images or a video" onClick={() => fileInput.current?.click()}>
+        <button
+          type="button"
+          className="icon-btn"
+          aria-label="Attach files"
+          title="Attach images, a video, PDFs or text files"
+          onClick={() => fileInput.current?.click()}
+        >
           <IconClip />
         </button>
         <input
           ref={fileInput}
           type="file"
-          accept="image/png,image/jpeg,image/webp,image/gif,video/mp4,video/webm,video/quicktime"
+          accept={ACCEPT}
           multiple
           hidden
           aria-label="Choose files to attach"

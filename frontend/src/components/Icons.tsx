@@ -15,6 +15,9 @@ export const IconStop = (p: SVGProps<SVGSVGElement>) => (
 export const IconClip = (p: SVGProps<SVGSVGElement>) => (
   <svg {...base} {...p}><path d="M21 11.5l-8.6 8.6a5 5 0 01-7-7L14 4.5a3.3 3.3 0 014.7 4.7l-8.6 8.6a1.7 1.7 0 01-2.4-2.4L15.5 7.6" /></svg>
 );
+export const IconFile = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}><path d="M14 3H7a2 2 0 00-2 2v14a2 2 0 002 2h10a2 2 0 002-2V8z" /><path d="M14 3v5h5M9 13h6M9 17h4" /></svg>
+);
 export const IconX = (p: SVGProps<SVGSVGElement>) => (
   <svg {...base} {...p}><path d="M6 6l12 12M18 6L6 18" /></svg>
 );

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../app/format';
 import { useClient } from '../app/hooks';
 import { downscaleImage } from '../media/downscale';
-import { admit, sizeRefusal } from '../media/limits';
+import { admit, sizeRefusal, type MediaKind } from '../media/limits';
 import { UploadError, uploadMedia } from '../net/upload';
 import type { OutgoingMedia } from '../protocol';
 import { reasonText } from '../reasons';
@@ -10,7 +10,8 @@ import { reasonText } from '../reasons';
 export interface Attachment {
   key: string;
   name: string;
-  kind: 'image' | 'video';
+  kind: MediaKind;
+  /** An object URL of the file for an image or video thumbnail; '' for a document. */
   preview: string;
   size: number;
   status: 'preparing' | 'uploading' | 'done' | 'error';
@@ -52,15 +53,16 @@ export function useAttachments() {
       const have = {
         images: itemsRef.current.filter((x) => x.kind === 'image').length,
         videos: itemsRef.current.filter((x) => x.kind === 'video').length,
+        documents: itemsRef.current.filter((x) => x.kind === 'document').length,
       };
       const { accepted, problems } = admit(files, have, limits);
       const fresh: { a: Attachment; file: File }[] = [];
       for (const { file, kind } of accepted) {
         const a: Attachment = {
           key: `att-${nextKey++}`,
-          name: file.name || (kind === 'image' ? 'pasted image' : 'video'),
+          name: file.name || (kind === 'image' ? 'pasted image' : kind === 'video' ? 'video' : 'pasted text'),
           kind,
-          preview: URL.createObjectURL(file),
+          preview: kind === 'document' ? '' : URL.createObjectURL(file),
           size: file.size,
           status: kind === 'image' ? 'preparing' : 'uploading',
           progress: 0,
@@ -98,7 +100,9 @@ export function useAttachments() {
               // made from it, the file travels inline in the message frame instead.
               const inline = await asDataUrl(blob).catch(() => null);
               if (inline) {
-                const media: OutgoingMedia = { id: '', mime: blob.type, size: blob.size, name, url: a.preview, data_url: inline };
+                // What the server will sniff, for the pending message's chip.
+                const mime = a.kind !== 'document' ? blob.type : /\.pdf$/i.test(name) || blob.type === 'application/pdf' ? 'application/pdf' : 'text/plain';
+                const media: OutgoingMedia = { id: '', mime, size: blob.size, name, url: a.preview, data_url: inline };
                 patch(a.key, { status: 'done', progress: 1, media, abort: undefined });
                 return;
               }
@@ -118,7 +122,7 @@ export function useAttachments() {
       const x = xs.find((i) => i.key === key);
       if (x) {
         x.abort?.();
-        URL.revokeObjectURL(x.preview);
+        if (x.preview) URL.revokeObjectURL(x.preview);
       }
       return xs.filter((i) => i.key !== key);
     });

@@ -5,11 +5,45 @@
 import { formatBytes } from '../app/format';
 import type { Limits } from '../protocol';
 
-export type MediaKind = 'image' | 'video';
+export type MediaKind = 'image' | 'video' | 'document';
 
-/** The kind of a file by its type label; the server decides from the bytes. */
-export function kindOf(mime: string): MediaKind | null {
-  return mime.startsWith('image/') ? 'image' : mime.startsWith('video/') ? 'video' : null;
+/** Types browsers give text and source files that are not text/*. */
+const TEXT_TYPES = new Set([
+  'application/json',
+  'application/ld+json',
+  'application/xml',
+  'application/javascript',
+  'application/x-javascript',
+  'application/typescript',
+  'application/x-sh',
+  'application/x-shellscript',
+  'application/x-yaml',
+  'application/yaml',
+  'application/toml',
+  'application/sql',
+  'application/x-python',
+  'application/x-httpd-php',
+  'application/x-tex',
+  'application/x-subrip',
+]);
+
+/**
+ * The kind of a file by its type label, and for files the browser has no
+ * label for (source files often), by being neither media nor a known binary:
+ * the server decides from the bytes, and refuses a binary in words.
+ */
+export function kindOf(mime: string, name = ''): MediaKind | null {
+  if (mime.startsWith('image/')) return 'image';
+  if (mime.startsWith('video/')) return 'video';
+  if (mime === 'application/pdf' || mime.startsWith('text/') || TEXT_TYPES.has(mime)) return 'document';
+  if (mime === '') return 'document';
+  if (mime === 'application/octet-stream' && /\.pdf$/i.test(name)) return 'document';
+  return null;
+}
+
+/** Whether a MIME type the server stored is a document (a text file or a PDF). */
+export function isDocument(mime: string): boolean {
+  return mime === 'application/pdf' || mime.startsWith('text/');
 }
 
 export interface Admission<F> {
@@ -20,19 +54,24 @@ export interface Admission<F> {
 
 /**
  * Splits files into those that fit beside the ones already attached and
- * sentences for the rest: not media, or over the per-message count.
+ * sentences for the rest: not an attachment kind, or over the per-message count.
  */
 export function admit<F extends { name: string; type: string }>(
   files: Iterable<F>,
-  have: { images: number; videos: number },
+  have: { images: number; videos: number; documents?: number },
   limits: Limits,
 ): Admission<F> {
   let { images, videos } = have;
+  let documents = have.documents ?? 0;
   const out: Admission<F> = { accepted: [], problems: [] };
   for (const file of files) {
-    const kind = kindOf(file.type);
+    const kind = kindOf(file.type, file.name);
     if (!kind) {
-      out.problems.push(`“${file.name}” is not an image or a video.`);
+      out.problems.push(`“${file.name}” is not an image, a video, a PDF or a text file.`);
+      continue;
+    }
+    if (kind === 'document' && ++documents > limits.max_documents) {
+      out.problems.push(`${countRule(kind, limits.max_documents)}; “${file.name}” was left out.`);
       continue;
     }
     if (kind === 'image' && ++images > limits.max_images) {
@@ -61,7 +100,7 @@ function countRule(kind: MediaKind, max: number): string {
  * Images are checked after they were scaled down, as that is what is sent.
  */
 export function sizeRefusal(kind: MediaKind, size: number, limits: Limits): string | null {
-  const max = kind === 'image' ? limits.max_image_bytes : limits.max_video_bytes;
+  const max = kind === 'image' ? limits.max_image_bytes : kind === 'video' ? limits.max_video_bytes : limits.max_document_bytes;
   if (size <= max) return null;
   return `this ${kind} is larger than the limit of ${formatBytes(Math.max(0, max)).replace('.0 ', ' ')}`;
 }

@@ -19,6 +19,9 @@
 //	                  words wider than the window
 //	anything else     ~1 s of reasoning, then a markdown answer echoing the
 //	                  prompt with a fenced Go block, in chunks ~30 ms apart
+//
+// It serves Ollama's /api/tags, /api/show and /api/pull too (see pullScript
+// for how downloads go).
 package main
 
 import (
@@ -60,6 +63,7 @@ func run(addr, format string, models []string, log *slog.Logger) error {
 	}
 	defer srv.Close()
 	srv.SetModels(models...)
+	srv.SetPull(pullScript)
 	srv.Use(func(r llmtest.RecordedRequest) (llmtest.Script, bool) {
 		sc := reply(r)
 		sc.Format = format
@@ -149,6 +153,20 @@ const tableAnswer = "Costs:\n\n| operation | cost |\n|---|---|\n| lookup | $O(1)
 	"Long words:\n\n| first | second | third | fourth | fifth | sixth | seventh | eighth |\n|---|---|---|---|---|---|---|---|\n" +
 	"| internationalization | characteristically | incomprehensibilities | counterrevolutionaries | " +
 	"uncharacteristically | institutionalization | disproportionately | electroencephalograph |\n\nThat is all."
+
+// pullScript is how a download through /api/pull goes: a name with "slow"
+// downloads a 4.7 GB model a little every 100 ms, for longer than any test
+// waits (to watch and cancel); one with "missing" is a name the registry
+// does not have; any other arrives in about two seconds.
+func pullScript(name string) llmtest.PullScript {
+	switch {
+	case strings.Contains(name, "slow"):
+		return llmtest.PullScript{Layers: []int64{4683087332, 1429}, Steps: 10_000, Delay: 100 * time.Millisecond}
+	case strings.Contains(name, "missing"):
+		return llmtest.PullScript{Fail: llmtest.PullMissing, Delay: 100 * time.Millisecond}
+	}
+	return llmtest.PullScript{Layers: []int64{3338801804, 1429, 7711}, Steps: 8, Delay: 80 * time.Millisecond}
+}
 
 // thinking is a short reasoning stream spread over about n×100 ms.
 func thinking(topic string, n int) []llmtest.Step {
