@@ -95,7 +95,7 @@ scenario('`hearth serve` restarted keeps its address and token; a move or a new 
     assert.equal(srv.info.moved_from, undefined);
     await eventually(async () => (await banner.count()) === 0, { message: 'the page reconnects by itself' });
     await sendAndWait(page, 'After the restart, say hello');
-    assert.match(await lastAnswerText(page), /After the restart/);
+    await eventually(async () => /After the restart/.test(await lastAnswerText(page)), { message: 'the answer after the restart' });
 
     // Restarted with --new-token: the same address refuses the tab's token.
     await stop(srv.proc);
@@ -129,7 +129,7 @@ scenario('`hearth serve` restarted keeps its address and token; a move or a new 
     assert.match(await banner.innerText(), /Open the new link that hearth serve printed/);
     await page.goto(srv.info.ui);
     await sendAndWait(page, 'At the new address, say hello');
-    assert.match(await lastAnswerText(page), /At the new address/);
+    await eventually(async () => /At the new address/.test(await lastAnswerText(page)), { message: 'the answer at the new address' });
   } finally {
     await ctx.close();
     if (blocker) await new Promise((res) => blocker.close(res));

@@ -75,13 +75,8 @@ export function ConnectionBanner() {
   return (
     <div className="banner warn" role="alert">
       <span>
-        <strong>
-          {conn.reach === 'down'
-            ? `Hearth is not running at ${where}.`
-            : conn.everConnected
-              ? 'Connection to Hearth lost.'
-              : 'Cannot reach the Hearth server.'}
-        </strong>{' '}
+        <strong>{conn.everConnected ? 'Connection to Hearth lost.' : 'Cannot reach the Hearth server.'}</strong>{' '}
+        {conn.reach === 'down' && `Hearth is not running at ${where}. `}
         {retrying}{' '}
         {conn.reach === 'down' ? (
           <>

@@ -2,6 +2,7 @@ import 'katex/dist/katex.min.css';
 import { createMathPlugin } from '@streamdown/math';
 import { memo, useRef, useState, type AnchorHTMLAttributes, type MouseEvent, type TableHTMLAttributes } from 'react';
 import { Streamdown, type Components } from 'streamdown';
+import { RenderBoundary } from './RenderBoundary';
 import { IconCopy } from '../components/Icons';
 import { installMathCopy, tableToHtml, tableToMarkdown } from './copy';
 import { highlighter } from './highlighter';
@@ -102,24 +103,26 @@ export interface MarkdownProps {
 export const Markdown = memo(function Markdown({ text, streaming = false }: MarkdownProps) {
   installMathCopy();
   return (
-    <Streamdown
-      className="md"
-      mode={streaming ? 'streaming' : 'static'}
-      parseIncompleteMarkdown={streaming}
-      isAnimating={streaming}
-      animated={false}
-      remarkPlugins={remarkPlugins}
-      rehypePlugins={rehypePlugins}
-      urlTransform={urlTransform}
-      components={components}
-      plugins={plugins}
-      controls={controls}
-      linkSafety={{ enabled: false }}
-      lineNumbers={false}
-      codeBlockMaxHeight={0}
-      skipHtml={false}
-    >
-      {normaliseMathDelimiters(text)}
-    </Streamdown>
+    <RenderBoundary text={text}>
+      <Streamdown
+        className="md"
+        mode={streaming ? 'streaming' : 'static'}
+        parseIncompleteMarkdown={streaming}
+        isAnimating={streaming}
+        animated={false}
+        remarkPlugins={remarkPlugins}
+        rehypePlugins={rehypePlugins}
+        urlTransform={urlTransform}
+        components={components}
+        plugins={plugins}
+        controls={controls}
+        linkSafety={{ enabled: false }}
+        lineNumbers={false}
+        codeBlockMaxHeight={0}
+        skipHtml={false}
+      >
+        {normaliseMathDelimiters(text)}
+      </Streamdown>
+    </RenderBoundary>
   );
 });
