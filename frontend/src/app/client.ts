@@ -148,7 +148,13 @@ export class HearthClient {
       case 'search_results':
       case 'chats':
       case 'cancel_accepted':
+      case 'pulls':
         return; // replies, handled where they were requested
+      case 'pull_done':
+        // A model that just arrived belongs in every window's picker.
+        if (ev.status === 'done') void this.refreshModels();
+        this.enqueue({ type: 'server', ev, now: this.sched.now() });
+        return;
       case 'error':
         if (!ev.req_id) this.dispatch({ type: 'notice', kind: 'error', text: reasonText(ev.reason, ev.detail), critical: true });
         return;
@@ -163,6 +169,7 @@ export class HearthClient {
     void this.refreshChats();
     void this.refreshModels();
     void this.loadSettings();
+    void this.refreshPulls();
     const s = this.state;
     const ids = new Set(followedChats(s).map((v) => v.id));
     if (s.activeChatId) ids.add(s.activeChatId);
@@ -497,6 +504,7 @@ export class HearthClient {
       this.dispatch({
         type: 'models_loaded',
         items: (ev.items ?? []).map((m) => m.id),
+        info: ev.items ?? [],
         provider: ev.provider,
         url: ev.url,
       });
@@ -504,6 +512,41 @@ export class HearthClient {
       const err: SendError = e instanceof ProtocolError ? { reason: e.reason, detail: e.detail } : { reason: 'error', detail: String(e) };
       this.dispatch({ type: 'models_failed', error: err });
     }
+  }
+
+  /** The downloads running on the server (after a (re)connect, they may have moved on). */
+  async refreshPulls(): Promise<void> {
+    try {
+      const ev = await this.request<EventOf<'pulls'>>({ type: 'list_pulls' });
+      this.dispatch({ type: 'server', ev, now: this.sched.now() });
+    } catch {
+      // An older server without downloads: nothing to show.
+    }
+  }
+
+  /** Starts (or joins) a download; returns an error sentence, or null when it started. */
+  async pullModel(name: string): Promise<string | null> {
+    try {
+      const ev = await this.request<EventOf<'pull_progress'>>({ type: 'pull_model', name });
+      this.dispatch({ type: 'server', ev, now: this.sched.now() });
+      return null;
+    } catch (e) {
+      return e instanceof ProtocolError ? reasonText(e.reason, e.detail) : String(e);
+    }
+  }
+
+  async cancelPull(pullId: string): Promise<void> {
+    try {
+      const ev = await this.request<EventOf<'pull_done'>>({ type: 'cancel_pull', pull_id: pullId });
+      this.dispatch({ type: 'server', ev, now: this.sched.now() });
+    } catch (e) {
+      // It ended meanwhile: its pull_done says how.
+      if (!(e instanceof ProtocolError && e.reason === 'not_found')) this.report(e, 'Could not cancel the download');
+    }
+  }
+
+  dismissPull(pullId: string): void {
+    this.dispatch({ type: 'pull_dismiss', pullId });
   }
 
   async loadSettings(): Promise<void> {

@@ -1,6 +1,8 @@
 import { useEffect } from 'react';
 import { useClient, useHearth } from '../app/hooks';
 import { pickModel } from '../state/provider';
+import { ModelPanel } from './ModelPanel';
+import { modelFacts } from './modelInfo';
 
 export function ModelPicker({ chatId }: { chatId: string | null }) {
   const client = useClient();
@@ -31,23 +33,29 @@ export function ModelPicker({ chatId }: { chatId: string | null }) {
   const options = [...models.items];
   if (current && !options.includes(current)) options.unshift(current);
 
+  const choose = (m: string) => (chatId ? void client.setModel(chatId, m) : client.setDraftModel(m));
+
   return (
-    <label className="model-picker">
-      <span className="sr-only">Model</span>
-      <select
-        aria-label="Model"
-        value={current}
-        disabled={options.length === 0}
-        onChange={(e) => (chatId ? void client.setModel(chatId, e.target.value) : client.setDraftModel(e.target.value))}
-      >
-        {options.length === 0 && <option value="">{models.status === 'loading' ? 'Loading models…' : 'No models'}</option>}
-        {options.map((m) => (
-          <option key={m} value={m}>
-            {m}
-            {!models.items.includes(m) && models.status === 'ok' ? ' (not offered)' : ''}
-          </option>
-        ))}
-      </select>
-    </label>
+    <div className="model-picker-wrap">
+      <label className="model-picker">
+        <span className="sr-only">Model</span>
+        <select
+          aria-label="Model"
+          value={current}
+          disabled={options.length === 0}
+          title={modelFacts(models.info?.[current]).join(' · ') || undefined}
+          onChange={(e) => choose(e.target.value)}
+        >
+          {options.length === 0 && <option value="">{models.status === 'loading' ? 'Loading models…' : 'No models'}</option>}
+          {options.map((m) => (
+            <option key={m} value={m}>
+              {m}
+              {!models.items.includes(m) && models.status === 'ok' ? ' (not offered)' : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      <ModelPanel current={current} onChoose={choose} />
+    </div>
   );
 }

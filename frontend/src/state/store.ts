@@ -11,7 +11,9 @@ import {
   type EventOf,
   type Limits,
   type Message,
+  type ModelInfo,
   type OutgoingMedia,
+  type PullInfo,
   type SearchHit,
   type ServerEvent,
   type Settings,
@@ -121,9 +123,17 @@ export interface ConnState {
 export interface ModelsState {
   status: 'unknown' | 'loading' | 'ok' | 'error';
   items: string[];
+  /** What the server said about each model (size, family, context, capabilities…), by id. */
+  info?: Record<string, ModelInfo>;
   provider?: string;
   url?: string;
   error?: SendError;
+}
+
+/** A model download as every window sees it; `end` is set once it has ended. */
+export interface PullView extends PullInfo {
+  end?: 'done' | 'error' | 'cancelled';
+  error?: string;
 }
 
 export interface Notice {
@@ -155,6 +165,8 @@ export interface State {
   pendingDeletes: Record<string, true>;
   notices: Notice[];
   nextNoticeId: number;
+  /** Model downloads, running and ended (until dismissed), by pull_id. */
+  pulls: Record<string, PullView>;
 }
 
 /** around: the page around a search hit; newer: the next page down; latest: back to the newest page. */
@@ -179,7 +191,8 @@ export type Action =
   | { type: 'chats_more_failed' }
   | { type: 'draft_model'; model: string | null }
   | { type: 'models_loading' }
-  | { type: 'models_loaded'; items: string[]; provider?: string; url?: string }
+  | { type: 'models_loaded'; items: string[]; info?: ModelInfo[]; provider?: string; url?: string }
+  | { type: 'pull_dismiss'; pullId: string }
   | { type: 'models_failed'; error: SendError; provider?: string; url?: string }
   | { type: 'settings'; settings: Settings }
   | { type: 'search'; query: string; hits: SearchHit[] | null }
@@ -218,6 +231,7 @@ export function initialState(): State {
     pendingDeletes: {},
     notices: [],
     nextNoticeId: 1,
+    pulls: {},
   };
 }
 
@@ -324,8 +338,18 @@ export function reduce(state: State, action: Action): State {
     case 'models_loaded':
       return {
         ...state,
-        models: { status: 'ok', items: action.items, provider: action.provider, url: action.url },
+        models: {
+          status: 'ok',
+          items: action.items,
+          info: action.info ? Object.fromEntries(action.info.map((m) => [m.id, m])) : state.models.info,
+          provider: action.provider,
+          url: action.url,
+        },
       };
+    case 'pull_dismiss': {
+      const { [action.pullId]: _gone, ...pulls } = state.pulls;
+      return { ...state, pulls };
+    }
     case 'models_failed':
       return {
         ...state,
@@ -436,13 +460,55 @@ function onServer(state: State, ev: ServerEvent, now: number): State {
       // The server found its model server gone, back, or offering other
       // models: the same as a model list a client asked for.
       return ev.state === 'ok'
-        ? reduce(state, { type: 'models_loaded', items: (ev.items ?? []).map((m) => m.id), provider: ev.provider, url: ev.provider_url })
+        ? reduce(state, {
+            type: 'models_loaded',
+            items: (ev.items ?? []).map((m) => m.id),
+            info: ev.items,
+            provider: ev.provider,
+            url: ev.provider_url,
+          })
         : reduce(state, {
             type: 'models_failed',
             error: { reason: ev.reason ?? 'provider_error', detail: ev.detail },
             provider: ev.provider,
             url: ev.provider_url,
           });
+    case 'pull_progress': {
+      // A download of the same model that ended earlier gives way to this one.
+      const pulls = Object.fromEntries(Object.entries(state.pulls).filter(([id, p]) => id === ev.pull_id || p.name !== ev.name));
+      const prev = pulls[ev.pull_id];
+      if (prev?.end) return state; // a late progress after its end
+      pulls[ev.pull_id] = {
+        pull_id: ev.pull_id,
+        name: ev.name,
+        status: ev.status,
+        completed: ev.completed,
+        total: ev.total,
+        bytes_per_sec: ev.bytes_per_sec ?? 0,
+      };
+      return { ...state, pulls };
+    }
+    case 'pull_done': {
+      const prev = state.pulls[ev.pull_id];
+      const p: PullView = {
+        pull_id: ev.pull_id,
+        name: ev.name,
+        status: prev?.status ?? '',
+        completed: ev.completed ?? prev?.completed ?? 0,
+        total: ev.total ?? prev?.total ?? 0,
+        bytes_per_sec: 0,
+        end: ev.status,
+        error: ev.error,
+      };
+      return { ...state, pulls: { ...state.pulls, [ev.pull_id]: p } };
+    }
+    case 'pulls': {
+      // After a reconnect: what runs now; ended ones stay until dismissed.
+      const pulls: Record<string, PullView> = {};
+      for (const [id, p] of Object.entries(state.pulls)) if (p.end) pulls[id] = p;
+      for (const p of ev.items ?? []) pulls[p.pull_id] = { ...p };
+      return { ...state, pulls };
+    }
     default:
       return state;
   }
