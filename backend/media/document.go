@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -147,14 +148,17 @@ func notText() *protocol.Error {
 }
 
 // pdfText reads the text layer of every page with github.com/ledongthuc/pdf
-// (pure Go, BSD-licensed, maintained fork of rsc.io/pdf). The library
-// panics on some malformed files and can loop on a cyclic page tree, so it
-// runs behind a recover and a time limit.
+// (pure Go, BSD-licensed, maintained fork of rsc.io/pdf). The library panics
+// on some malformed files, and its own page lookup loops forever on a page
+// tree that contains itself, so the tree is walked here with bounds, each
+// page's content is interpreted through a callback that can stop it, and
+// the whole runs behind a recover and a time limit that really ends it.
 func pdfText(data []byte) (string, error) {
 	type result struct {
 		text string
 		err  error
 	}
+	var stop atomic.Bool
 	done := make(chan result, 1)
 	go func() {
 		var res result
@@ -164,7 +168,7 @@ func pdfText(data []byte) (string, error) {
 			}
 			done <- res
 		}()
-		res.text, res.err = readPDF(data)
+		res.text, res.err = readPDF(data, &stop)
 	}()
 	timer := time.NewTimer(pdfTimeLimit)
 	defer timer.Stop()
@@ -172,6 +176,7 @@ func pdfText(data []byte) (string, error) {
 	select {
 	case res = <-done:
 	case <-timer.C:
+		stop.Store(true)
 		return "", newError(protocol.ReasonNoText, nil, "the text of this PDF could not be read in %d seconds; it may be damaged", int(pdfTimeLimit.Seconds()))
 	}
 	if res.err == nil {
@@ -187,37 +192,141 @@ func pdfText(data []byte) (string, error) {
 	return "", newError(protocol.ReasonNoText, res.err, "the text of this PDF could not be read; it may be damaged")
 }
 
-func readPDF(data []byte) (string, error) {
+// Bounds on a PDF's structure: a real page tree is shallow, and a real
+// file's text is a small multiple of its size at most.
+const (
+	maxPDFTreeDepth = 64
+	maxPDFTextBytes = 64 << 20
+)
+
+var errPDFStop = errors.New("stopped")
+
+func readPDF(data []byte, stop *atomic.Bool) (string, error) {
 	// The library knows PDF 1.0 to 1.7 only; a PDF 2.0 file keeps the same
 	// syntax for everything text extraction reads.
 	r, err := pdf.NewReader(pdfVersionShim{data}, int64(len(data)))
 	if err != nil {
 		return "", err
 	}
-	pages := r.NumPage()
-	if pages <= 0 {
-		return "", nil
+	var pages []pdf.Value
+	visited := 0
+	var walk func(node pdf.Value, depth int) error
+	walk = func(node pdf.Value, depth int) error {
+		visited++
+		if depth > maxPDFTreeDepth || visited > 4*maxPDFPages {
+			return errors.New("the page tree is malformed")
+		}
+		switch node.Key("Type").Name() {
+		case "Page":
+			if len(pages) >= maxPDFPages {
+				return newError(protocol.ReasonTooLarge, nil, "this PDF has more than %d pages, the most that are read", maxPDFPages)
+			}
+			pages = append(pages, node)
+		case "Pages":
+			kids := node.Key("Kids")
+			for i := 0; i < kids.Len(); i++ {
+				if err := walk(kids.Index(i), depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	}
-	if pages > maxPDFPages {
-		return "", newError(protocol.ReasonTooLarge, nil, "this PDF has %d pages; at most %d are read", pages, maxPDFPages)
+	if err := walk(r.Trailer().Key("Root").Key("Pages"), 0); err != nil {
+		return "", err
 	}
 	var b strings.Builder
-	for i := 1; i <= pages; i++ {
-		p := r.Page(i)
-		if p.V.IsNull() {
-			continue
-		}
-		// Each page its own fonts: resource names like /F1 are per page.
-		text, err := p.GetPlainText(nil)
-		if err != nil {
-			return "", err
-		}
+	for _, page := range pages {
 		if b.Len() > 0 {
 			b.WriteString("\n\n")
 		}
-		b.WriteString(strings.TrimSpace(text))
+		if err := pageText(page, &b, stop); err != nil {
+			return "", err
+		}
 	}
 	return b.String(), nil
+}
+
+// pageText appends the text a page shows, as the library's GetPlainText
+// does (a line break per text object and per T*), but through Interpret's
+// callback, so that a stop or an oversized text ends it.
+func pageText(page pdf.Value, b *strings.Builder, stop *atomic.Bool) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == errPDFStop { //nolint:errorlint // our own sentinel, panicked as is
+				err = newError(protocol.ReasonNoText, nil, "the text of this PDF could not be read; it is damaged or far too large")
+				return
+			}
+			panic(p)
+		}
+	}()
+	contents := page.Key("Contents")
+	if contents.IsNull() {
+		return nil
+	}
+	// Resources may be inherited from the page tree; the walk up is bounded.
+	res := page
+	for i := 0; i < maxPDFTreeDepth && !res.IsNull() && res.Key("Resources").IsNull(); i++ {
+		res = res.Key("Parent")
+	}
+	fonts := res.Key("Resources").Key("Font")
+	encoders := map[string]pdf.TextEncoding{}
+	var enc pdf.TextEncoding
+	show := func(raw string) {
+		if enc == nil {
+			b.WriteString(raw)
+			return
+		}
+		b.WriteString(enc.Decode(raw))
+	}
+	start := b.Len()
+	pdf.Interpret(contents, func(stk *pdf.Stack, op string) {
+		if stop.Load() || b.Len()-start > maxPDFTextBytes {
+			panic(errPDFStop)
+		}
+		args := make([]pdf.Value, stk.Len())
+		for i := len(args) - 1; i >= 0; i-- {
+			args[i] = stk.Pop()
+		}
+		switch op {
+		case "BT", "T*":
+			b.WriteString("\n")
+		case "Tf":
+			if len(args) != 2 {
+				return
+			}
+			name := args[0].Name()
+			e, ok := encoders[name]
+			if !ok {
+				if f := fonts.Key(name); !f.IsNull() {
+					font := pdf.Font{V: f}
+					e = font.Encoder()
+				}
+				encoders[name] = e
+			}
+			enc = e
+		case "'", "\"":
+			if len(args) == 0 {
+				return
+			}
+			b.WriteString("\n")
+			show(args[len(args)-1].RawString())
+		case "Tj":
+			if len(args) == 1 {
+				show(args[0].RawString())
+			}
+		case "TJ":
+			if len(args) != 1 {
+				return
+			}
+			for i := 0; i < args[0].Len(); i++ {
+				if x := args[0].Index(i); x.Kind() == pdf.String {
+					show(x.RawString())
+				}
+			}
+		}
+	})
+	return nil
 }
 
 // pdfVersionShim presents "%PDF-2.x" headers as "%PDF-1.7" to the library.

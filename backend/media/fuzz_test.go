@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"testing"
 
+	"github.com/hearth-app/hearth/backend/media/mediatest"
 	"github.com/hearth-app/hearth/backend/protocol"
 )
 
@@ -60,5 +61,31 @@ func FuzzParseDataURL(f *testing.F) {
 			t.Fatalf("round trip failed: %v", err)
 		}
 		_, _, _ = Sniff(data)
+	})
+}
+
+// FuzzExtractText: a hostile document never panics the server (the PDF
+// library's panics are recovered) and is either text or a refusal with a
+// reason; the same bytes always give the same text.
+func FuzzExtractText(f *testing.F) {
+	f.Add([]byte("# notes\n"), false)
+	f.Add(utf16LE("héllo"), false)
+	f.Add(mediatest.PDF("seed text", ""), true)
+	f.Add(mediatest.EncryptedPDF(), true)
+	f.Fuzz(func(t *testing.T, b []byte, pdf bool) {
+		mime := MIMEText
+		if pdf {
+			mime = MIMEPDF
+		}
+		text, err := ExtractText(mime, b)
+		if err != nil {
+			if protocol.ReasonOf(err) == "" {
+				t.Fatalf("refusal without a reason: %v", err)
+			}
+			return
+		}
+		if again, _ := ExtractText(mime, b); again != text {
+			t.Fatal("a second extraction differs")
+		}
 	})
 }
