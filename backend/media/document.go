@@ -237,17 +237,26 @@ func readPDF(data []byte, stop *atomic.Bool) (string, error) {
 	}
 	var b strings.Builder
 	for _, page := range pages {
+		var pb strings.Builder
+		if err := pageText(page, &pb, stop); err != nil {
+			return "", err
+		}
+		text := strings.TrimSpace(pb.String())
+		if text == "" {
+			continue
+		}
 		if b.Len() > 0 {
 			b.WriteString("\n\n")
 		}
-		if err := pageText(page, &b, stop); err != nil {
-			return "", err
+		b.WriteString(text)
+		if b.Len() > maxPDFTextBytes {
+			return "", newError(protocol.ReasonNoText, nil, "the text of this PDF could not be read; it is damaged or far too large")
 		}
 	}
 	return b.String(), nil
 }
 
-// pageText appends the text a page shows, as the library's GetPlainText
+// pageText writes the text a page shows, as the library's GetPlainText
 // does (a line break per text object and per T*), but through Interpret's
 // callback, so that a stop or an oversized text ends it.
 func pageText(page pdf.Value, b *strings.Builder, stop *atomic.Bool) (err error) {
@@ -279,9 +288,8 @@ func pageText(page pdf.Value, b *strings.Builder, stop *atomic.Bool) (err error)
 		}
 		b.WriteString(enc.Decode(raw))
 	}
-	start := b.Len()
 	pdf.Interpret(contents, func(stk *pdf.Stack, op string) {
-		if stop.Load() || b.Len()-start > maxPDFTextBytes {
+		if stop.Load() || b.Len() > maxPDFTextBytes {
 			panic(errPDFStop)
 		}
 		args := make([]pdf.Value, stk.Len())

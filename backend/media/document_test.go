@@ -163,3 +163,12 @@ func TestCheckMessageCountsDocuments(t *testing.T) {
 		t.Fatal("a document over the lowered size limit passed")
 	}
 }
+
+// The model reads exactly the pages' lines, a blank line between pages, and
+// nothing around them.
+func TestPDFTextIsExact(t *testing.T) {
+	got, err := ExtractText(MIMEPDF, mediatest.PDF("The hearth is warm.\nSecond line", "", "Page three"))
+	if want := "The hearth is warm.\nSecond line\n\nPage three"; err != nil || got != want {
+		t.Fatalf("text %q, %v; want %q", got, err, want)
+	}
+}
