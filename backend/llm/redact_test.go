@@ -56,8 +56,18 @@ func TestURLCredentialsAreUsedButNeverShown(t *testing.T) {
 					t.Errorf("%s: error shows the credentials: %q", ask, msg)
 				}
 			}
-			if _, err := p.Models(t.Context()); err != nil {
+			// The short idle timeout is for the stall above; listing models
+			// (several requests for their details) gets the default one, so a
+			// busy machine is not mistaken for a stalled server.
+			var listLogs bytes.Buffer
+			lister := provider(t, kind, base, func(c *llm.Config) {
+				c.Logger = slog.New(slog.NewTextHandler(&listLogs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			})
+			if _, err := lister.Models(t.Context()); err != nil {
 				t.Fatal(err)
+			}
+			if strings.Contains(listLogs.String(), "s3cret") {
+				t.Errorf("log shows the password:\n%s", listLogs.String())
 			}
 			if strings.Contains(logs.String(), "s3cret") {
 				t.Errorf("log shows the password:\n%s", logs.String())
