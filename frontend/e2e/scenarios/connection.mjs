@@ -80,7 +80,9 @@ scenario('`hearth serve` restarted keeps its address and token; a move or a new 
     await page.goto(first.ui);
     await newChat(page);
     await sendAndWait(page, 'Before the restart, say hello');
-    const banner = page.getByRole('alert').filter({ hasText: 'Hearth' });
+    // The connection banner (an alert); the model-server help card, also an
+    // alert, may show too while the page cannot reach its server.
+    const banner = page.locator('.banner[role="alert"]').filter({ hasText: 'Hearth' });
 
     // Killed: the banner says Hearth is not running there, not that replies
     // keep running.
