@@ -163,24 +163,8 @@ func (h *hearth) streamTurn(ctx, conn context.Context, c *client.Client, chatID,
 			inReasoning = false
 		}
 	}
-	events := make(chan client.Event)
-	errs := make(chan error, 1)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			ev, err := c.Next(conn)
-			if err != nil {
-				errs <- err
-				return
-			}
-			select {
-			case events <- ev:
-			case <-done:
-				return
-			}
-		}
-	}()
+	events, errs, stopEvents := pump(conn, c)
+	defer stopEvents()
 	var unconfirmed <-chan time.Time
 	wroteAnswer := false
 	for {

@@ -47,3 +47,27 @@ func socketHTTP(cfg config.Config) (*http.Client, error) {
 	}
 	return client.UnixHTTP(sock), nil
 }
+
+// pump reads the connection's events on its own goroutine, so a command can
+// wait for an event, a signal and a timer in one select; the first read error
+// ends it. stop lets the goroutine go when the command is done.
+func pump(conn context.Context, c *client.Client) (events <-chan client.Event, errs <-chan error, stop func()) {
+	evs := make(chan client.Event)
+	errc := make(chan error, 1)
+	done := make(chan struct{})
+	go func() {
+		for {
+			ev, err := c.Next(conn)
+			if err != nil {
+				errc <- err
+				return
+			}
+			select {
+			case evs <- ev:
+			case <-done:
+				return
+			}
+		}
+	}()
+	return evs, errc, func() { close(done) }
+}

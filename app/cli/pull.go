@@ -52,24 +52,8 @@ func (h *hearth) runPull(ctx context.Context, cfg config.Config, name string) er
 	pr := newProgressPrinter(h.io.Err, isTerminal(h.io.Err))
 	pr.show(pullOf(ev))
 
-	events := make(chan client.Event)
-	errs := make(chan error, 1)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			ev, err := c.Next(conn)
-			if err != nil {
-				errs <- err
-				return
-			}
-			select {
-			case events <- ev:
-			case <-done:
-				return
-			}
-		}
-	}()
+	events, errs, stopEvents := pump(conn, c)
+	defer stopEvents()
 	// Only the goroutine above reads the connection: the cancel is sent,
 	// and its pull_done arrives with the other events.
 	var unconfirmed <-chan time.Time
