@@ -550,10 +550,12 @@ func (s *crashSuite) checkDatabase() error {
 		if max(last, hwm) < cs.maxSeen {
 			s.fail("chat %s: the database's seq high-water mark is %d (last_seq %d) but a client saw seq %d: seqs could be given out again", cs.id, hwm, last, cs.maxSeen)
 		}
+		// An acknowledged question is found by its id: a queued one moves to
+		// a higher seq, right before its answer, when its turn opens.
 		for _, t := range cs.acked {
-			var id int64
+			var seq int64
 			var role, content string
-			err := db.QueryRow("SELECT id, role, content FROM messages WHERE chat_id = ? AND seq = ?", cs.id, t.userSeq).Scan(&id, &role, &content)
+			err := db.QueryRow("SELECT seq, role, content FROM messages WHERE chat_id = ? AND id = ?", cs.id, t.userMsgID).Scan(&seq, &role, &content)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				if !t.reported {
@@ -562,8 +564,8 @@ func (s *crashSuite) checkDatabase() error {
 				}
 			case err != nil:
 				return err
-			case id != t.userMsgID || role != "user" || content != t.prompt:
-				s.fail("acknowledged message %q (seq %d) is stored as %s %d %q", t.prompt, t.userSeq, role, id, clip(content, 80))
+			case seq < t.userSeq || role != "user" || content != t.prompt:
+				s.fail("acknowledged message %q (seq %d) is stored as %s at seq %d %q", t.prompt, t.userSeq, role, seq, clip(content, 80))
 			}
 		}
 		type streamingRow struct {
@@ -763,11 +765,12 @@ func (s *crashSuite) checkHistory(cs *chatState, hist []message) {
 	users := map[int64]message{}
 	answers := map[string][]message{}
 	for i, m := range hist {
-		if i > 0 && m.Seq <= hist[i-1].Seq {
-			s.fail("chat %s: history not in strictly increasing seq order at seq %d after %d", cs.id, m.Seq, hist[i-1].Seq)
+		// Seq order, but for the questions still queued, which come last.
+		if i > 0 && !m.Queued && (hist[i-1].Queued || m.Seq <= hist[i-1].Seq) {
+			s.fail("chat %s: history not in seq order (queued questions last) at seq %d after %d", cs.id, m.Seq, hist[i-1].Seq)
 		}
 		if m.Role == "user" {
-			users[m.Seq] = m
+			users[m.ID] = m
 		} else {
 			answers[m.TurnID] = append(answers[m.TurnID], m)
 		}
@@ -776,8 +779,8 @@ func (s *crashSuite) checkHistory(cs *chatState, hist []message) {
 		if t.reported {
 			continue
 		}
-		u, ok := users[t.userSeq]
-		if !ok || u.Content != t.prompt || u.ID != t.userMsgID {
+		u, ok := users[t.userMsgID]
+		if !ok || u.Content != t.prompt || u.Seq < t.userSeq {
 			t.reported = true
 			s.fail("acknowledged message %q (chat %s, seq %d, round %d) missing from the history after the restart", t.prompt, cs.id, t.userSeq, t.round)
 			continue

@@ -45,6 +45,9 @@ type message struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
 	Status  string `json:"status"`
+	// Queued: a question still waiting behind the running turn; history
+	// gives these last, whatever their seq.
+	Queued bool `json:"queued"`
 }
 
 type chatItem struct {
