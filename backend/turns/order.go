@@ -1,6 +1,7 @@
 package turns
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/hearth-app/hearth/backend/protocol"
@@ -43,6 +44,6 @@ func InModelOrder(msgs []protocol.Message) {
 			}
 			return -1
 		}
-		return int(a.Seq - b.Seq)
+		return cmp.Compare(a.Seq, b.Seq)
 	})
 }
