@@ -65,7 +65,11 @@ func New(d Deps) *Dispatcher {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	return &Dispatcher{table: handlers(d), log: d.Logger}
+	t := handlers(d)
+	for name, h := range treeHandlers(d) {
+		t[name] = h
+	}
+	return &Dispatcher{table: t, log: d.Logger}
 }
 
 // Async reports whether cmd must run on its own goroutine.

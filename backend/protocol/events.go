@@ -18,6 +18,13 @@ type Chat struct {
 	Model        string    `json:"model"`
 	System       string    `json:"system"`
 	Pinned       bool      `json:"pinned"`
+	Archived     bool      `json:"archived"`
+	// Temporary chats are never written to disk.
+	Temporary bool   `json:"temporary,omitempty"`
+	Params    Params `json:"params"`
+	Preset    string `json:"preset,omitempty"`
+	// LeafID is the last message of the active path (absent: no message).
+	LeafID int64 `json:"leaf_id,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 	LastSeq      int64     `json:"last_seq"`
@@ -63,6 +70,10 @@ type Message struct {
 	// after everything else until its turn opens and moves it (a new seq,
 	// right before its answer's turn_start).
 	Queued bool `json:"queued,omitempty"`
+	// ParentID is the message this one follows (null for the first of a
+	// chat); Siblings place it among the others with the same parent.
+	ParentID *int64   `json:"parent_id"`
+	Siblings Siblings `json:"siblings"`
 }
 
 // Model is one model the provider offers. Every field but ID is set only
@@ -193,6 +204,11 @@ type Event struct {
 
 	// provider_status
 	State string `json:"state,omitempty"`
+
+	// branches
+	LeafID   *int64    `json:"leaf_id,omitempty"`
+	ParentID *int64    `json:"parent_id,omitempty"`
+	Siblings *Siblings `json:"siblings,omitempty"`
 }
 
 // Encode marshals an event; events are plain data, so failure means a programming error.

@@ -37,6 +37,12 @@ type Frame struct {
 	APIKey          *string         `json:"api_key,omitempty"`
 	Name            *string         `json:"name,omitempty"`
 	PullID          *string         `json:"pull_id,omitempty"`
+	MessageID       *int64          `json:"message_id,omitempty"`
+	LeafID          *int64          `json:"leaf_id,omitempty"`
+	Archived        *bool           `json:"archived,omitempty"`
+	Temporary       *bool           `json:"temporary,omitempty"`
+	Params          *ParamsInput    `json:"params,omitempty"`
+	Preset          *string         `json:"preset,omitempty"`
 }
 
 // Commands are what the router asks the server to do. Each carries the request id
@@ -60,6 +66,13 @@ type (
 	NewChat struct {
 		Base
 		Title, Model, System string
+		// Preset, when set, fills what the frame leaves out (system, model,
+		// params) from the named preset.
+		Preset string
+		Params *Params
+		// Temporary: never written to disk, gone when its last client
+		// detaches or Hearth stops.
+		Temporary bool
 	}
 	// Attach subscribes to a chat; Since nil means "only the running turn".
 	Attach struct {
@@ -95,6 +108,8 @@ type (
 		Base
 		Limit  int
 		Before string
+		// Archived lists the archived chats instead of the others.
+		Archived bool
 	}
 	// GetHistory pages a chat's messages upward (BeforeSeq, 0: from the
 	// newest), downward (AfterSeq, set when given, 0 included) or opens a
@@ -106,13 +121,19 @@ type (
 		AfterSeq  *int64
 		AroundSeq int64
 		Limit     int
+		// LeafID pages the path that ends at this message instead of the
+		// active one.
+		LeafID int64
 	}
 	// UpdateChat changes chat metadata (rename_chat is UpdateChat with a title).
 	UpdateChat struct {
 		Base
 		ChatID               string
 		Title, Model, System *string
-		Pinned               *bool
+		Pinned, Archived     *bool
+		Params               *Params
+		// Preset applies the named preset (its system, model and params).
+		Preset *string
 	}
 	// DeleteChat deletes a chat and everything in it.
 	DeleteChat struct {

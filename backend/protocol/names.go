@@ -3,6 +3,9 @@ package protocol
 // Event names: the "event" field of every frame the server sends.
 const (
 	EvAttached        = "attached"
+	EvBranchSwitched  = "branch_switched"
+	EvPresets         = "presets"
+	EvTurnAccepted    = "turn_accepted"
 	EvCancelAccepted  = "cancel_accepted"
 	EvChatCreated     = "chat_created"
 	EvChatDeleted     = "chat_deleted"
@@ -34,6 +37,9 @@ const (
 func EventNames() []string {
 	return []string{
 		EvAttached,
+		EvBranchSwitched,
+		EvPresets,
+		EvTurnAccepted,
 		EvCancelAccepted,
 		EvChatCreated,
 		EvChatDeleted,
@@ -82,6 +88,15 @@ const (
 	CmdPullModel   = "pull_model"
 	CmdCancelPull  = "cancel_pull"
 	CmdListPulls   = "list_pulls"
+
+	CmdEditMessage  = "edit_message"
+	CmdRegenerate   = "regenerate"
+	CmdContinue     = "continue"
+	CmdSwitchBranch = "switch_branch"
+	CmdForkChat     = "fork_chat"
+	CmdListPresets  = "list_presets"
+	CmdSavePreset   = "save_preset"
+	CmdDeletePreset = "delete_preset"
 )
 
 // CommandNames lists every command the router accepts.
@@ -105,6 +120,14 @@ func CommandNames() []string {
 		CmdPullModel,
 		CmdCancelPull,
 		CmdListPulls,
+		CmdEditMessage,
+		CmdRegenerate,
+		CmdContinue,
+		CmdSwitchBranch,
+		CmdForkChat,
+		CmdListPresets,
+		CmdSavePreset,
+		CmdDeletePreset,
 	}
 }
 

@@ -187,7 +187,16 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 				return *d
 			}
 		}
-		return Decision{Cmd: NewChat{Base: base, Title: deref(f.Title), Model: deref(f.Model), System: deref(f.System)}}
+		if d := checkLen(reqID, "preset", f.Preset, MaxPresetNameBytes); d != nil {
+			return *d
+		}
+		if pp := f.Params.get(); pp != nil {
+			if d := checkParams(reqID, *pp); d != nil {
+				return *d
+			}
+		}
+		return Decision{Cmd: NewChat{Base: base, Title: deref(f.Title), Model: deref(f.Model), System: deref(f.System),
+			Preset: trimmed(f.Preset), Params: f.Params.get(), Temporary: f.Temporary != nil && *f.Temporary}}
 	case CmdAttach:
 		id, d := needChat(f, reqID)
 		if d != nil {
@@ -230,7 +239,7 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 		if d != nil {
 			return *d
 		}
-		return Decision{Cmd: ListChats{Base: base, Limit: limit, Before: deref(f.Before)}}
+		return Decision{Cmd: ListChats{Base: base, Limit: limit, Before: deref(f.Before), Archived: f.Archived != nil && *f.Archived}}
 	case CmdHistory:
 		id, d := needChat(f, reqID)
 		if d != nil {
@@ -246,7 +255,7 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 			name string
 			in   *int64
 			min  int64
-		}{{"before_seq", f.BeforeSeq, 0}, {"after_seq", f.AfterSeq, 0}, {"around_seq", f.AroundSeq, 1}} {
+		}{{"before_seq", f.BeforeSeq, 0}, {"after_seq", f.AfterSeq, 0}, {"around_seq", f.AroundSeq, 1}, {"leaf_id", f.LeafID, 1}} {
 			if p.in == nil {
 				continue
 			}
@@ -255,8 +264,16 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 			}
 			given++
 		}
+		if f.LeafID != nil {
+			// leaf_id names the path; before_seq pages it.
+			given--
+			cmd.LeafID = *f.LeafID
+		}
 		if given > 1 {
 			return fail(reqID, ReasonInvalidField, "give at most one of before_seq, after_seq and around_seq")
+		}
+		if f.LeafID != nil && (f.AfterSeq != nil || f.AroundSeq != nil) {
+			return fail(reqID, ReasonInvalidField, "leaf_id pages upward: give before_seq with it, not after_seq or around_seq")
 		}
 		if f.BeforeSeq != nil {
 			cmd.BeforeSeq = *f.BeforeSeq
@@ -290,10 +307,19 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 				return *d
 			}
 		}
-		if f.Title == nil && f.Model == nil && f.System == nil && f.Pinned == nil {
-			return fail(reqID, ReasonMissingField, "nothing to update: give title, model, system or pinned")
+		if d := checkLen(reqID, "preset", f.Preset, MaxPresetNameBytes); d != nil {
+			return *d
 		}
-		return Decision{Cmd: UpdateChat{Base: base, ChatID: id, Title: f.Title, Model: f.Model, System: f.System, Pinned: f.Pinned}}
+		if pp := f.Params.get(); pp != nil {
+			if d := checkParams(reqID, *pp); d != nil {
+				return *d
+			}
+		}
+		if f.Title == nil && f.Model == nil && f.System == nil && f.Pinned == nil && f.Archived == nil && f.Params == nil && f.Preset == nil {
+			return fail(reqID, ReasonMissingField, "nothing to update: give title, model, system, pinned, archived, params or preset")
+		}
+		return Decision{Cmd: UpdateChat{Base: base, ChatID: id, Title: f.Title, Model: f.Model, System: f.System, Pinned: f.Pinned,
+			Archived: f.Archived, Params: f.Params.get(), Preset: f.Preset}}
 	case CmdDeleteChat:
 		id, d := needChat(f, reqID)
 		if d != nil {
@@ -356,6 +382,9 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 		return Decision{Cmd: CancelPull{Base: base, PullID: id, Model: name}}
 	case CmdListPulls:
 		return Decision{Cmd: ListPulls{base}}
+	}
+	if d, ok := routeTree(typ, f, reqID); ok {
+		return d
 	}
 	return fail(reqID, ReasonUnknownType, "unknown type %s", strconv.Quote(typ))
 }

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/hearth-app/hearth/backend/ids"
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 // Chat is one conversation. LastSeq is the highest seq committed to the
@@ -16,10 +18,17 @@ import (
 // docs/storage.md). MessageCount is maintained by triggers.
 type Chat struct {
 	ID, Title, Model, System string
-	Pinned                   bool
+	Pinned, Archived         bool
 	CreatedAt, UpdatedAt     time.Time
 	LastSeq, SeqHWM          int64
 	MessageCount             int
+	// ActiveLeaf is the last message of the active path (0: no message);
+	// BranchSeq the seq of the chat's last branch_switched event.
+	ActiveLeaf, BranchSeq int64
+	// Params are the chat's own sampling parameters (unset ones use the
+	// defaults); Preset names the preset last applied.
+	Params protocol.Params
+	Preset string
 }
 
 // NewChat describes a chat to create; an empty ID is generated.
@@ -37,24 +46,30 @@ type ListChats struct {
 
 // ChatPatch changes the non-nil fields.
 type ChatPatch struct {
-	Title, Model, System *string
-	Pinned               *bool
+	Title, Model, System, Preset *string
+	Pinned, Archived             *bool
+	Params                       *protocol.Params
 }
 
-const chatCols = `id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, message_count`
+const chatCols = `id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, message_count,
+	archived, coalesce(active_leaf, 0), branch_seq, params, preset`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanChat(sc scanner) (Chat, error) {
 	var c Chat
-	var pinned int
+	var pinned, archived int
 	var created, updated int64
+	var params string
 	err := sc.Scan(&c.ID, &c.Title, &c.Model, &c.System, &pinned, &created, &updated,
-		&c.LastSeq, &c.SeqHWM, &c.MessageCount)
+		&c.LastSeq, &c.SeqHWM, &c.MessageCount, &archived, &c.ActiveLeaf, &c.BranchSeq, &params, &c.Preset)
 	if err != nil {
 		return Chat{}, err
 	}
-	c.Pinned = pinned != 0
+	if err := json.Unmarshal([]byte(params), &c.Params); err != nil {
+		return Chat{}, fmt.Errorf("chat %q: decode params: %w", c.ID, err)
+	}
+	c.Pinned, c.Archived = pinned != 0, archived != 0
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
 	return c, nil
 }
@@ -226,6 +241,19 @@ func (s *Store) UpdateChat(ctx context.Context, id string, p ChatPatch) (Chat, e
 	}
 	if p.Pinned != nil {
 		add("pinned", boolInt(*p.Pinned))
+	}
+	if p.Archived != nil {
+		add("archived", boolInt(*p.Archived))
+	}
+	if p.Preset != nil {
+		add("preset", *p.Preset)
+	}
+	if p.Params != nil {
+		b, err := json.Marshal(p.Params)
+		if err != nil {
+			return Chat{}, fmt.Errorf("update chat: encode params: %w", err)
+		}
+		add("params", string(b))
 	}
 	if len(set) == 0 {
 		return s.GetChat(ctx, id)

@@ -48,6 +48,9 @@ export interface Event {
   total?: number;
   bytes_per_sec?: number;
   state?: string;
+  leaf_id?: number;
+  parent_id?: number;
+  siblings?: Siblings;
 }
 
 /** protocol.Chat, as the server writes it. */
@@ -57,6 +60,11 @@ export interface Chat {
   model: string;
   system: string;
   pinned: boolean;
+  archived: boolean;
+  temporary?: boolean;
+  params: Params;
+  preset?: string;
+  leaf_id?: number;
   created_at: string;
   updated_at: string;
   last_seq: number;
@@ -83,6 +91,8 @@ export interface Message {
   media: Media[] | null;
   created_at: string;
   queued?: boolean;
+  parent_id: number | null;
+  siblings: Siblings;
 }
 
 /** protocol.Media, as the server writes it. */
@@ -169,6 +179,12 @@ export interface Frame {
   api_key?: string;
   name?: string;
   pull_id?: string;
+  message_id?: number;
+  leaf_id?: number;
+  archived?: boolean;
+  temporary?: boolean;
+  params?: ParamsInput;
+  preset?: string;
 }
 
 /** protocol.MediaItem, as the server reads it (the router says which fields a frame type needs). */
@@ -178,10 +194,32 @@ export interface MediaItem {
   name?: string;
 }
 
+/** protocol.Siblings, as the server writes it. */
+export interface Siblings {
+  index: number;
+  count: number;
+}
+
+/** protocol.Params, as the server writes it. */
+export interface Params {
+  temperature?: number;
+  top_p?: number;
+  context_length?: number;
+  reasoning_effort?: string;
+}
+
 /** protocol.SnippetPart, as the server writes it. */
 export interface SnippetPart {
   text: string;
   match?: boolean;
+}
+
+/** protocol.ParamsInput, as the server reads it (the router says which fields a frame type needs). */
+export interface ParamsInput {
+  temperature?: number;
+  top_p?: number;
+  context_length?: number;
+  reasoning_effort?: string;
 }
 
 /** media.DefaultLimits: what a server enforces unless configured otherwise (until `ready` says). */
@@ -197,6 +235,9 @@ export const DEFAULT_LIMITS: Limits = {
 /** protocol.EventNames: every event the server sends. */
 export const EVENT_NAMES = [
   'attached',
+  'branch_switched',
+  'presets',
+  'turn_accepted',
   'cancel_accepted',
   'chat_created',
   'chat_deleted',
@@ -245,6 +286,14 @@ export const COMMAND_NAMES = [
   'pull_model',
   'cancel_pull',
   'list_pulls',
+  'edit_message',
+  'regenerate',
+  'continue',
+  'switch_branch',
+  'fork_chat',
+  'list_presets',
+  'save_preset',
+  'delete_preset',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
