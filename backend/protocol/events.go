@@ -13,18 +13,18 @@ const Version = 1
 
 // Chat is a chat as clients see it.
 type Chat struct {
-	ID           string    `json:"id"`
-	Title        string    `json:"title"`
-	Model        string    `json:"model"`
-	System       string    `json:"system"`
-	Pinned       bool      `json:"pinned"`
-	Archived     bool      `json:"archived"`
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Model    string `json:"model"`
+	System   string `json:"system"`
+	Pinned   bool   `json:"pinned"`
+	Archived bool   `json:"archived"`
 	// Temporary chats are never written to disk.
 	Temporary bool   `json:"temporary,omitempty"`
 	Params    Params `json:"params"`
 	Preset    string `json:"preset,omitempty"`
 	// LeafID is the last message of the active path (absent: no message).
-	LeafID int64 `json:"leaf_id,omitempty"`
+	LeafID       int64     `json:"leaf_id,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 	LastSeq      int64     `json:"last_seq"`
