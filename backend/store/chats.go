@@ -34,6 +34,10 @@ type Chat struct {
 // NewChat describes a chat to create; an empty ID is generated.
 type NewChat struct {
 	ID, Title, Model, System string
+	// Params and Preset start the chat with its own settings (a preset
+	// chosen for it, or parameters given with new_chat).
+	Params protocol.Params
+	Preset string
 }
 
 // ListChats is the page request of Store.ListChats. Before/BeforeID are the
@@ -122,12 +126,16 @@ func insertChat(ctx context.Context, tx *sql.Tx, nc NewChat, created, updated, l
 			continue
 		}
 		last := max(lastSeq, floor)
+		params, err := json.Marshal(nc.Params)
+		if err != nil {
+			return Chat{}, fmt.Errorf("encode params: %w", err)
+		}
 		row := tx.QueryRowContext(ctx, `INSERT INTO chats
-			(id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			(id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, params, preset)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING
 			RETURNING `+chatCols,
-			id, nc.Title, nc.Model, nc.System, boolInt(pinned), created, updated, last, last)
+			id, nc.Title, nc.Model, nc.System, boolInt(pinned), created, updated, last, last, string(params), nc.Preset)
 		c, err := scanChat(row)
 		if err == nil {
 			// The live row carries the high-water mark from now on.
