@@ -14,10 +14,24 @@ export { COMMAND_NAMES, DEFAULT_LIMITS, EVENT_NAMES, PROTOCOL_VERSION, SERVER_RE
 export type TurnStatus = 'done' | 'cancelled' | 'error' | 'interrupted';
 export type MessageStatus = 'done' | 'streaming' | TurnStatus;
 
-export interface Message extends Omit<wire.Message, 'role' | 'status'> {
+export interface Message extends Omit<wire.Message, 'role' | 'status' | 'parent_id' | 'siblings'> {
   role: 'user' | 'assistant';
   status: MessageStatus;
+  /** null for a chat's first message; absent from a server older than chat trees. */
+  parent_id?: number | null;
+  siblings?: Siblings;
 }
+
+/** protocol.Preset: a named system prompt, model and parameters (Go sends it as an event's items, which the generator leaves untyped). */
+export interface Preset {
+  name: string;
+  system: string;
+  model: string;
+  params: wire.Params;
+}
+
+/** Where a message stands among those with the same parent; ids (in order) once the server sends them. */
+export type Siblings = wire.Siblings & { ids?: number[] };
 
 export type ModelInfo = wire.Model;
 export type PullInfo = wire.Pull;
@@ -55,7 +69,12 @@ export type ServerEvent =
   | (ChatEv<'message_accepted', 'turn_id', 'queued'> & { message?: Message })
   // The reply to cancel: the turn was told to stop; its turn_end follows.
   | Ev<'cancel_accepted', 'chat_id', 'turn_id'>
-  | ChatEv<'turn_start', 'turn_id', 'model' | 'message_id'>
+  | (ChatEv<'turn_start', 'turn_id', 'model' | 'message_id' | 'parent_id'> & { siblings?: Siblings })
+  // The chat's active path now ends at leaf_id: reload it.
+  | ChatEv<'branch_switched', 'leaf_id'>
+  // The reply to regenerate and continue: the turn that writes the new answer.
+  | Ev<'turn_accepted', 'chat_id' | 'turn_id', 'queued'>
+  | (Ev<'presets'> & { items: Preset[] })
   | ChatEv<'reasoning_delta', 'turn_id' | 'text'>
   | ChatEv<'reasoning_end', 'turn_id', 'duration_ms' | 'text'>
   | ChatEv<'delta', 'turn_id' | 'text'>
@@ -111,15 +130,15 @@ type Cmd<N extends CommandName, Req extends keyof WireFrame = never, Opt extends
 } & { [P in Req]-?: NonNullable<WireFrame[P]> } & { [P in Opt]?: WireFrame[P] };
 
 export type ClientFrame =
-  | Cmd<'new_chat', never, 'title' | 'model' | 'system'>
+  | Cmd<'new_chat', never, 'title' | 'model' | 'system' | 'preset' | 'params' | 'temporary'>
   | Cmd<'attach', 'chat_id', 'since'>
   | Cmd<'detach', 'chat_id'>
   | (Cmd<'message', 'chat_id' | 'content', 'model' | 'reasoning_effort' | 'queue'> & { media?: MediaRef[] })
   | Cmd<'cancel', 'chat_id', 'turn_id'>
-  | Cmd<'list_chats', never, 'limit' | 'before'>
-  | Cmd<'history', 'chat_id', 'before_seq' | 'after_seq' | 'around_seq' | 'limit'>
+  | Cmd<'list_chats', never, 'limit' | 'before' | 'archived'>
+  | Cmd<'history', 'chat_id', 'before_seq' | 'after_seq' | 'around_seq' | 'limit' | 'leaf_id'>
   | Cmd<'rename_chat', 'chat_id' | 'title'>
-  | Cmd<'update_chat', 'chat_id', 'title' | 'model' | 'system' | 'pinned'>
+  | Cmd<'update_chat', 'chat_id', 'title' | 'model' | 'system' | 'pinned' | 'archived' | 'params' | 'preset'>
   | Cmd<'delete_chat', 'chat_id'>
   | Cmd<'list_models'>
   | Cmd<'pull_model', 'name'>
@@ -128,7 +147,15 @@ export type ClientFrame =
   | Cmd<'get_settings'>
   | Cmd<'set_settings', never, 'provider' | 'provider_url' | 'model' | 'api_key'>
   | Cmd<'search', 'query', 'limit'>
-  | Cmd<'ping'>;
+  | Cmd<'ping'>
+  | (Cmd<'edit_message', 'chat_id' | 'message_id' | 'content', 'model' | 'reasoning_effort'> & { media?: MediaRef[] })
+  | Cmd<'regenerate', 'chat_id', 'message_id' | 'model' | 'reasoning_effort'>
+  | Cmd<'continue', 'chat_id' | 'message_id'>
+  | Cmd<'switch_branch', 'chat_id' | 'message_id'>
+  | Cmd<'fork_chat', 'chat_id' | 'message_id'>
+  | Cmd<'list_presets'>
+  | Cmd<'save_preset', 'name', 'system' | 'model' | 'params'>
+  | Cmd<'delete_preset', 'name'>;
 
 /** Every frame type the server accepts can be sent (fails to compile otherwise). */
 export type EveryCommandHasAShape = Assert<[Exclude<CommandName, ClientFrame['type']>] extends [never] ? true : false>;
@@ -143,4 +170,5 @@ export const CHAT_EVENTS = new Set<EventName>([
   'delta',
   'stream_end',
   'turn_end',
+  'branch_switched',
 ]);

@@ -9,6 +9,8 @@ function chat(id: string, updated: string): Chat {
     model: '',
     system: '',
     pinned: false,
+    archived: false,
+    params: {},
     created_at: updated,
     updated_at: updated,
     last_seq: 0,

@@ -31,6 +31,8 @@ function chat(id: string, updated: string, extra: Partial<Chat> = {}): Chat {
     model: '',
     system: '',
     pinned: false,
+    archived: false,
+    params: {},
     created_at: updated,
     updated_at: updated,
     last_seq: 0,
