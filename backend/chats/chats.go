@@ -95,18 +95,16 @@ func (s *Service) EnsureChat(ctx context.Context, id string) error {
 	return err
 }
 
-// ListChats pages chats, newest activity first. before is the opaque cursor
-// returned as next_before.
-func (s *Service) ListChats(ctx context.Context, limit int, before string) ([]protocol.Chat, bool, string, error) {
-	q := store.ListChats{Limit: limit}
+// ListChats pages chats, pinned first, then newest activity first; archived
+// lists only the archived chats, which the default list leaves out. before is
+// the opaque cursor returned as next_before.
+func (s *Service) ListChats(ctx context.Context, limit int, before string, archived bool) ([]protocol.Chat, bool, string, error) {
+	q := store.ListChats{Limit: limit, Archived: archived}
 	if before != "" {
-		ms, id, ok := strings.Cut(before, ":")
-		n, err := strconv.ParseInt(ms, 10, 64)
-		if !ok || err != nil {
-			return nil, false, "", protocol.Refuse(protocol.ReasonInvalidField, "before is not a cursor returned by list_chats")
+		var err error
+		if q.Before, q.BeforeID, q.BeforePinned, err = parseChatCursor(before); err != nil {
+			return nil, false, "", err
 		}
-		t := time.UnixMilli(n)
-		q.Before, q.BeforeID = &t, id
 	}
 	chats, more, err := s.opts.Store.ChatPage(ctx, q)
 	if err != nil {
@@ -118,15 +116,40 @@ func (s *Service) ListChats(ctx context.Context, limit int, before string) ([]pr
 	}
 	next := ""
 	if more && len(chats) > 0 {
-		last := chats[len(chats)-1]
-		next = strconv.FormatInt(last.UpdatedAt.UnixMilli(), 10) + ":" + last.ID
+		next = chatCursor(chats[len(chats)-1])
 	}
 	return out, more, next, nil
 }
 
+// pinnedCursor marks a cursor whose chat is pinned. A cursor without it is
+// one of an unpinned chat, as every cursor was before chats could be pinned
+// first, so those still page correctly.
+const pinnedCursor = "p:"
+
+// chatCursor is the position after c in the list: "[p:]<updated ms>:<id>".
+func chatCursor(c store.Chat) string {
+	pos := strconv.FormatInt(c.UpdatedAt.UnixMilli(), 10) + ":" + c.ID
+	if c.Pinned {
+		return pinnedCursor + pos
+	}
+	return pos
+}
+
+func parseChatCursor(before string) (*time.Time, string, bool, error) {
+	rest, pinned := strings.CutPrefix(before, pinnedCursor)
+	ms, id, ok := strings.Cut(rest, ":")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !ok || err != nil {
+		return nil, "", false, protocol.Refuse(protocol.ReasonInvalidField, "before is not a cursor returned by list_chats")
+	}
+	t := time.UnixMilli(n)
+	return &t, id, pinned, nil
+}
+
 // UpdateChat changes metadata and tells everyone.
 func (s *Service) UpdateChat(ctx context.Context, cmd protocol.UpdateChat) (protocol.Chat, error) {
-	c, err := s.opts.Store.UpdateChat(ctx, cmd.ChatID, store.ChatPatch{Title: cmd.Title, Model: cmd.Model, System: cmd.System, Pinned: cmd.Pinned})
+	c, err := s.opts.Store.UpdateChat(ctx, cmd.ChatID, store.ChatPatch{Title: cmd.Title, Model: cmd.Model, System: cmd.System, Pinned: cmd.Pinned,
+		Archived: cmd.Archived})
 	if errors.Is(err, store.ErrNotFound) {
 		return protocol.Chat{}, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", cmd.ChatID)
 	}

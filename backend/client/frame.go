@@ -41,6 +41,9 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 	case protocol.ListChats:
 		typ = protocol.CmdListChats
 		f.Limit, f.Before = optInt(c.Limit), opt(c.Before)
+		if c.Archived {
+			f.Archived = &c.Archived
+		}
 	case protocol.GetHistory:
 		typ = protocol.CmdHistory
 		f.ChatID, f.Limit = &c.ChatID, optInt(c.Limit)
@@ -51,6 +54,7 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 		typ = protocol.CmdUpdateChat
 		f.ChatID = &c.ChatID
 		f.Title, f.Model, f.System, f.Pinned = c.Title, c.Model, c.System, c.Pinned
+		f.Archived = c.Archived
 	case protocol.DeleteChat:
 		typ = protocol.CmdDeleteChat
 		f.ChatID = &c.ChatID

@@ -53,7 +53,7 @@ func handlers(d Deps) Table {
 			return reply(protocol.CancelAccepted(c.ReqID, c.ChatID, turnID)), nil
 		})},
 		protocol.CmdListChats: {Run: of(func(ctx context.Context, _ Session, c protocol.ListChats) ([]protocol.Event, error) {
-			items, more, next, err := d.Chats.ListChats(ctx, c.Limit, c.Before)
+			items, more, next, err := d.Chats.ListChats(ctx, c.Limit, c.Before, c.Archived)
 			if err != nil {
 				return nil, err
 			}

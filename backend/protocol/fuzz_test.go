@@ -250,7 +250,7 @@ func checkCommand(t *testing.T, data []byte, cmd Command) {
 		}
 	case UpdateChat:
 		checkChat(t, data, c.ChatID)
-		if c.Title == nil && c.Model == nil && c.System == nil && c.Pinned == nil {
+		if c.Title == nil && c.Model == nil && c.System == nil && c.Pinned == nil && c.Archived == nil && c.Params == nil && c.Preset == nil {
 			t.Fatalf("Route(%q): empty update", data)
 		}
 		if c.Title != nil && (*c.Title == "" || strings.TrimSpace(*c.Title) != *c.Title || len(*c.Title) > MaxTitleBytes) {

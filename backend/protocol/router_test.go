@@ -219,6 +219,9 @@ var routeCases = []routeCase{
 	{name: "list_chats limit huge", in: `{"type":"list_chats","limit":99999999999999999999999}`, reason: ReasonInvalidField, detail: `"limit"`},
 	{name: "list_chats limit string", in: `{"type":"list_chats","limit":"10"}`, reason: ReasonInvalidField, detail: `"limit"`},
 	{name: "list_chats before number", in: `{"type":"list_chats","before":5}`, reason: ReasonInvalidField, detail: `"before"`},
+	{name: "list_chats archived", in: `{"type":"list_chats","archived":true,"before":"p:1:c9"}`, want: ListChats{Limit: 100, Before: "p:1:c9", Archived: true}},
+	{name: "list_chats archived false", in: `{"type":"list_chats","archived":false}`, want: ListChats{Limit: 100}},
+	{name: "list_chats archived string", in: `{"type":"list_chats","archived":"yes"}`, reason: ReasonInvalidField, detail: `"archived"`},
 
 	// --- history ---
 	{name: "history default", in: `{"type":"history","chat_id":"c1"}`, want: GetHistory{ChatID: "c1", Limit: 50}},
@@ -265,6 +268,8 @@ var routeCases = []routeCase{
 	{name: "update model too long", in: `{"type":"update_chat","chat_id":"c1","model":"` + model201 + `"}`, reason: ReasonTooLarge, detail: "model"},
 	{name: "update system too long", in: `{"type":"update_chat","chat_id":"c1","system":"` + system65k + `"}`, reason: ReasonTooLarge, detail: "system"},
 	{name: "update pinned string", in: `{"type":"update_chat","chat_id":"c1","pinned":"yes"}`, reason: ReasonInvalidField, detail: `"pinned"`},
+	{name: "update archived", in: `{"type":"update_chat","chat_id":"c1","archived":true}`, want: UpdateChat{ChatID: "c1", Archived: bp(true)}},
+	{name: "update unarchive and pin", in: `{"type":"update_chat","chat_id":"c1","archived":false,"pinned":true}`, want: UpdateChat{ChatID: "c1", Pinned: bp(true), Archived: bp(false)}},
 	{name: "update no chat", in: `{"type":"update_chat","pinned":true}`, reason: ReasonMissingField, detail: "chat_id"},
 
 	// --- delete_chat ---

@@ -40,12 +40,15 @@ type NewChat struct {
 	Preset string
 }
 
-// ListChats is the page request of Store.ListChats. Before/BeforeID are the
-// UpdatedAt/ID of the last chat of the previous page.
+// ListChats is the page request of Store.ListChats. Before/BeforeID/
+// BeforePinned are the UpdatedAt/ID/Pinned of the last chat of the previous
+// page. Archived lists the archived chats instead of the others.
 type ListChats struct {
-	Limit    int
-	Before   *time.Time
-	BeforeID string
+	Limit        int
+	Before       *time.Time
+	BeforeID     string
+	BeforePinned bool
+	Archived     bool
 }
 
 // ChatPatch changes the non-nil fields.
@@ -173,7 +176,8 @@ func (s *Store) GetChat(ctx context.Context, id string) (Chat, error) {
 	return getChat(ctx, s.r, id)
 }
 
-// ListChats returns chats, most recently updated first (ties by id,
+// ListChats returns the chats that are not archived (or only the archived
+// ones), pinned first, then most recently updated first (ties by id,
 // descending), starting after the cursor. Limit defaults to 50, max 500.
 func (s *Store) ListChats(ctx context.Context, p ListChats) ([]Chat, error) {
 	chats, _, err := s.ChatPage(ctx, p)
@@ -195,21 +199,26 @@ func (s *Store) ChatPage(ctx context.Context, p ListChats) ([]Chat, bool, error)
 	return out, false, nil
 }
 
+// listChats reads one page in the order of chats_by_archived, backwards:
+// the cursor compares (pinned, updated_at, id) as one key, so a page boundary
+// between the pinned chats and the others neither repeats nor skips a chat.
 func (s *Store) listChats(ctx context.Context, p ListChats, limit int) ([]Chat, error) {
+	const order = ` ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?`
+	archived := boolInt(p.Archived)
 	var rows *sql.Rows
 	var err error
 	switch {
 	case p.Before != nil && p.BeforeID != "":
 		rows, err = s.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats
-			WHERE (updated_at, id) < (?, ?) ORDER BY updated_at DESC, id DESC LIMIT ?`,
-			p.Before.UnixMilli(), p.BeforeID, limit)
+			WHERE archived = ? AND (pinned, updated_at, id) < (?, ?, ?)`+order,
+			archived, boolInt(p.BeforePinned), p.Before.UnixMilli(), p.BeforeID, limit)
 	case p.Before != nil:
 		rows, err = s.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats
-			WHERE updated_at < ? ORDER BY updated_at DESC, id DESC LIMIT ?`,
-			p.Before.UnixMilli(), limit)
+			WHERE archived = ? AND (pinned, updated_at) < (?, ?)`+order,
+			archived, boolInt(p.BeforePinned), p.Before.UnixMilli(), limit)
 	default:
 		rows, err = s.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats
-			ORDER BY updated_at DESC, id DESC LIMIT ?`, limit)
+			WHERE archived = ?`+order, archived, limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list chats: %w", err)

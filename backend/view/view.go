@@ -17,7 +17,7 @@ type MediaURL func(id string) string
 // Chat is a chat row as clients see it; running says a turn is streaming in it.
 func Chat(c store.Chat, running bool) protocol.Chat {
 	return protocol.Chat{
-		ID: c.ID, Title: c.Title, Model: c.Model, System: c.System, Pinned: c.Pinned,
+		ID: c.ID, Title: c.Title, Model: c.Model, System: c.System, Pinned: c.Pinned, Archived: c.Archived,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), LastSeq: c.LastSeq,
 		MessageCount: c.MessageCount, Running: running,
 	}
