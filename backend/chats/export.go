@@ -16,21 +16,40 @@ import (
 )
 
 // ExportFormat names the JSON export format, so an import can tell it apart.
-const ExportFormat = "hearth.chat.v1"
+// v2 carries the chat's tree: every message's parent and the active leaf, as
+// indexes into messages.
+const ExportFormat = "hearth.chat.v2"
 
-// ExportDoc is one chat with everything needed to bring it back: messages, the
-// model's reasoning, and attachments inline.
+// ExportFormatV1 is the format before chats had branches: the messages are
+// one path, in order. Such files still import.
+const ExportFormatV1 = "hearth.chat.v1"
+
+// ExportDoc is one chat with everything needed to bring it back: messages of
+// every branch, the model's reasoning, and attachments inline.
 type ExportDoc struct {
 	Format     string          `json:"format"`
 	ExportedAt time.Time       `json:"exported_at"`
-	Chat       protocol.Chat   `json:"chat"`
+	Chat       ExportChat      `json:"chat"`
 	Messages   []ExportMessage `json:"messages"`
 }
 
-// ExportMessage is one message of an export.
+// ExportChat is the chat of an export. Its place references are indexes into
+// ExportDoc.Messages rather than message ids: they mean the same in the file
+// whatever ids the messages get in the store they are imported into.
+type ExportChat struct {
+	protocol.Chat
+	// ActiveLeaf is the index of the last message of the active path (null:
+	// no messages).
+	ActiveLeaf *int `json:"active_leaf"`
+}
+
+// ExportMessage is one message of an export. ID is the message's id where
+// it was exported, for reference only; Parent is the index in
+// ExportDoc.Messages of its parent (null: a first message), always below the
+// message's own index.
 type ExportMessage struct {
 	ID          int64           `json:"id"`
-	ParentID    *int64          `json:"parent_id,omitempty"`
+	Parent      *int            `json:"parent"`
 	Role        string          `json:"role"`
 	Content     string          `json:"content"`
 	Reasoning   string          `json:"reasoning,omitempty"`
@@ -39,6 +58,7 @@ type ExportMessage struct {
 	Status      string          `json:"status"`
 	Error       string          `json:"error,omitempty"`
 	Usage       *protocol.Usage `json:"usage,omitempty"`
+	LatencyMS   int64           `json:"latency_ms,omitempty"`
 	CreatedAt   time.Time       `json:"created_at"`
 	Media       []ExportMedia   `json:"media,omitempty"`
 }
@@ -50,31 +70,49 @@ type ExportMedia struct {
 	Data []byte `json:"data"`
 }
 
-// Export reads a whole chat. A running turn is exported as far as it got.
+// Export reads a whole chat, every branch, in one snapshot. A running turn
+// is exported as far as it got; questions still waiting for their turn come
+// last, each answering the one before, after the active leaf (the order the
+// model would see them in), and the last of them is the active leaf.
 func (s *Service) Export(ctx context.Context, chatID string) (ExportDoc, error) {
-	c, err := s.opts.Store.GetChat(ctx, chatID)
+	tree, err := s.opts.Store.ReadChatTree(ctx, chatID)
 	if errors.Is(err, store.ErrNotFound) {
 		return ExportDoc{}, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", chatID)
 	}
 	if err != nil {
 		return ExportDoc{}, fmt.Errorf("export %s: %w", chatID, err)
 	}
-	msgs, err := s.opts.Store.Transcript(ctx, chatID)
-	if err != nil {
-		return ExportDoc{}, fmt.Errorf("export %s: %w", chatID, err)
+	c, msgs := tree.Chat, tree.Messages
+	waiting := make(map[int64]bool, tree.Waiting)
+	for _, m := range msgs[len(msgs)-tree.Waiting:] {
+		waiting[m.ID] = true
 	}
-	// In the order the model sees: questions still waiting for their turn
-	// come last (see turns.InModelOrder).
-	if queued := s.opts.Turns.QueuedIDs(chatID); len(queued) > 0 {
-		slices.SortStableFunc(msgs, func(a, b store.Message) int {
-			return cmp.Compare(b2i(queued[a.ID]), b2i(queued[b.ID]))
-		})
+	// The engine's queue too: a question it holds is waiting whether or not
+	// the store marked it yet.
+	for id := range s.opts.Turns.QueuedIDs(chatID) {
+		waiting[id] = true
 	}
-	doc := ExportDoc{Format: ExportFormat, ExportedAt: time.Now().UTC(), Chat: view.Chat(c, false)}
-	for _, m := range msgs {
+	slices.SortStableFunc(msgs, func(a, b store.Message) int {
+		return cmp.Compare(b2i(waiting[a.ID]), b2i(waiting[b.ID]))
+	})
+	parents, leaf := exportTree(msgs, waiting, c.ActiveLeaf)
+
+	// The file refers to messages by index, never by id.
+	pc := chatView(c)
+	pc.LeafID = 0
+	doc := ExportDoc{Format: ExportFormat, ExportedAt: time.Now().UTC(), Chat: ExportChat{Chat: pc}}
+	if leaf >= 0 {
+		doc.Chat.ActiveLeaf = &leaf
+	}
+	doc.Messages = make([]ExportMessage, 0, len(msgs))
+	for i, m := range msgs {
 		pm := view.Message(m, s.opts.MediaURL)
-		em := ExportMessage{ID: m.ID, ParentID: m.ParentID, Role: m.Role, Content: m.Content, Reasoning: m.Reasoning,
-			ReasoningMS: pm.ReasoningMS, Model: m.Model, Status: m.Status, Error: m.Error, Usage: pm.Usage, CreatedAt: pm.CreatedAt}
+		em := ExportMessage{ID: m.ID, Role: m.Role, Content: m.Content, Reasoning: m.Reasoning,
+			ReasoningMS: pm.ReasoningMS, Model: m.Model, Status: m.Status, Error: m.Error, Usage: pm.Usage,
+			LatencyMS: m.LatencyMS, CreatedAt: pm.CreatedAt}
+		if p := parents[i]; p >= 0 {
+			em.Parent = &p
+		}
 		for _, md := range m.Media {
 			data, err := s.opts.Files.ReadAll(md.ID)
 			if err != nil {
@@ -87,11 +125,90 @@ func (s *Service) Export(ctx context.Context, chatID string) (ExportDoc, error) 
 	return doc, nil
 }
 
+// exportTree turns parent ids into indexes of msgs (placed messages first,
+// then the waiting ones) and finds the active leaf's index (-1: none). The
+// waiting questions hang, in order, below the active leaf. A chat whose
+// active leaf the store does not know (written before the engine kept it)
+// reads as one path in seq order, as the v4 migration made of older chats.
+func exportTree(msgs []store.Message, waiting map[int64]bool, activeLeaf int64) (parents []int, leaf int) {
+	at := make(map[int64]int, len(msgs))
+	placed := 0
+	for i, m := range msgs {
+		at[m.ID] = i
+		if !waiting[m.ID] {
+			placed++
+		}
+	}
+	parents = make([]int, len(msgs))
+	leaf, known := at[activeLeaf]
+	if !known || leaf >= placed {
+		leaf = placed - 1
+	}
+	for i, m := range msgs[:placed] {
+		parents[i] = -1
+		if !known {
+			parents[i] = i - 1
+		} else if m.ParentID != nil {
+			if p, ok := at[*m.ParentID]; ok && p < i {
+				parents[i] = p
+			}
+		}
+	}
+	for i := placed; i < len(msgs); i++ {
+		parents[i] = leaf
+		leaf = i
+	}
+	return parents, leaf
+}
+
+// chatView is view.Chat with the fields of a chat's tree and settings.
+func chatView(c store.Chat) protocol.Chat {
+	pc := view.Chat(c, false)
+	pc.Archived, pc.Params, pc.Preset, pc.LeafID = c.Archived, c.Params, c.Preset, c.ActiveLeaf
+	return pc
+}
+
+// importTree reads where the messages of doc go.
+func importTree(doc ExportDoc) (store.ImportTree, error) {
+	n := len(doc.Messages)
+	if doc.Format == ExportFormatV1 {
+		return store.LinearTree(n), nil
+	}
+	t := store.ImportTree{Parents: make([]int, n), ActiveLeaf: -1}
+	for i, m := range doc.Messages {
+		t.Parents[i] = -1
+		if m.Parent != nil {
+			if *m.Parent < 0 || *m.Parent >= i {
+				return t, protocol.Refuse(protocol.ReasonInvalidField,
+					"message %d: parent must be the index of an earlier message (0 to %d) or null, not %d", i, i-1, *m.Parent)
+			}
+			t.Parents[i] = *m.Parent
+		}
+	}
+	switch l := doc.Chat.ActiveLeaf; {
+	case l == nil && n > 0:
+		return t, protocol.Refuse(protocol.ReasonMissingField, "chat.active_leaf: the index of the last message of the active path is missing")
+	case l != nil && (*l < 0 || *l >= n):
+		return t, protocol.Refuse(protocol.ReasonInvalidField, "chat.active_leaf must be the index of a message (0 to %d), not %d", n-1, *l)
+	case l != nil:
+		t.ActiveLeaf = *l
+	}
+	return t, nil
+}
+
 // Import stores an exported chat as a new chat (a fresh id if its id is taken)
 // and announces it. Attachments go through the same checks as uploads.
 func (s *Service) Import(ctx context.Context, doc ExportDoc) (protocol.Chat, error) {
-	if doc.Format != ExportFormat {
+	if doc.Format != ExportFormat && doc.Format != ExportFormatV1 {
 		return protocol.Chat{}, protocol.Refuse(protocol.ReasonInvalidField, "not a Hearth chat export (format %q, want %q)", doc.Format, ExportFormat)
+	}
+	// Everything is checked before the first attachment is written.
+	tree, err := importTree(doc)
+	if err != nil {
+		return protocol.Chat{}, err
+	}
+	if err := protocol.CheckParams(doc.Chat.Params); err != nil {
+		return protocol.Chat{}, err
 	}
 	msgs := make([]store.Message, 0, len(doc.Messages))
 	var blobs []ingest.Blob
@@ -100,8 +217,13 @@ func (s *Service) Import(ctx context.Context, doc ExportDoc) (protocol.Chat, err
 		if m.Role != protocol.RoleUser && m.Role != protocol.RoleAssistant && m.Role != protocol.RoleSystem {
 			return protocol.Chat{}, protocol.Refuse(protocol.ReasonInvalidField, "message %d has role %q", i, m.Role)
 		}
-		sm := store.Message{ID: m.ID, ParentID: m.ParentID, Role: m.Role, Content: m.Content, Reasoning: m.Reasoning,
-			Model: m.Model, Status: m.Status, Error: m.Error, CreatedAt: m.CreatedAt}
+		switch m.Status {
+		case "", protocol.StatusStreaming, protocol.StatusDone, protocol.StatusCancelled, protocol.StatusError, protocol.StatusInterrupted:
+		default:
+			return protocol.Chat{}, protocol.Refuse(protocol.ReasonInvalidField, "message %d has status %q", i, m.Status)
+		}
+		sm := store.Message{Role: m.Role, Content: m.Content, Reasoning: m.Reasoning,
+			Model: m.Model, Status: m.Status, Error: m.Error, LatencyMS: m.LatencyMS, CreatedAt: m.CreatedAt}
 		if m.Usage != nil {
 			sm.Usage = &store.Usage{PromptTokens: m.Usage.PromptTokens, CompletionTokens: m.Usage.CompletionTokens, TotalTokens: m.Usage.TotalTokens}
 		}
@@ -129,25 +251,31 @@ func (s *Service) Import(ctx context.Context, doc ExportDoc) (protocol.Chat, err
 	if title == "" {
 		title = view.DefaultTitle
 	}
-	in := store.Chat{ID: c.ID, Title: title, Model: c.Model, System: c.System, Pinned: c.Pinned, CreatedAt: c.CreatedAt}
-	out, err := s.opts.Store.ImportChat(ctx, in, msgs)
+	in := store.Chat{ID: c.ID, Title: title, Model: c.Model, System: c.System, Pinned: c.Pinned, Archived: c.Archived,
+		Params: c.Params, Preset: c.Preset, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	out, err := s.opts.Store.ImportChatTree(ctx, in, msgs, tree)
 	if err != nil {
 		return protocol.Chat{}, fmt.Errorf("import: %w", err)
 	}
-	pc := view.Chat(out, false)
+	pc := chatView(out)
 	s.opts.Broadcast(protocol.Encode(protocol.ChatCreated(pc)))
 	return pc, nil
 }
 
-// Markdown renders an export for reading.
+// Markdown renders an export for reading: the active path, the conversation
+// as the chat shows it.
 func Markdown(doc ExportDoc) string {
 	var b strings.Builder
+	path := activePath(doc)
 	fmt.Fprintf(&b, "# %s\n\n", doc.Chat.Title)
 	fmt.Fprintf(&b, "_Exported from Hearth on %s._\n", doc.ExportedAt.Format("2006-01-02 15:04 MST"))
+	if len(path) < len(doc.Messages) {
+		fmt.Fprintf(&b, "\n_This chat has other branches (%d messages in all); this is the one it shows. Export it as JSON to keep them all._\n", len(doc.Messages))
+	}
 	if doc.Chat.System != "" {
 		fmt.Fprintf(&b, "\n> **System:** %s\n", strings.ReplaceAll(doc.Chat.System, "\n", "\n> "))
 	}
-	for _, m := range doc.Messages {
+	for _, m := range path {
 		who := "You"
 		if m.Role == protocol.RoleAssistant {
 			who = "Assistant"
@@ -171,6 +299,27 @@ func Markdown(doc ExportDoc) string {
 		}
 	}
 	return b.String()
+}
+
+// activePath is the messages from a root down to the active leaf; all of
+// them for a file without a tree.
+func activePath(doc ExportDoc) []ExportMessage {
+	leaf := doc.Chat.ActiveLeaf
+	if doc.Format == ExportFormatV1 || leaf == nil {
+		return doc.Messages
+	}
+	var path []ExportMessage
+	// Parents come before their children, so the walk ends.
+	for i := *leaf; i >= 0 && i < len(doc.Messages); {
+		path = append(path, doc.Messages[i])
+		p := doc.Messages[i].Parent
+		if p == nil || *p >= i {
+			break
+		}
+		i = *p
+	}
+	slices.Reverse(path)
+	return path
 }
 
 func errSuffix(s string) string {

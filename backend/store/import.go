@@ -3,20 +3,81 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"github.com/hearth-app/hearth/backend/ids"
 )
 
-// ImportChat stores a chat from an export as a new chat. The chat keeps its
-// ID unless that is invalid or taken, then a fresh one is generated. Messages
-// keep their slice order and are renumbered from seq 1, or from above the seqs
-// of a deleted chat that had the ID (see importSeqs), since
-// the original event stream is not part of an export;
-// a row exported mid-stream becomes 'interrupted'. Parent links are kept when
-// the parent is among msgs. Media must already be stored (ErrMissingMedia).
-// CreatedAt is kept; UpdatedAt is now, so the import shows on top.
+// ImportTree places the messages of an import in the chat's tree. Parents[i]
+// is the index in the imported slice of message i's parent (-1: a root);
+// ActiveLeaf is the index of the last message of the active path (-1 only
+// when there are no messages). A parent always comes before its children, so
+// numbering the messages in slice order gives every child a seq above its
+// parent's.
+type ImportTree struct {
+	Parents    []int
+	ActiveLeaf int
+}
+
+// LinearTree is the tree of n messages that form one path: each message's
+// parent is the one before it and the last is the active leaf (a chat
+// exported before chats had branches).
+func LinearTree(n int) ImportTree {
+	t := ImportTree{Parents: make([]int, n), ActiveLeaf: n - 1}
+	for i := range t.Parents {
+		t.Parents[i] = i - 1
+	}
+	return t
+}
+
+// Check reports the first way t does not place n messages (ErrInvalid).
+func (t ImportTree) Check(n int) error {
+	if len(t.Parents) != n {
+		return fmt.Errorf("%w: %d parents for %d messages", ErrInvalid, len(t.Parents), n)
+	}
+	for i, p := range t.Parents {
+		if p < -1 || p >= i {
+			return fmt.Errorf("%w: message %d: its parent must be an earlier message (index below %d) or none, not %d", ErrInvalid, i, i, p)
+		}
+	}
+	switch {
+	case n == 0 && t.ActiveLeaf != -1:
+		return fmt.Errorf("%w: active leaf %d in a chat with no messages", ErrInvalid, t.ActiveLeaf)
+	case n > 0 && (t.ActiveLeaf < 0 || t.ActiveLeaf >= n):
+		return fmt.Errorf("%w: the active leaf must be one of the %d messages (index 0 to %d), not %d", ErrInvalid, n, n-1, t.ActiveLeaf)
+	}
+	return nil
+}
+
+// path marks the messages on the path from a root to the active leaf.
+func (t ImportTree) path() []bool {
+	on := make([]bool, len(t.Parents))
+	for i := t.ActiveLeaf; i >= 0; i = t.Parents[i] {
+		on[i] = true
+	}
+	return on
+}
+
+// ImportChat stores msgs as one path (LinearTree); see ImportChatTree.
 func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, error) {
+	return s.ImportChatTree(ctx, c, msgs, LinearTree(len(msgs)))
+}
+
+// ImportChatTree stores a chat from an export as a new chat, its messages
+// placed by tree (their ID and ParentID are ignored). The chat keeps its ID
+// unless that is invalid or taken, then a fresh one is generated. Messages
+// keep their slice order and are renumbered from seq 1, or from above the
+// seqs of a deleted chat that had the ID (see importSeqs), since the original
+// event stream is not part of an export; a row exported mid-stream becomes
+// 'interrupted', and nothing is waiting for a turn. The chat keeps its
+// pinned and archived flags, params, preset, CreatedAt and UpdatedAt (now
+// when zero), so export → import → export reads the same. Media must
+// already be stored (ErrMissingMedia).
+func (s *Store) ImportChatTree(ctx context.Context, c Chat, msgs []Message, tree ImportTree) (Chat, error) {
+	if err := tree.Check(len(msgs)); err != nil {
+		return Chat{}, fmt.Errorf("import chat: %w", err)
+	}
 	for i, m := range msgs {
 		switch m.Role {
 		case RoleUser, RoleAssistant, RoleSystem:
@@ -29,8 +90,13 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 			return Chat{}, fmt.Errorf("import chat: %w: message %d has status %q", ErrInvalid, i, m.Status)
 		}
 	}
+	params, err := json.Marshal(c.Params)
+	if err != nil {
+		return Chat{}, fmt.Errorf("import chat: encode params: %w", err)
+	}
+	onPath := tree.path()
 	var out Chat
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		now := s.nowMS()
 		nc := NewChat{ID: c.ID, Title: c.Title, Model: c.Model, System: c.System}
 		if !ids.ValidChat(nc.ID) {
@@ -38,9 +104,12 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 		} else if err := chatExists(ctx, tx, nc.ID); err == nil {
 			nc.ID = ""
 		}
-		created := now
+		created, updated := now, now
 		if !c.CreatedAt.IsZero() {
 			created = c.CreatedAt.UnixMilli()
+		}
+		if !c.UpdatedAt.IsZero() {
+			updated = c.UpdatedAt.UnixMilli()
 		}
 		var base int64
 		if nc.ID != "" {
@@ -50,11 +119,11 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 			}
 		}
 		plan, n := importSeqs(msgs, base)
-		chat, err := insertChat(ctx, tx, nc, created, now, n, c.Pinned)
+		chat, err := insertChat(ctx, tx, nc, created, updated, n, c.Pinned)
 		if err != nil {
 			return err
 		}
-		newIDs := make(map[int64]int64, len(msgs))
+		newIDs := make([]int64, len(msgs))
 		for i, m := range msgs {
 			p := plan[i]
 			m.ChatID, m.Seq, m.EndSeq = chat.ID, p.seq, p.end
@@ -65,12 +134,9 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 			case StatusStreaming:
 				m.Status = StatusInterrupted
 			}
-			if m.ParentID != nil {
-				if p, ok := newIDs[*m.ParentID]; ok {
-					m.ParentID = &p
-				} else {
-					m.ParentID = nil
-				}
+			m.ParentID = nil
+			if pi := tree.Parents[i]; pi >= 0 {
+				m.ParentID = &newIDs[pi]
 			}
 			mc, mu := now, now
 			if !m.CreatedAt.IsZero() {
@@ -83,8 +149,12 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 			if err != nil {
 				return fmt.Errorf("message %d: %w", i, err)
 			}
-			if m.ID != 0 {
-				newIDs[m.ID] = id
+			newIDs[i] = id
+			// Written explicitly: the columns' defaults are those of a
+			// message appended to the active path.
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET on_path = ?, waiting = 0 WHERE id = ?`,
+				boolInt(onPath[i]), id); err != nil {
+				return fmt.Errorf("message %d: %w", i, err)
 			}
 			ids := make([]string, len(m.Media))
 			for j, r := range m.Media {
@@ -93,6 +163,15 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 			if err := linkMedia(ctx, tx, id, ids); err != nil {
 				return fmt.Errorf("message %d: %w", i, err)
 			}
+		}
+		var leaf sql.NullInt64
+		if tree.ActiveLeaf >= 0 {
+			leaf = sql.NullInt64{Int64: newIDs[tree.ActiveLeaf], Valid: true}
+		}
+		// Last, so that nothing written before moves updated_at.
+		if _, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ?, archived = ?, params = ?, preset = ?,
+			updated_at = ? WHERE id = ?`, leaf, boolInt(c.Archived), string(params), c.Preset, updated, chat.ID); err != nil {
+			return err
 		}
 		out, err = getChat(ctx, tx, chat.ID)
 		return err
@@ -104,6 +183,40 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 		s.log.Info("imported chat under a new id", "from", c.ID, "to", out.ID)
 	}
 	return out, nil
+}
+
+// ChatTree is a whole chat read in one snapshot, every branch: the messages
+// placed in the tree in seq order, then the questions still waiting for their
+// turn (the last Waiting of Messages) in seq order.
+type ChatTree struct {
+	Chat     Chat
+	Messages []Message
+	Waiting  int
+}
+
+// ReadChatTree reads a chat and all its messages, with media, for an export.
+func (s *Store) ReadChatTree(ctx context.Context, chatID string) (ChatTree, error) {
+	var t ChatTree
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		if t.Chat, err = getChat(ctx, tx, chatID); err != nil {
+			return err
+		}
+		t.Messages, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
+			WHERE chat_id = ? ORDER BY waiting, seq`, chatID)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE chat_id = ? AND waiting = 1`,
+			chatID).Scan(&t.Waiting); err != nil {
+			return err
+		}
+		return attachMedia(ctx, tx, t.Messages)
+	})
+	if err != nil {
+		return ChatTree{}, fmt.Errorf("read chat tree of %q: %w", chatID, err)
+	}
+	return t, nil
 }
 
 // importSeq is the seqs one imported message gets.
