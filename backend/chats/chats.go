@@ -61,15 +61,25 @@ func (s *Service) chatJSON(c store.Chat) protocol.Chat {
 }
 
 // NewChat creates a chat, announces it, and attaches sink to it.
+// A preset it names fills what the frame leaves out; an unknown one
+// creates nothing.
 func (s *Service) NewChat(ctx context.Context, cmd protocol.NewChat, sink turns.Sink) (string, error) {
-	return s.create(ctx, "", cmd.Title, cmd.Model, cmd.System, cmd.ReqID, sink)
+	nc, err := s.newChatSettings(ctx, cmd)
+	if err != nil {
+		return "", err
+	}
+	return s.createChat(ctx, nc, cmd.ReqID, sink)
 }
 
 func (s *Service) create(ctx context.Context, id, title, model, system, reqID string, sink turns.Sink) (string, error) {
-	if title == "" {
-		title = view.DefaultTitle
+	return s.createChat(ctx, store.NewChat{ID: id, Title: title, Model: model, System: system}, reqID, sink)
+}
+
+func (s *Service) createChat(ctx context.Context, nc store.NewChat, reqID string, sink turns.Sink) (string, error) {
+	if nc.Title == "" {
+		nc.Title = view.DefaultTitle
 	}
-	c, err := s.opts.Store.CreateChat(ctx, store.NewChat{ID: id, Title: title, Model: model, System: system})
+	c, err := s.opts.Store.CreateChat(ctx, nc)
 	if err != nil {
 		return "", fmt.Errorf("create chat: %w", err)
 	}
@@ -148,8 +158,12 @@ func parseChatCursor(before string) (*time.Time, string, bool, error) {
 
 // UpdateChat changes metadata and tells everyone.
 func (s *Service) UpdateChat(ctx context.Context, cmd protocol.UpdateChat) (protocol.Chat, error) {
-	c, err := s.opts.Store.UpdateChat(ctx, cmd.ChatID, store.ChatPatch{Title: cmd.Title, Model: cmd.Model, System: cmd.System, Pinned: cmd.Pinned,
-		Archived: cmd.Archived})
+	patch := store.ChatPatch{Title: cmd.Title, Model: cmd.Model, System: cmd.System, Pinned: cmd.Pinned,
+		Archived: cmd.Archived}
+	if err := s.settingsPatch(ctx, cmd, &patch); err != nil {
+		return protocol.Chat{}, err
+	}
+	c, err := s.opts.Store.UpdateChat(ctx, cmd.ChatID, patch)
 	if errors.Is(err, store.ErrNotFound) {
 		return protocol.Chat{}, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", cmd.ChatID)
 	}

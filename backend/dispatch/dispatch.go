@@ -69,6 +69,9 @@ func New(d Deps) *Dispatcher {
 	for name, h := range treeHandlers(d) {
 		t[name] = h
 	}
+	for name, h := range presetHandlers(d) {
+		t[name] = h
+	}
 	return &Dispatcher{table: t, log: d.Logger}
 }
 

@@ -13,7 +13,7 @@ func treeHandlers(_ Deps) Table {
 	}
 	t := Table{}
 	for _, n := range []string{protocol.CmdEditMessage, protocol.CmdRegenerate, protocol.CmdContinue,
-		protocol.CmdSwitchBranch, protocol.CmdForkChat, protocol.CmdListPresets, protocol.CmdSavePreset, protocol.CmdDeletePreset} {
+		protocol.CmdSwitchBranch, protocol.CmdForkChat} {
 		t[n] = Handler{Run: notYet}
 	}
 	return t
