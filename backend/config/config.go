@@ -119,6 +119,9 @@ type Config struct {
 
 	Media       MediaLimits
 	WSReadLimit int64
+	// Params (the [params] table) are every chat's default sampling
+	// parameters.
+	Params Params
 
 	// sources records where each setting came from (see Source), so that
 	// the settings form and error messages follow the precedence Load

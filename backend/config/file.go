@@ -33,6 +33,7 @@ type fileConfig struct {
 	ProviderIdleTimeout *fileDuration `toml:"provider_idle_timeout"`
 	MaxAnswerBytes      *int64        `toml:"max_answer_bytes"`
 	MaxReasoningBytes   *int64        `toml:"max_reasoning_bytes"`
+	Params              *fileParams   `toml:"params"`
 }
 
 // fileDuration is a duration in the config file: a string such as "90s" or

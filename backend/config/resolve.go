@@ -143,6 +143,7 @@ func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath strin
 	c.MaxAnswerBytes = r.num("max_answer_bytes", fc.MaxAnswerBytes, DefaultMaxTextBytes)
 	c.MaxReasoningBytes = r.num("max_reasoning_bytes", fc.MaxReasoningBytes, DefaultMaxTextBytes)
 	c.WSReadLimit = r.num("ws_read_limit", fc.WSReadLimit, DefaultWSReadLimit)
+	c.Params = r.resolveParams(fc.Params)
 	return c, nil
 }
 

@@ -69,6 +69,7 @@ var settingKeys = [...]string{
 	"media.max_images", "media.max_image_bytes", "media.max_videos", "media.max_video_bytes", "media.image_turns",
 	"media.max_documents", "media.max_document_bytes", "media.document_chars",
 	"max_answer_bytes", "max_reasoning_bytes", "ws_read_limit",
+	"params.temperature", "params.top_p", "params.context_length", "params.reasoning_effort",
 }
 
 // sources is the record, one entry per settingKeys entry. It is an array,

@@ -71,6 +71,7 @@ func validate(c Config, goos string) error {
 	if c.DocumentChars > MaxDocumentChars {
 		add("media.document_chars", fmt.Errorf("media.document_chars is at most %d, got %d", MaxDocumentChars, c.DocumentChars))
 	}
+	validateParams(c.Params, add)
 	return errors.Join(errs...)
 }
 
