@@ -43,6 +43,11 @@ type Request struct {
 	Model           string
 	Messages        []Message
 	ReasoningEffort string // "", low, medium, high
+	// Sampling parameters: nil (0 for ContextLength) leaves the server's
+	// own default. ContextLength is Ollama's num_ctx; OpenAI-compatible
+	// servers have no such field and never see it.
+	Temperature, TopP *float64
+	ContextLength     int
 }
 
 // Usage counts tokens as the server reported them.

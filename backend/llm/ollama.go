@@ -25,7 +25,8 @@ type olRequest struct {
 	Stream   bool        `json:"stream"`
 	// Think is true, a level ("low" | "medium" | "high", which Ollama honours
 	// for models with levels such as gpt-oss), or absent.
-	Think any `json:"think,omitempty"`
+	Think   any        `json:"think,omitempty"`
+	Options *olOptions `json:"options,omitempty"`
 }
 
 type olMessage struct {
@@ -69,7 +70,7 @@ func thinkValues(effort string) []any {
 }
 
 func (p *ollama) Stream(ctx context.Context, req Request, emit func(Event) error) error {
-	body := olRequest{Model: req.Model, Messages: buildOllamaMessages(req.Messages), Stream: true}
+	body := olRequest{Model: req.Model, Messages: buildOllamaMessages(req.Messages), Stream: true, Options: ollamaOptions(req)}
 	tries := thinkValues(req.ReasoningEffort)
 	for i := 0; ; i++ {
 		body.Think = tries[i]

@@ -27,6 +27,8 @@ type oaRequest struct {
 	Stream          bool            `json:"stream"`
 	StreamOptions   *oaStreamOption `json:"stream_options,omitempty"`
 	ReasoningEffort string          `json:"reasoning_effort,omitempty"`
+	Temperature     *float64        `json:"temperature,omitempty"`
+	TopP            *float64        `json:"top_p,omitempty"`
 }
 
 type oaStreamOption struct {
@@ -91,7 +93,7 @@ func imageMIME(img Image) string {
 
 // Stream posts the completion. Optional fields some servers refuse
 // (stream_options on old servers, reasoning_effort on models without
-// reasoning) are dropped and the request retried once each, rather than
+// reasoning, temperature and top_p on OpenAI's reasoning models) are dropped and the request retried once each, rather than
 // failing a chat over an extra.
 func (p *openAI) Stream(ctx context.Context, req Request, emit func(Event) error) error {
 	body := oaRequest{
@@ -100,6 +102,8 @@ func (p *openAI) Stream(ctx context.Context, req Request, emit func(Event) error
 		Stream:          true,
 		StreamOptions:   &oaStreamOption{IncludeUsage: true},
 		ReasoningEffort: req.ReasoningEffort,
+		Temperature:     req.Temperature,
+		TopP:            req.TopP,
 	}
 	for {
 		k, err := p.c.open(ctx, http.MethodPost, "/chat/completions", body, req.Model)
@@ -115,6 +119,11 @@ func (p *openAI) Stream(ctx context.Context, req Request, emit func(Event) error
 				case body.ReasoningEffort != "" && (strings.Contains(low, "reasoning") || strings.Contains(low, "thinking")):
 					p.c.log.Warn("server refuses reasoning_effort; retrying without it", "model", req.Model, "err", e.said)
 					body.ReasoningEffort = ""
+					continue
+				case (body.Temperature != nil || body.TopP != nil) && (strings.Contains(low, "temperature") || strings.Contains(low, "top_p")):
+					// OpenAI's reasoning models take neither.
+					p.c.log.Warn("server refuses temperature or top_p; retrying without them", "model", req.Model, "err", e.said)
+					body.Temperature, body.TopP = nil, nil
 					continue
 				}
 			}

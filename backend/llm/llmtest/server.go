@@ -45,6 +45,10 @@ const (
 	FailMalformed   = "malformed"            // steps, then a chunk that is not JSON
 	FailMidstream   = "error_midstream"      // steps, then the server's in-stream error object
 	FailDropConn    = "refuse_after_headers" // headers (and steps), then the connection is dropped
+
+	// FailNoSampling: 400 as OpenAI's reasoning models answer a request
+	// with temperature or top_p.
+	FailNoSampling = "no_sampling"
 )
 
 // Step is one chunk of the reply. Delay is waited before it is sent.
@@ -91,6 +95,11 @@ type RecordedRequest struct {
 	IncludeUsage    bool
 	Header          http.Header
 	Body            []byte
+
+	// Temperature and TopP as sent (top level on /v1, options on Ollama's
+	// native API); NumCtx is Ollama's options.num_ctx. Nil: absent.
+	Temperature, TopP *float64
+	NumCtx            *int
 }
 
 // LastUser returns the content of the last user message.
@@ -393,6 +402,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, ollama bool) {
 	case FailStallHeader:
 		s.stall(r.Context())
 		return
+	case FailNoSampling:
+		if rec.Temperature != nil || rec.TopP != nil {
+			writeError(w, ollama, http.StatusBadRequest, "Unsupported parameter: 'temperature' is not supported with this model.", "invalid_request_error")
+			return
+		}
 	}
 	st := &stream{w: w, rc: http.NewResponseController(w), ctx: r.Context(), closing: s.closing}
 	var ok bool

@@ -30,13 +30,19 @@ func decodeRequest(r *http.Request, ollama bool) (RecordedRequest, error) {
 				Thinking *string  `json:"thinking"`
 				Images   []string `json:"images"`
 			} `json:"messages"`
-			Stream *bool           `json:"stream"`
-			Think  json.RawMessage `json:"think"`
+			Stream  *bool           `json:"stream"`
+			Think   json.RawMessage `json:"think"`
+			Options struct {
+				Temperature *float64 `json:"temperature"`
+				TopP        *float64 `json:"top_p"`
+				NumCtx      *int     `json:"num_ctx"`
+			} `json:"options"`
 		}
 		if err := json.Unmarshal(body, &in); err != nil {
 			return rec, fmt.Errorf("invalid JSON: %w", err)
 		}
 		rec.Model, rec.Think = in.Model, string(in.Think)
+		rec.Temperature, rec.TopP, rec.NumCtx = in.Options.Temperature, in.Options.TopP, in.Options.NumCtx
 		rec.Stream = in.Stream == nil || *in.Stream // Ollama streams unless told not to
 		for _, m := range in.Messages {
 			rm := RecordedMessage{Role: m.Role, Content: m.Content}
@@ -62,12 +68,15 @@ func decodeRequest(r *http.Request, ollama bool) (RecordedRequest, error) {
 		StreamOptions *struct {
 			IncludeUsage bool `json:"include_usage"`
 		} `json:"stream_options"`
-		ReasoningEffort string `json:"reasoning_effort"`
+		ReasoningEffort string   `json:"reasoning_effort"`
+		Temperature     *float64 `json:"temperature"`
+		TopP            *float64 `json:"top_p"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		return rec, fmt.Errorf("invalid JSON: %w", err)
 	}
 	rec.Model, rec.Stream, rec.ReasoningEffort = in.Model, in.Stream, in.ReasoningEffort
+	rec.Temperature, rec.TopP = in.Temperature, in.TopP
 	rec.IncludeUsage = in.StreamOptions != nil && in.StreamOptions.IncludeUsage
 	for _, m := range in.Messages {
 		rm := RecordedMessage{Role: m.Role}
