@@ -67,7 +67,7 @@ func handlers(d Deps) Table {
 				}
 				return reply(protocol.HistoryPage(c.ReqID, c.ChatID, items, older, newer, last)), nil
 			}
-			items, more, last, err := d.Turns.History(ctx, c.ChatID, c.BeforeSeq, c.Limit)
+			items, more, last, err := d.Turns.History(ctx, c.ChatID, c.BeforeSeq, c.LeafID, c.Limit)
 			if err != nil {
 				return nil, err
 			}

@@ -48,6 +48,9 @@ type Request struct {
 	// servers have no such field and never see it.
 	Temperature, TopP *float64
 	ContextLength     int
+	// Continue: the last message is the assistant's own unfinished text,
+	// which the model goes on from (a prefill) instead of answering anew.
+	Continue bool
 }
 
 // Usage counts tokens as the server reported them.

@@ -31,6 +31,9 @@ func (p *ParamsInput) get() *Params {
 type Siblings struct {
 	Index int `json:"index"`
 	Count int `json:"count"`
+	// IDs are the siblings' message ids in the same order, so a client can
+	// switch to the one before or after.
+	IDs []int64 `json:"ids"`
 }
 
 // Preset is a named system prompt, model and parameters.
@@ -235,4 +238,10 @@ func trimmed(s *string) string {
 		return ""
 	}
 	return strings.TrimSpace(*s)
+}
+
+// Placed adds a new answer's place in the tree to its turn_start.
+func Placed(e Event, parentID *int64, sib Siblings) Event {
+	e.ParentID, e.Siblings = parentID, &sib
+	return e
 }

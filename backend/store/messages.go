@@ -59,6 +59,12 @@ type Message struct {
 	LatencyMS            int64
 	Media                []MediaRef
 	CreatedAt, UpdatedAt time.Time
+	// OnPath: on the chat's active path. Waiting: a queued question not
+	// placed in the tree yet (no parent, on no path).
+	OnPath, Waiting bool
+	// Siblings place the message among those with the same parent; set by
+	// the reads that return messages to clients.
+	Siblings protocol.Siblings
 }
 
 // Checkpoint is the periodic save of a streaming reply: the text streamed
@@ -112,6 +118,13 @@ type UserMessage struct {
 	Model    string
 	Answer   *Answer
 	Setting  *SettingWrite
+	// Waiting: a question queued behind the running turn; it is placed in
+	// the tree when its turn opens (OpenQueued).
+	Waiting bool
+	// Beside, when set, makes the message an edit of that user message: a
+	// sibling of it (same parent), on the path from then on. Otherwise the
+	// message follows the chat's active leaf.
+	Beside *int64
 }
 
 // Answer opens an assistant row: its turn_start has Seq.
@@ -138,12 +151,26 @@ func (s *Store) CommitUserMessage(ctx context.Context, um UserMessage) (Message,
 			return err
 		}
 		now := s.nowMS()
-		id, err := insertMessage(ctx, tx, Message{
-			ChatID: um.ChatID, Seq: um.Seq, EndSeq: um.Seq, Role: RoleUser, Content: um.Content,
-			Model: um.Model, Status: StatusDone,
-		}, now, now)
+		row := Message{ChatID: um.ChatID, Seq: um.Seq, EndSeq: um.Seq, Role: RoleUser, Content: um.Content,
+			Model: um.Model, Status: StatusDone, Waiting: um.Waiting, OnPath: !um.Waiting}
+		if !um.Waiting {
+			parent, err := userParent(ctx, tx, um.ChatID, um.Beside)
+			if err != nil {
+				return err
+			}
+			if err := setPath(ctx, tx, um.ChatID, parent); err != nil {
+				return err
+			}
+			row.ParentID = parent
+		}
+		id, err := insertMessage(ctx, tx, row, now, now)
 		if err != nil {
 			return err
+		}
+		if !um.Waiting {
+			if _, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ? WHERE id = ?`, id, um.ChatID); err != nil {
+				return err
+			}
 		}
 		if err := linkMedia(ctx, tx, id, um.MediaIDs); err != nil {
 			return err
@@ -197,6 +224,14 @@ func startAssistant(ctx context.Context, tx *sql.Tx, chatID, turnID, model strin
 	if err := checkNextSeq(ctx, tx, chatID, seq); err != nil {
 		return Message{}, err
 	}
+	if parentID == nil {
+		// An answer of no question in particular follows the active leaf.
+		leaf, err := activeLeaf(ctx, tx, chatID)
+		if err != nil {
+			return Message{}, err
+		}
+		parentID = leaf
+	}
 	if parentID != nil {
 		var n int
 		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE id = ? AND chat_id = ?`,
@@ -208,11 +243,19 @@ func startAssistant(ctx context.Context, tx *sql.Tx, chatID, turnID, model strin
 			return Message{}, fmt.Errorf("%w: parent message %d is not in chat %q", ErrInvalid, *parentID, chatID)
 		}
 	}
+	// The answer goes under its question, on the path from now on (a
+	// regenerated answer takes the place of the one beside it).
+	if err := setPath(ctx, tx, chatID, parentID); err != nil {
+		return Message{}, err
+	}
 	id, err := insertMessage(ctx, tx, Message{
 		ChatID: chatID, Seq: seq, EndSeq: seq, TurnID: turnID, Role: RoleAssistant,
-		Model: model, Status: StatusStreaming, ParentID: parentID,
+		Model: model, Status: StatusStreaming, ParentID: parentID, OnPath: true,
 	}, now, now)
 	if err != nil {
+		return Message{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ? WHERE id = ?`, id, chatID); err != nil {
 		return Message{}, err
 	}
 	if err := advanceChat(ctx, tx, chatID, seq, seq, now); err != nil {
@@ -234,8 +277,14 @@ func (s *Store) OpenQueued(ctx context.Context, chatID string, questionID, quest
 			return err
 		}
 		now := s.nowMS()
-		res, err := tx.ExecContext(ctx, `UPDATE messages SET seq = ?, end_seq = ?, updated_at = ?
-			WHERE id = ? AND chat_id = ? AND role = 'user'`, questionSeq, questionSeq, now, questionID, chatID)
+		// The question is placed in the tree now: after the answer before it.
+		leaf, err := activeLeaf(ctx, tx, chatID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET seq = ?, end_seq = ?, updated_at = ?,
+			parent_id = ?, waiting = 0, on_path = 1
+			WHERE id = ? AND chat_id = ? AND role = 'user'`, questionSeq, questionSeq, now, nullID(leaf), questionID, chatID)
 		if err != nil {
 			return err
 		}
@@ -243,6 +292,9 @@ func (s *Store) OpenQueued(ctx context.Context, chatID string, questionID, quest
 			return fmt.Errorf("%w: no question %d in chat %q", ErrNotFound, questionID, chatID)
 		}
 		if err := advanceChat(ctx, tx, chatID, questionSeq, questionSeq, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ? WHERE id = ?`, questionID, chatID); err != nil {
 			return err
 		}
 		if question, err = getMessage(ctx, tx, questionID); err != nil {
@@ -549,11 +601,12 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m Message, created, updated 
 	var id int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO messages (chat_id, seq, turn_id, role, content, reasoning,
 		reasoning_started_at, reasoning_ended_at, model, status, error, usage, parent_id, latency_ms,
-		reasoning_end_seq, stream_end_seq, end_seq, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		reasoning_end_seq, stream_end_seq, end_seq, created_at, updated_at, on_path, waiting)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.ChatID, m.Seq, m.TurnID, m.Role, m.Content, m.Reasoning,
 		toNullMS(m.ReasoningStartedAt), toNullMS(m.ReasoningEndedAt), m.Model, m.Status, m.Error, usage,
-		parent, m.LatencyMS, m.ReasoningEndSeq, m.StreamEndSeq, m.EndSeq, created, updated).Scan(&id)
+		parent, m.LatencyMS, m.ReasoningEndSeq, m.StreamEndSeq, m.EndSeq, created, updated,
+		boolInt(m.OnPath), boolInt(m.Waiting)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert message: %w", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/hearth-app/hearth/backend/protocol"
 )
 
 func TestAppendUserMessage(t *testing.T) {
@@ -17,8 +19,9 @@ func TestAppendUserMessage(t *testing.T) {
 	clk.advance(time.Second)
 
 	m := mustUser(t, s, c.ID, 3, "hi", b.ID, a.ID)
-	want := Message{ID: m.ID, ChatID: c.ID, Seq: 3, EndSeq: 3, Role: RoleUser, Content: "hi", Model: "m1",
-		Status: StatusDone, Media: []MediaRef{b, a}, CreatedAt: clk.now(), UpdatedAt: clk.now()}
+	want := Message{ID: m.ID, ChatID: c.ID, Seq: 3, EndSeq: 3, Role: RoleUser, Content: "hi", Model: "m1", OnPath: true,
+		Siblings: protocol.Siblings{Index: 0, Count: 1, IDs: []int64{m.ID}},
+		Status:   StatusDone, Media: []MediaRef{b, a}, CreatedAt: clk.now(), UpdatedAt: clk.now()}
 	if fmt.Sprint(m) != fmt.Sprint(want) {
 		t.Errorf("message\n got %+v\nwant %+v", m, want)
 	}

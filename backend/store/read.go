@@ -13,7 +13,7 @@ import (
 
 const msgCols = `id, chat_id, seq, end_seq, reasoning_end_seq, stream_end_seq, turn_id, role, content,
 	reasoning, reasoning_started_at, reasoning_ended_at, model, status, error, usage, parent_id,
-	latency_ms, created_at, updated_at, parts`
+	latency_ms, created_at, updated_at, parts, on_path, waiting`
 
 func scanMessage(sc scanner) (Message, error) {
 	var m Message
@@ -22,7 +22,7 @@ func scanMessage(sc scanner) (Message, error) {
 	var created, updated int64
 	err := sc.Scan(&m.ID, &m.ChatID, &m.Seq, &m.EndSeq, &m.ReasoningEndSeq, &m.StreamEndSeq,
 		&m.TurnID, &m.Role, &m.Content, &m.Reasoning, &rStart, &rEnd, &m.Model, &m.Status,
-		&m.Error, &usage, &parent, &m.LatencyMS, &created, &updated, &m.parts)
+		&m.Error, &usage, &parent, &m.LatencyMS, &created, &updated, &m.parts, &m.OnPath, &m.Waiting)
 	if err != nil {
 		return Message{}, err
 	}
@@ -218,6 +218,9 @@ func getMessage(ctx context.Context, q queryer, id int64) (Message, error) {
 	if err := attachMedia(ctx, q, one); err != nil {
 		return Message{}, err
 	}
+	if err := attachSiblings(ctx, q, one); err != nil {
+		return Message{}, err
+	}
 	return one[0], nil
 }
 
@@ -247,9 +250,9 @@ func (s *Store) GetMessage(ctx context.Context, id int64) (Message, error) {
 	return m, nil
 }
 
-// History returns the newest limit messages with seq < beforeSeq (0: no
-// bound) in ascending seq order, and whether older ones exist. limit
-// defaults to 50, max 500.
+// History returns the newest limit messages of the active path with seq <
+// beforeSeq (0: no bound) in ascending seq order, and whether older ones
+// exist. limit defaults to 50, max 500.
 func (s *Store) History(ctx context.Context, chatID string, beforeSeq int64, limit int) ([]Message, bool, error) {
 	limit = clampLimit(limit)
 	if beforeSeq <= 0 {
@@ -263,7 +266,7 @@ func (s *Store) History(ctx context.Context, chatID string, beforeSeq int64, lim
 		}
 		var err error
 		msgs, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
-			WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, chatID, beforeSeq, limit+1)
+			WHERE chat_id = ? AND on_path = 1 AND seq < ? ORDER BY seq DESC LIMIT ?`, chatID, beforeSeq, limit+1)
 		if err != nil {
 			return err
 		}
@@ -271,7 +274,7 @@ func (s *Store) History(ctx context.Context, chatID string, beforeSeq int64, lim
 			more, msgs = true, msgs[:limit]
 		}
 		slices.Reverse(msgs)
-		return attachMedia(ctx, tx, msgs)
+		return withMediaAndSiblings(ctx, tx, msgs)
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("history of %q: %w", chatID, err)
@@ -279,9 +282,9 @@ func (s *Store) History(ctx context.Context, chatID string, beforeSeq int64, lim
 	return msgs, more, nil
 }
 
-// MessagesSince returns the messages with end_seq > since in ascending seq
-// order: everything a client that has seen up to since lacks, as committed
-// rows. A row still streaming has end_seq = seq (its turn_start), so it is
+// MessagesSince returns the messages of the active path (and the questions
+// waiting for their turn) with end_seq > since in ascending seq order:
+// everything a client that has seen up to since lacks, as committed rows. A row still streaming has end_seq = seq (its turn_start), so it is
 // included only when its start is newer than since; the live part of a
 // running turn belongs to the engine, not the store.
 func (s *Store) MessagesSince(ctx context.Context, chatID string, since int64) ([]Message, error) {
@@ -292,11 +295,11 @@ func (s *Store) MessagesSince(ctx context.Context, chatID string, since int64) (
 		}
 		var err error
 		msgs, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
-			WHERE chat_id = ? AND end_seq > ? ORDER BY seq`, chatID, since)
+			WHERE chat_id = ? AND end_seq > ? AND (on_path = 1 OR waiting = 1) ORDER BY seq`, chatID, since)
 		if err != nil {
 			return err
 		}
-		return attachMedia(ctx, tx, msgs)
+		return withMediaAndSiblings(ctx, tx, msgs)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("messages of %q since %d: %w", chatID, since, err)
@@ -304,8 +307,8 @@ func (s *Store) MessagesSince(ctx context.Context, chatID string, since int64) (
 	return msgs, nil
 }
 
-// Transcript returns every message of the chat in seq order, with media:
-// the conversation as it is sent to the model.
+// Transcript returns every message of the chat, on every branch, in seq
+// order, with media: what an export holds. ActivePath is what the model sees.
 func (s *Store) Transcript(ctx context.Context, chatID string) ([]Message, error) {
 	var msgs []Message
 	err := s.read(ctx, func(tx *sql.Tx) error {
@@ -326,8 +329,8 @@ func (s *Store) Transcript(ctx context.Context, chatID string) ([]Message, error
 	return msgs, nil
 }
 
-// MessagesSincePage is MessagesSince a page at a time: the messages with
-// end_seq > since and seq > afterSeq, in ascending seq order, at most limit
+// MessagesSincePage is MessagesSince a page at a time: the messages (of
+// the active path, and waiting questions) with end_seq > since and seq > afterSeq, in ascending seq order, at most limit
 // of them (0: all). A replay walks a chat of any size this way without one
 // huge read.
 func (s *Store) MessagesSincePage(ctx context.Context, chatID string, since, afterSeq int64, limit int) ([]Message, error) {
@@ -341,11 +344,11 @@ func (s *Store) MessagesSincePage(ctx context.Context, chatID string, since, aft
 		}
 		var err error
 		msgs, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
-			WHERE chat_id = ? AND seq > ? AND end_seq > ? ORDER BY seq LIMIT ?`, chatID, afterSeq, since, limit)
+			WHERE chat_id = ? AND seq > ? AND end_seq > ? AND (on_path = 1 OR waiting = 1) ORDER BY seq LIMIT ?`, chatID, afterSeq, since, limit)
 		if err != nil {
 			return err
 		}
-		return attachMedia(ctx, tx, msgs)
+		return withMediaAndSiblings(ctx, tx, msgs)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("messages of %q since %d after %d: %w", chatID, since, afterSeq, err)
@@ -373,4 +376,33 @@ func (s *Store) MessageBySeq(ctx context.Context, chatID string, seq int64) (Mes
 		return Message{}, fmt.Errorf("get message: %w", err)
 	}
 	return m, nil
+}
+
+func withMediaAndSiblings(ctx context.Context, q queryer, msgs []Message) error {
+	if err := attachMedia(ctx, q, msgs); err != nil {
+		return err
+	}
+	return attachSiblings(ctx, q, msgs)
+}
+
+// ActivePath returns the chat's active path in seq order, with media: the
+// conversation as the model sees it.
+func (s *Store) ActivePath(ctx context.Context, chatID string) ([]Message, error) {
+	var msgs []Message
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		if err := chatExists(ctx, tx, chatID); err != nil {
+			return err
+		}
+		var err error
+		msgs, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
+			WHERE chat_id = ? AND on_path = 1 ORDER BY seq`, chatID)
+		if err != nil {
+			return err
+		}
+		return attachMedia(ctx, tx, msgs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("path of %q: %w", chatID, err)
+	}
+	return msgs, nil
 }

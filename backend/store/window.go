@@ -8,6 +8,8 @@ import (
 	"slices"
 )
 
+// HistoryAround and HistoryAfter read the active path.
+
 // HistoryAround returns a page of about limit messages centred on the
 // message with seq aroundSeq (or, without one, on where it would be): up to
 // half of them older, the rest from aroundSeq on, and the older side filled up
@@ -48,14 +50,14 @@ func (s *Store) window(ctx context.Context, chatID string, from, upTo int64, new
 			newerRead = total
 		}
 		after, err := queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
-			WHERE chat_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`, chatID, from, upTo, newerRead+1)
+			WHERE chat_id = ? AND on_path = 1 AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`, chatID, from, upTo, newerRead+1)
 		if err != nil {
 			return err
 		}
 		var before []Message
 		if want := total - min(len(after), newerWant); fill && want > 0 {
 			before, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
-				WHERE chat_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, chatID, from, want+1)
+				WHERE chat_id = ? AND on_path = 1 AND seq < ? ORDER BY seq DESC LIMIT ?`, chatID, from, want+1)
 			if err != nil {
 				return err
 			}
@@ -65,7 +67,7 @@ func (s *Store) window(ctx context.Context, chatID string, from, upTo int64, new
 			slices.Reverse(before)
 		} else {
 			// Nothing older was asked for; say whether there is any.
-			err := tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM messages WHERE chat_id = ? AND seq < ?)`, chatID, from).Scan(&older)
+			err := tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM messages WHERE chat_id = ? AND on_path = 1 AND seq < ?)`, chatID, from).Scan(&older)
 			if err != nil {
 				return err
 			}
@@ -74,7 +76,7 @@ func (s *Store) window(ctx context.Context, chatID string, from, upTo int64, new
 			newer, after = true, after[:keep]
 		}
 		msgs = append(before, after...)
-		return attachMedia(ctx, tx, msgs)
+		return withMediaAndSiblings(ctx, tx, msgs)
 	})
 	if err != nil {
 		return nil, false, false, fmt.Errorf("history of %q from %d: %w", chatID, from, err)

@@ -114,6 +114,15 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 	}
 	pager := &replayPager{since: from, url: e.opts.MediaURL, queued: e.QueuedIDs(chatID)}
 	after := int64(0)
+	// A client that missed a branch switch holds a path that is no longer
+	// the chat's: no replay of events can patch it. It is told to reload
+	// (branch_switched) and gets only the running turn, which history
+	// leaves out.
+	reload := false
+	if since != nil && e.branchedSince(ctx, chatID, from) {
+		since, from, reload = nil, 0, true
+		pager.since = 0
+	}
 	if since != nil {
 		var err error
 		if after, err = e.replayStored(ctx, chatID, pager, sink); err != nil {
@@ -130,6 +139,10 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 		return fmt.Errorf("load chat %s: %w", chatID, err)
 	}
 	var tail []frame
+	// (A switch while the stored part was replayed counts too.)
+	if reload || (since != nil && c.BranchSeq > from) {
+		tail = append(tail, frame{seq: c.BranchSeq, data: encode(protocol.BranchSwitched("", chatID, c.BranchSeq, c.ActiveLeaf))})
+	}
 	if since != nil {
 		msgs, err := e.opts.Store.MessagesSincePage(ctx, chatID, from, after, 0)
 		if err != nil {
@@ -231,4 +244,11 @@ func (e *Engine) Subscribed(chatID string, sink Sink) bool {
 	subscribed := false
 	e.inRoom(chatID, func(r *room) { _, subscribed = r.subs[sink] })
 	return subscribed
+}
+
+// branchedSince reports whether the chat's active path was switched after
+// seq since.
+func (e *Engine) branchedSince(ctx context.Context, chatID string, since int64) bool {
+	c, err := e.opts.Store.GetChat(ctx, chatID)
+	return err == nil && c.BranchSeq > since
 }

@@ -42,6 +42,11 @@ type Options struct {
 	// text go to the model (default 16,000); a longer text is cut with a
 	// note saying so.
 	DocumentChars int
+	// Titles names a chat from the model after its first exchange.
+	Titles TitleOptions
+	// Params are the default sampling parameters (config.toml's [params]);
+	// a chat's own override them one by one.
+	Params protocol.Params
 }
 
 // defaultMaxTextBytes caps an answer and its reasoning when the caller sets no cap
@@ -237,7 +242,10 @@ func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) (string, err
 			if q.id == turnID {
 				q.cancel(errCancelled)
 				r.queue = append(r.queue[:i], r.queue[i+1:]...)
-				e.persistQueueLocked(ctx, r)
+				// The question stays, as a branch of its own off the path.
+				if err := e.opts.Store.SetAside(ctx, r.id, q.userMsgID, queueSetting(r.id, r.queue)); err != nil {
+					e.log.Warn("could not set a cancelled question aside", "chat", r.id, "err", err)
+				}
 				return q.id, nil
 			}
 		}
@@ -252,7 +260,10 @@ func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) (string, err
 // nothing is shown twice. The page is read outside the chat's lock, bounded
 // by what was committed when the lock was held, so a long page never delays
 // the chat's live events.
-func (e *Engine) History(ctx context.Context, chatID string, beforeSeq int64, limit int) ([]protocol.Message, bool, int64, error) {
+//
+// leafID, when set, pages the path that ends at that message instead of the
+// active one (a look at another version without switching to it).
+func (e *Engine) History(ctx context.Context, chatID string, beforeSeq, leafID int64, limit int) ([]protocol.Message, bool, int64, error) {
 	r, err := e.lockRoom(ctx, chatID)
 	if err != nil {
 		return nil, false, 0, err
@@ -272,7 +283,19 @@ func (e *Engine) History(ctx context.Context, chatID string, beforeSeq int64, li
 	if first {
 		beforeSeq = last + 1
 	}
-	msgs, more, err := e.opts.Store.History(ctx, chatID, beforeSeq, limit)
+	var msgs []store.Message
+	var more bool
+	if leafID > 0 {
+		msgs, more, err = e.opts.Store.PathTo(ctx, chatID, leafID, beforeSeq, limit)
+		waiting = nil
+	} else {
+		msgs, more, err = e.opts.Store.History(ctx, chatID, beforeSeq, limit)
+	}
+	if leafID > 0 && err != nil {
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+			return nil, false, 0, storeRefusal(err, chatID, leafID)
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, false, 0, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", chatID)
 	}

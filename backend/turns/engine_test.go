@@ -429,7 +429,7 @@ func TestIdleRoomsAreEvicted(t *testing.T) {
 		chat := te.chat(t)
 		te.send(t, chat, "hi", false, sink)
 		sink.wait(t, "turn_end", count("turn_end", i+1))
-		if _, _, _, err := te.History(ctx, chat, 0, 10); err != nil {
+		if _, _, _, err := te.History(ctx, chat, 0, 0, 10); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -64,6 +64,8 @@ type liveTurn struct {
 	// duration then.
 	reasoningEndSeq, reasoningMS int64
 	text                         *liveText
+	parentID                     *int64
+	siblings                     protocol.Siblings
 }
 
 // maxReplayText caps the text merged into one replayed delta frame.
@@ -76,7 +78,7 @@ const maxReplayText = 64 << 10
 func replayLive(t liveTurn, since int64, maxText int) []frame {
 	var out []frame
 	if t.startSeq > since {
-		out = append(out, frame{seq: t.startSeq, data: encode(protocol.TurnStart(t.chatID, t.startSeq, t.turnID, t.model, t.msgID))})
+		out = append(out, frame{seq: t.startSeq, data: encode(protocol.Placed(protocol.TurnStart(t.chatID, t.startSeq, t.turnID, t.model, t.msgID), t.parentID, t.siblings))})
 	}
 	endDone := t.reasoningEndSeq == 0 || t.reasoningEndSeq <= since
 	emitEnd := func(before int64) {

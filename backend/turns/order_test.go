@@ -49,7 +49,7 @@ func TestEveryViewShowsEachQuestionFollowedByItsAnswer(t *testing.T) {
 	ctx := context.Background()
 	// While Q1's answer runs, history holds Q1 and the waiting questions,
 	// marked, after it (the running answer comes with the attach replay).
-	items, _, _, err := te.History(ctx, chat, 0, 50)
+	items, _, _, err := te.History(ctx, chat, 0, 0, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestEveryViewShowsEachQuestionFollowedByItsAnswer(t *testing.T) {
 
 	first.open()
 	sink.wait(t, "three turn_ends", count("turn_end", 3))
-	items, _, _, err = te.History(ctx, chat, 0, 50)
+	items, _, _, err = te.History(ctx, chat, 0, 0, 50)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func snapshotFrames(m store.Message, url view.MediaURL, queued map[int64]bool) [
 		// Only the running turn streams, and it replays from memory.
 		return nil
 	}
-	out := []frame{{seq: m.Seq, data: encode(protocol.TurnStart(m.ChatID, m.Seq, m.TurnID, m.Model, m.ID))}}
+	out := []frame{{seq: m.Seq, data: encode(protocol.Placed(protocol.TurnStart(m.ChatID, m.Seq, m.TurnID, m.Model, m.ID), m.ParentID, m.Siblings))}}
 	if m.Reasoning != "" && m.ReasoningEndSeq > 0 {
 		out = append(out, frame{seq: m.ReasoningEndSeq, data: encode(protocol.ReasoningEnd(m.ChatID, m.ReasoningEndSeq, m.TurnID, msg.ReasoningMS, m.Reasoning))})
 	}

@@ -49,7 +49,7 @@ func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) 
 		r.mu.Unlock()
 		return protocol.Refuse(protocol.ReasonQueueFull, "%d messages are already waiting in this chat; wait for them, or cancel some", len(r.queue))
 	}
-	t, m, err := e.commitLocked(ctx, r, cmd, refs, running)
+	t, m, err := e.commitLocked(ctx, r, cmd, refs, running, nil)
 	if err != nil {
 		r.mu.Unlock()
 		return err
@@ -76,7 +76,8 @@ func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) 
 // commitLocked commits the user message with its answer's row (running
 // false) or with the chat's queue including it (running true). Caller holds
 // r.mu. Nothing in memory changes when it fails, but seqs handed out.
-func (e *Engine) commitLocked(ctx context.Context, r *room, cmd protocol.SendMessage, refs []store.MediaRef, running bool) (*turn, store.Message, error) {
+// beside, when set, makes the message an edit of that question.
+func (e *Engine) commitLocked(ctx context.Context, r *room, cmd protocol.SendMessage, refs []store.MediaRef, running bool, beside *int64) (*turn, store.Message, error) {
 	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
 	if err != nil {
 		return nil, store.Message{}, err
@@ -87,10 +88,11 @@ func (e *Engine) commitLocked(ctx context.Context, r *room, cmd protocol.SendMes
 	}
 	t := newTurn(e.ctx, cmd.ChatID, 0, cmd.Model, cmd.ReasoningEffort)
 	t.userSeq = seq
-	um := store.UserMessage{ChatID: cmd.ChatID, Seq: seq, Content: cmd.Content, MediaIDs: ids, Model: cmd.Model}
+	um := store.UserMessage{ChatID: cmd.ChatID, Seq: seq, Content: cmd.Content, MediaIDs: ids, Model: cmd.Model, Beside: beside}
 	if running {
 		w := queueSetting(r.id, append(append([]*turn(nil), r.queue...), t))
 		um.Setting = &w
+		um.Waiting = true
 	} else {
 		if err := e.resolveModelLocked(ctx, t); err != nil {
 			return nil, store.Message{}, fmt.Errorf("load chat %s: %w", cmd.ChatID, err)
@@ -108,6 +110,7 @@ func (e *Engine) commitLocked(ctx context.Context, r *room, cmd protocol.SendMes
 	t.userMsgID = m.ID
 	if answer != nil {
 		t.msgID, t.startSeq = answer.ID, answer.Seq
+		t.parentID, t.siblings = answer.ParentID, answer.Siblings
 	}
 	return t, m, nil
 }

@@ -30,11 +30,16 @@ type turn struct {
 	effort  string
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
+	// prefix is the kept text a continued answer goes on from.
+	prefix string
 
 	// Guarded by the room's mu.
-	live             liveText
-	msgID            int64
-	startSeq         int64
+	live     liveText
+	msgID    int64
+	startSeq int64
+	// The answer's place in the chat's tree, for its turn_start.
+	parentID         *int64
+	siblings         protocol.Siblings
 	resolvedModel    string
 	openErr          error
 	reasoningStarted *time.Time
@@ -56,7 +61,7 @@ func newTurn(parent context.Context, chatID string, userMsgID int64, model, effo
 // liveLocked is what a late joiner's replay needs. Caller holds the room's mu.
 func (t *turn) liveLocked() liveTurn {
 	lt := liveTurn{chatID: t.chatID, turnID: t.id, model: t.resolvedModel, msgID: t.msgID, startSeq: t.startSeq,
-		reasoningEndSeq: t.reasoningEndSeq, text: &t.live}
+		reasoningEndSeq: t.reasoningEndSeq, text: &t.live, parentID: t.parentID, siblings: t.siblings}
 	if t.reasoningStarted != nil && t.reasoningEnded != nil {
 		lt.reasoningMS = t.reasoningEnded.Sub(*t.reasoningStarted).Milliseconds()
 	}
@@ -93,14 +98,22 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 	if model == "" {
 		return protocol.StatusError, "No model is chosen. Pick one in the model menu, or start Hearth with --model NAME (see `hearth models`)."
 	}
-	msgs, err := e.opts.Store.Transcript(ctx, t.chatID)
+	// The model sees the active path only: other branches are other
+	// conversations.
+	msgs, err := e.opts.Store.ActivePath(ctx, t.chatID)
 	if err != nil {
 		return protocol.StatusError, "could not load the conversation: " + err.Error()
 	}
-	req, err := e.request(ctx, model, t.effort, buildTranscript(chat.System, msgs, t.userMsgID), e.opts.ImageTurns)
+	in := buildTranscript(chat.System, msgs, t.userMsgID)
+	if t.prefix != "" {
+		in = append(in, turnInput{Role: protocol.RoleAssistant, Content: t.prefix})
+	}
+	req, err := e.request(ctx, model, t.effort, in, e.opts.ImageTurns)
 	if err != nil {
 		return protocol.StatusError, err.Error()
 	}
+	req.Continue = t.prefix != ""
+	req = withParams(req, effectiveParams(t.effort, chat.Params, e.opts.Params))
 
 	stopCP := e.startCheckpointer(ctx, r, t)
 	err = prov.Stream(t.ctx, req, func(ev llm.Event) error { return e.onEvent(ctx, r, t, ev) })
@@ -173,13 +186,24 @@ func (e *Engine) openQueuedLocked(ctx context.Context, r *room, t *turn) {
 	msg := view.Message(q, e.opts.MediaURL)
 	msg.TurnID = t.id
 	r.publishLocked(encode(protocol.UserMessage(msg, t.id, false)), nil)
+	t.parentID, t.siblings = m.ParentID, m.Siblings
 	e.opened(r, t, m.ID, seq)
 }
 
 // opened notes the turn's row and publishes turn_start. Caller holds r.mu.
 func (e *Engine) opened(r *room, t *turn, msgID, seq int64) {
 	t.msgID, t.startSeq = msgID, seq
-	r.publishLocked(encode(protocol.TurnStart(t.chatID, seq, t.id, t.resolvedModel, t.msgID)), nil)
+	r.publishLocked(encode(protocol.Placed(protocol.TurnStart(t.chatID, seq, t.id, t.resolvedModel, t.msgID), t.parentID, t.siblings)), nil)
+	if t.prefix != "" {
+		// A continued answer starts with the text it goes on from, as an
+		// ordinary delta: every client, and every replay, shows it.
+		if s, err := r.allocLocked(context.WithoutCancel(t.ctx), e.opts.Store.ReserveSeq); err == nil {
+			t.live.add(kindContent, s, t.prefix)
+			r.publishLocked(encode(protocol.Delta(t.chatID, s, t.id, t.prefix)), nil)
+		} else {
+			e.log.Error("could not sequence a continued answer's text", "chat", t.chatID, "err", err)
+		}
+	}
 }
 
 func firstNonEmpty(s ...string) string {
@@ -501,6 +525,7 @@ func (e *Engine) finish(ctx context.Context, r *room, t *turn, status, errText s
 	e.advanceLocked(r)
 	r.mu.Unlock()
 	e.broadcastChat(ctx, t.chatID)
+	e.afterTurn(t, status)
 	e.maybeEvict(r)
 }
 

@@ -37,6 +37,11 @@ func Message(m store.Message, url MediaURL) protocol.Message {
 		ID: m.ID, ChatID: m.ChatID, Seq: m.Seq, EndSeq: m.EndSeq, TurnID: m.TurnID, Role: m.Role,
 		Content: m.Content, Reasoning: m.Reasoning, Model: m.Model, Status: m.Status, Error: m.Error,
 		Usage: Usage(m.Usage), LatencyMS: m.LatencyMS, Media: make([]protocol.Media, 0, len(m.Media)), CreatedAt: m.CreatedAt.UTC(),
+		ParentID: m.ParentID, Siblings: m.Siblings, Queued: m.Waiting,
+	}
+	if out.Siblings.IDs == nil {
+		// Rows not read for a client (no family looked up) are alone.
+		out.Siblings = protocol.Siblings{Index: 0, Count: 1, IDs: []int64{m.ID}}
 	}
 	if m.ReasoningStartedAt != nil && m.ReasoningEndedAt != nil {
 		out.ReasoningMS = m.ReasoningEndedAt.Sub(*m.ReasoningStartedAt).Milliseconds()

@@ -198,6 +198,7 @@ export interface MediaItem {
 export interface Siblings {
   index: number;
   count: number;
+  ids: number[] | null;
 }
 
 /** protocol.Params, as the server writes it. */
