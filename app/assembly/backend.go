@@ -133,6 +133,7 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 	b.engine = turns.New(turns.Options{
 		Store: b.store, Files: files, Ingest: in, Providers: watched, Logger: log,
 		MaxAnswerBytes: int(cfg.MaxAnswerBytes), MaxReasoningBytes: int(cfg.MaxReasoningBytes), ImageTurns: cfg.ImageTurns,
+		Titles: turns.TitleOptions{Enabled: cfg.AutoTitles},
 		DocumentChars: cfg.DocumentChars, Broadcast: broadcast, MediaURL: mediaURL,
 	})
 	cs := chats.New(chats.Options{

@@ -122,6 +122,9 @@ type Config struct {
 	// Params (the [params] table) are every chat's default sampling
 	// parameters.
 	Params Params
+	// AutoTitles (auto_titles, default true): after a chat's first
+	// exchange, the model is asked for a short title.
+	AutoTitles bool
 
 	// sources records where each setting came from (see Source), so that
 	// the settings form and error messages follow the precedence Load

@@ -81,6 +81,7 @@ func TestDefaults(t *testing.T) {
 		MaxReasoningBytes:   4 << 20,
 		ImageTurns:          4,
 		DocumentChars:       16000,
+		AutoTitles:          true,
 	}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)

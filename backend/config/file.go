@@ -34,6 +34,7 @@ type fileConfig struct {
 	MaxAnswerBytes      *int64        `toml:"max_answer_bytes"`
 	MaxReasoningBytes   *int64        `toml:"max_reasoning_bytes"`
 	Params              *fileParams   `toml:"params"`
+	AutoTitles          *bool         `toml:"auto_titles"`
 }
 
 // fileDuration is a duration in the config file: a string such as "90s" or

@@ -144,6 +144,7 @@ func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath strin
 	c.MaxReasoningBytes = r.num("max_reasoning_bytes", fc.MaxReasoningBytes, DefaultMaxTextBytes)
 	c.WSReadLimit = r.num("ws_read_limit", fc.WSReadLimit, DefaultWSReadLimit)
 	c.Params = r.resolveParams(fc.Params)
+	c.AutoTitles = r.autoTitles(fc.AutoTitles)
 	return c, nil
 }
 

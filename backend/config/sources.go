@@ -70,6 +70,7 @@ var settingKeys = [...]string{
 	"media.max_documents", "media.max_document_bytes", "media.document_chars",
 	"max_answer_bytes", "max_reasoning_bytes", "ws_read_limit",
 	"params.temperature", "params.top_p", "params.context_length", "params.reasoning_effort",
+	"auto_titles",
 }
 
 // sources is the record, one entry per settingKeys entry. It is an array,
