@@ -76,6 +76,24 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 		f.PullID, f.Name = opt(c.PullID), opt(c.Model)
 	case protocol.ListPulls:
 		typ = protocol.CmdListPulls
+	case protocol.EditMessage:
+		typ = protocol.CmdEditMessage
+		f.ChatID, f.MessageID = &c.ChatID, &c.MessageID
+		f.Content, f.Media = &c.Content, c.Media
+		f.Model, f.ReasoningEffort = opt(c.Model), opt(c.ReasoningEffort)
+	case protocol.Regenerate:
+		typ = protocol.CmdRegenerate
+		f.ChatID, f.MessageID = &c.ChatID, optID(c.MessageID)
+		f.Model, f.ReasoningEffort = opt(c.Model), opt(c.ReasoningEffort)
+	case protocol.Continue:
+		typ = protocol.CmdContinue
+		f.ChatID, f.MessageID = &c.ChatID, &c.MessageID
+	case protocol.SwitchBranch:
+		typ = protocol.CmdSwitchBranch
+		f.ChatID, f.MessageID = &c.ChatID, &c.MessageID
+	case protocol.ForkChat:
+		typ = protocol.CmdForkChat
+		f.ChatID, f.MessageID = &c.ChatID, &c.MessageID
 	default:
 		return protocol.Frame{}, fmt.Errorf("the client cannot send a %T", cmd)
 	}
@@ -98,4 +116,13 @@ func optInt(n int) *int {
 		return nil
 	}
 	return &n
+}
+
+// optID leaves a zero message id out: regenerate then answers the last
+// message of the active path.
+func optID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }

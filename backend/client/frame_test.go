@@ -50,6 +50,14 @@ func TestFramesRoundTripThroughTheRouter(t *testing.T) {
 		protocol.CancelPull{Base: base, PullID: "p1"},
 		protocol.CancelPull{Base: base, Model: "qwen3:8b"},
 		protocol.ListPulls{Base: base},
+		protocol.EditMessage{Base: base, ChatID: "c1", MessageID: 3, Content: "said better"},
+		protocol.EditMessage{Base: base, ChatID: "c1", MessageID: 3, Content: "with a picture", Model: model, ReasoningEffort: "low",
+			Media: []protocol.MediaItem{{ID: strings.Repeat("cd", 32)}}},
+		protocol.Regenerate{Base: base, ChatID: "c1"},
+		protocol.Regenerate{Base: base, ChatID: "c1", MessageID: 4, Model: model, ReasoningEffort: "medium"},
+		protocol.Continue{Base: base, ChatID: "c1", MessageID: 4},
+		protocol.SwitchBranch{Base: base, ChatID: "c1", MessageID: 5},
+		protocol.ForkChat{Base: base, ChatID: "c1", MessageID: 2},
 	}
 	sent := map[string]bool{}
 	for _, cmd := range cmds {
@@ -94,6 +102,7 @@ func TestFramesCarryOnlyWhatIsSet(t *testing.T) {
 		{protocol.ListChats{}, `{"type":"list_chats","req_id":"q"}`},
 		{protocol.GetHistory{ChatID: "c1"}, `{"type":"history","req_id":"q","chat_id":"c1"}`},
 		{protocol.SendMessage{ChatID: "c1", Content: "q"}, `{"type":"message","req_id":"q","chat_id":"c1","content":"q"}`},
+		{protocol.Regenerate{ChatID: "c1"}, `{"type":"regenerate","req_id":"q","chat_id":"c1"}`},
 	} {
 		if got := string(encode(t, tc.cmd)); got != tc.want {
 			t.Errorf("%T: %s, want %s", tc.cmd, got, tc.want)
