@@ -117,9 +117,10 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 	// A client that missed a branch switch holds a path that is no longer
 	// the chat's: no replay of events can patch it. It is told to reload
 	// (branch_switched) and gets only the running turn, which history
-	// leaves out.
+	// leaves out. (since 0 holds nothing: the replay is the whole path.)
+	startBranch := e.branchSeq(ctx, chatID)
 	reload := false
-	if since != nil && e.branchedSince(ctx, chatID, from) {
+	if since != nil && from > 0 && startBranch > from {
 		since, from, reload = nil, 0, true
 		pager.since = 0
 	}
@@ -140,7 +141,7 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 	}
 	var tail []frame
 	// (A switch while the stored part was replayed counts too.)
-	if reload || (since != nil && c.BranchSeq > from) {
+	if reload || (since != nil && c.BranchSeq > startBranch) {
 		tail = append(tail, frame{seq: c.BranchSeq, data: encode(protocol.BranchSwitched("", chatID, c.BranchSeq, c.ActiveLeaf))})
 	}
 	if since != nil {
@@ -246,9 +247,12 @@ func (e *Engine) Subscribed(chatID string, sink Sink) bool {
 	return subscribed
 }
 
-// branchedSince reports whether the chat's active path was switched after
-// seq since.
-func (e *Engine) branchedSince(ctx context.Context, chatID string, since int64) bool {
+// branchSeq is the seq of the chat's last branch switch (0: none, or no
+// such chat, which the attach finds out itself).
+func (e *Engine) branchSeq(ctx context.Context, chatID string) int64 {
 	c, err := e.opts.Store.GetChat(ctx, chatID)
-	return err == nil && c.BranchSeq > since
+	if err != nil {
+		return 0
+	}
+	return c.BranchSeq
 }
