@@ -138,6 +138,17 @@ func TestTwoClientsFollowEditsAndSwitches(t *testing.T) {
 	if i, n := siblingsOf(items[2].(map[string]any)["siblings"]); i != 0 || n != 2 {
 		t.Fatalf("old question's siblings %v", items[2])
 	}
+	// Search finds the other branch's text, and says it is off the path.
+	res := a.request(map[string]any{"type": "search", "query": "TWO"})
+	hits, _ := res["items"].([]any)
+	if len(hits) == 0 {
+		t.Fatalf("search found nothing of the edited branch: %v", res)
+	}
+	for _, h := range hits {
+		if hm := h.(map[string]any); hm["on_path"] != false {
+			t.Fatalf("hit on the other branch %v", hm)
+		}
+	}
 	// The edited path can still be read without switching to it.
 	if texts, _ = pathOf(t, a.request(map[string]any{"type": "history", "chat_id": chat, "leaf_id": editIDs[3]})); !slices.Equal(texts,
 		[]string{"user:one", "assistant:ans one", "user:TWO", "assistant:ans TWO"}) {

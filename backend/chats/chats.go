@@ -218,7 +218,7 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]protoc
 		for j, p := range h.Parts {
 			parts[j] = protocol.SnippetPart{Text: p.Text, Match: p.Match}
 		}
-		out[i] = protocol.SearchHit{ChatID: h.ChatID, ChatTitle: h.ChatTitle, MessageID: h.MessageID, Seq: h.Seq, Role: h.Role, Snippet: h.Snippet, SnippetParts: parts}
+		out[i] = protocol.SearchHit{ChatID: h.ChatID, ChatTitle: h.ChatTitle, MessageID: h.MessageID, Seq: h.Seq, Role: h.Role, Snippet: h.Snippet, SnippetParts: parts, OnPath: h.OnPath}
 	}
 	return out, nil
 }

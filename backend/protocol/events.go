@@ -113,6 +113,9 @@ type SearchHit struct {
 	// runs with the matched words marked, to highlight without parsing.
 	Snippet      string        `json:"snippet"`
 	SnippetParts []SnippetPart `json:"snippet_parts"`
+	// OnPath is false for a message on another branch than the chat's
+	// active one: a client switches to it (switch_branch) before showing it.
+	OnPath bool `json:"on_path"`
 }
 
 // SnippetPart is a run of a search snippet; Match marks matched words.

@@ -41,6 +41,9 @@ type SearchHit struct {
 	Role, Snippet     string
 	Parts             []SnippetPart
 	Rank              float64
+	// OnPath: the message is on its chat's active path; to show another
+	// branch's message, a client switches to it first.
+	OnPath bool
 }
 
 // Search finds finished messages whose content or reasoning contains all
@@ -60,7 +63,7 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 	// cheaply to find where that window starts. Snippets are made in the
 	// same pass: revisiting the top rows one by one with MATCH costs more,
 	// since FTS5 re-expands a prefix term on every lookup.
-	rows, err := s.r.QueryContext(ctx, `SELECT m.chat_id, c.title, m.id, m.seq, m.role, top.snip, top.score
+	rows, err := s.r.QueryContext(ctx, `SELECT m.chat_id, c.title, m.id, m.seq, m.role, top.snip, top.score, m.on_path
 		FROM (
 			SELECT rowid AS id, -bm25(messages_fts, 1.0, 0.5) AS score,
 				snippet(messages_fts, -1, ?3, ?4, ?5, 16) AS snip
@@ -81,7 +84,7 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 	var hits []SearchHit
 	for rows.Next() {
 		var h SearchHit
-		if err := rows.Scan(&h.ChatID, &h.ChatTitle, &h.MessageID, &h.Seq, &h.Role, &h.Snippet, &h.Rank); err != nil {
+		if err := rows.Scan(&h.ChatID, &h.ChatTitle, &h.MessageID, &h.Seq, &h.Role, &h.Snippet, &h.Rank, &h.OnPath); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 		h.Snippet, h.Parts = splitSnippet(h.Snippet)

@@ -141,6 +141,7 @@ export interface SearchHit {
   role: string;
   snippet: string;
   snippet_parts: SnippetPart[] | null;
+  on_path: boolean;
 }
 
 /** protocol.Limits, as the server writes it. */
