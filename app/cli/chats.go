@@ -16,12 +16,13 @@ import (
 )
 
 func (h *hearth) lsCmd() *cobra.Command {
-	var all bool
+	var all, archived bool
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "list chats (id, title, updated, message count)",
-		Long: "Lists chats, most recently active first: id, title, last activity, message count. " +
+		Long: "Lists chats, pinned ones first, then most recently active first: id, title, last activity, message count. " +
+			"Archived chats are left out; --archived lists only those. " +
 			"Without --all it lists up to --limit chats (" + fmt.Sprint(protocol.MaxLimit) + " by default) and says on stderr when there are more.",
 		GroupID:           groupChats,
 		Args:              noArgs,
@@ -33,18 +34,20 @@ func (h *hearth) lsCmd() *cobra.Command {
 			if all {
 				limit = 0
 			}
-			return h.runLs(ctx, cfg, limit)
+			return h.runLs(ctx, cfg, limit, archived)
 		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "list every chat (fetched page by page)")
 	cmd.Flags().IntVar(&limit, "limit", protocol.MaxLimit, "list at most `N` chats")
+	cmd.Flags().BoolVar(&archived, "archived", false, "list the archived chats instead of the others")
 	cmd.MarkFlagsMutuallyExclusive("all", "limit")
 	return cmd
 }
 
 // runLs lists up to limit chats (0: all of them), reading the server's pages
-// of at most MaxLimit with list_chats {before}.
-func (h *hearth) runLs(ctx context.Context, cfg config.Config, limit int) error {
+// of at most MaxLimit with list_chats {before}; archived lists the archived
+// chats instead.
+func (h *hearth) runLs(ctx context.Context, cfg config.Config, limit int, archived bool) error {
 	c, err := dial(ctx, cfg, false)
 	if err != nil {
 		return err
@@ -58,7 +61,7 @@ func (h *hearth) runLs(ctx context.Context, cfg config.Config, limit int) error 
 			n = min(n, limit-len(chats))
 		}
 		var page []protocol.Chat
-		page, more, before, err = chatPage(ctx, c, n, before)
+		page, more, before, err = chatPage(ctx, c, n, before, archived)
 		if err != nil {
 			return err
 		}
@@ -83,8 +86,8 @@ func (h *hearth) runLs(ctx context.Context, cfg config.Config, limit int) error 
 
 // chatPage is one list_chats page: up to limit chats before the cursor,
 // whether more follow, and the cursor of the next page.
-func chatPage(ctx context.Context, c *client.Client, limit int, before string) ([]protocol.Chat, bool, string, error) {
-	ev, err := c.Request(ctx, protocol.ListChats{Limit: limit, Before: before})
+func chatPage(ctx context.Context, c *client.Client, limit int, before string, archived bool) ([]protocol.Chat, bool, string, error) {
+	ev, err := c.Request(ctx, protocol.ListChats{Limit: limit, Before: before, Archived: archived})
 	if err != nil {
 		return nil, false, "", refusal(err)
 	}
@@ -189,7 +192,8 @@ func printMessage(w io.Writer, m protocol.Message) {
 			who += " (" + m.Model + ")"
 		}
 	}
-	fmt.Fprintf(w, "── %s · %s\n", who, m.CreatedAt.Local().Format("2006-01-02 15:04"))
+	// The id is what hearth fork takes to copy the chat up to this message.
+	fmt.Fprintf(w, "── %s · %s · #%d\n", who, m.CreatedAt.Local().Format("2006-01-02 15:04"), m.ID)
 	if m.Reasoning != "" {
 		fmt.Fprintf(w, "[thought for %.1f s]\n", float64(m.ReasoningMS)/1000)
 	}
@@ -223,7 +227,7 @@ func (h *hearth) printLive(ev client.Event, chatID string) {
 			printMessage(stdout, *ev.Message)
 		}
 	case protocol.EvTurnStart:
-		fmt.Fprintf(stdout, "── assistant (%s)\n", ev.Model)
+		fmt.Fprintf(stdout, "── assistant (%s) · #%d\n", ev.Model, ev.MessageID)
 	case protocol.EvReasoningDelta:
 		fmt.Fprint(stderr, deref(ev.Text))
 	case protocol.EvReasoningEnd:
