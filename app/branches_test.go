@@ -144,10 +144,13 @@ func TestTwoClientsFollowEditsAndSwitches(t *testing.T) {
 	if len(hits) == 0 {
 		t.Fatalf("search found nothing of the edited branch: %v", res)
 	}
+	onPath := map[int64]any{}
 	for _, h := range hits {
-		if hm := h.(map[string]any); hm["on_path"] != false {
-			t.Fatalf("hit on the other branch %v", hm)
-		}
+		hm := h.(map[string]any)
+		onPath[idOf(hm["message_id"])] = hm["on_path"]
+	}
+	if onPath[editIDs[2]] != false || onPath[two] != true {
+		t.Fatalf("search hits' on_path %v (edited %d, old %d)", onPath, editIDs[2], two)
 	}
 	// The edited path can still be read without switching to it.
 	if texts, _ = pathOf(t, a.request(map[string]any{"type": "history", "chat_id": chat, "leaf_id": editIDs[3]})); !slices.Equal(texts,
