@@ -30,8 +30,8 @@ export interface Preset {
   params: wire.Params;
 }
 
-/** Where a message stands among those with the same parent; ids (in order) once the server sends them. */
-export type Siblings = wire.Siblings & { ids?: number[] };
+/** Where a message stands among those with the same parent; ids of them all, in order (an older server leaves them out). */
+export type Siblings = Omit<wire.Siblings, 'ids'> & { ids?: number[] | null };
 
 export type ModelInfo = wire.Model;
 export type PullInfo = wire.Pull;

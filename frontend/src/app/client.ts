@@ -108,6 +108,7 @@ export class HearthClient {
   private afterChange(s: State): void {
     for (const v of Object.values(s.views)) {
       if (v.needsReconcile && !this.loading.has(`r:${v.id}`)) void this.loadHistory(v.id, 'reconcile');
+      if (v.pathReload && !v.deleted && !this.loading.has(`p:${v.id}`)) void this.reloadPath(v.id);
     }
   }
 
@@ -492,6 +493,99 @@ export class HearthClient {
     } catch (e) {
       this.dispatch({ type: 'cancel_failed', chatId });
       if (!(e instanceof ProtocolError && e.reason === 'not_running')) this.report(e, 'Could not stop the reply');
+    }
+  }
+
+  // ------------------------------------------------------------ branches
+
+  /** The version a switch asked for, brought into view when the path reloads in this window. */
+  private readonly switchFocus = new Map<string, string>();
+
+  /**
+   * The chat's active path changed (branch_switched, here or elsewhere):
+   * the newest page of the new path replaces what the view shows. Asked
+   * again while an older answer than the latest switch comes back.
+   */
+  private async reloadPath(id: string): Promise<void> {
+    const key = `p:${id}`;
+    if (this.loading.has(key)) return;
+    this.loading.add(key);
+    const want = this.switchFocus.get(id);
+    this.switchFocus.delete(id);
+    try {
+      await this.loadWindow(id, 'latest', {}, want ? { messageId: want, terms: [] } : undefined);
+    } finally {
+      this.loading.delete(key);
+    }
+    const v = this.state.views[id];
+    if (v?.pathReload && !v.deleted && this.conn?.isOpen) void this.reloadPath(id);
+  }
+
+  /**
+   * Runs a branch command; the events that follow (message_accepted,
+   * turn_start, branch_switched) change the view. Returns an error
+   * sentence, or null when the server took it.
+   */
+  private async branchCommand(frame: ClientFrame, what: string, toast: boolean): Promise<string | null> {
+    try {
+      await this.request(frame);
+      return null;
+    } catch (e) {
+      if (toast) this.report(e, what);
+      return e instanceof ProtocolError ? reasonText(e.reason, e.detail) : String(e);
+    }
+  }
+
+  /** A new version of a question (beside it, same parent), answered at once. */
+  editMessage(chatId: string, messageId: number, content: string, media: OutgoingMedia[]): Promise<string | null> {
+    const model = this.state.chats[chatId]?.model || undefined;
+    return this.branchCommand(
+      {
+        type: 'edit_message',
+        chat_id: chatId,
+        message_id: messageId,
+        content,
+        ...(media.length ? { media: media.map((m) => (m.data_url ? { data_url: m.data_url, name: m.name } : { id: m.id })) } : {}),
+        ...(model ? { model } : {}),
+      },
+      'Could not edit the message',
+      false,
+    );
+  }
+
+  /** A new answer beside messageId (absent: the last answer), with another model when given. */
+  regenerate(chatId: string, messageId: number | null, model?: string): Promise<string | null> {
+    return this.branchCommand(
+      { type: 'regenerate', chat_id: chatId, ...(messageId ? { message_id: messageId } : {}), ...(model ? { model } : {}) },
+      'Could not regenerate the answer',
+      true,
+    );
+  }
+
+  /** The model goes on from the kept text of an answer that ended short; a server that cannot says why. */
+  continueAnswer(chatId: string, messageId: number): Promise<string | null> {
+    return this.branchCommand({ type: 'continue', chat_id: chatId, message_id: messageId }, 'Could not continue the answer', true);
+  }
+
+  /** Makes the path through messageId the chat's active one, in every window. */
+  async switchBranch(chatId: string, messageId: number): Promise<string | null> {
+    this.switchFocus.set(chatId, String(messageId));
+    const err = await this.branchCommand({ type: 'switch_branch', chat_id: chatId, message_id: messageId }, 'Could not switch versions', true);
+    if (err) this.switchFocus.delete(chatId);
+    return err;
+  }
+
+  /** A new chat holding the path up to messageId, opened here. */
+  async forkChat(chatId: string, messageId: number): Promise<string | null> {
+    try {
+      const ev = await this.request<EventOf<'chat_created'>>({ type: 'fork_chat', chat_id: chatId, message_id: messageId });
+      this.dispatch({ type: 'server', ev, now: this.sched.now() });
+      const id = ev.chat?.id ?? ev.chat_id;
+      if (id) this.openChat(id);
+      return id ?? null;
+    } catch (e) {
+      this.report(e, 'Could not fork the chat');
+      return null;
     }
   }
 

@@ -1,5 +1,5 @@
 import { memo, useState } from 'react';
-import { useClient, useHearth } from '../app/hooks';
+import { useClient } from '../app/hooks';
 import { resolveUrl } from '../net/endpoint';
 import type { Media } from '../protocol';
 import { reasonText } from '../reasons';
@@ -8,10 +8,13 @@ import type { PendingMessage, ViewMessage } from '../state/store';
 import { answerMeta } from './answerMeta';
 import { formatBytes } from '../app/format';
 import { isDocument } from '../media/limits';
-import { IconCopy, IconFile } from './Icons';
-import { retryQuestion, userWords } from '../state/provider';
+import { IconCopy, IconFile, IconPencil } from './Icons';
+import { userWords } from '../state/provider';
 import { useOpenSettings } from './settingsLink';
 import { Reasoning } from './Reasoning';
+import { ForkButton, RegenerateButton, ShortEndActions, VersionSwitcher, useBranchBlock } from './MessageActions';
+import { MessageEditor } from './MessageEditor';
+import { storedId } from '../state/branches';
 
 function MediaStrip({ media }: { media: Media[] }) {
   const client = useClient();
@@ -78,14 +81,20 @@ const STATUS_TEXT: Record<string, string> = {
 };
 
 export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) {
+  const [editing, setEditing] = useState(false);
   if (m.role === 'user') {
     return (
       <article className="msg user" aria-label="Your message" data-seq={m.seq}>
-        <div className="bubble">
-          <MediaStrip media={m.media ?? []} />
-          {m.content && <div className="user-text">{m.content}</div>}
-        </div>
+        {editing ? (
+          <MessageEditor m={m} onClose={() => setEditing(false)} />
+        ) : (
+          <div className="bubble">
+            <MediaStrip media={m.media ?? []} />
+            {m.content && <div className="user-text">{m.content}</div>}
+          </div>
+        )}
         {m.queued && <div className="msg-note queued">Queued — sends when the current reply ends</div>}
+        {!m.queued && !editing && <UserActions m={m} onEdit={() => setEditing(true)} />}
       </article>
     );
   }
@@ -110,10 +119,13 @@ export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) 
       )}
       {m.status === 'error' && <AnswerError m={m} />}
       {(m.status === 'cancelled' || m.status === 'interrupted') && (
-        <div className={`msg-note ${m.status}`}>{STATUS_TEXT[m.status]}</div>
+        <div className={`msg-note ${m.status}`}>
+          {STATUS_TEXT[m.status]} <ShortEndActions m={m} />
+        </div>
       )}
       {!streaming && (
         <div className="msg-meta">
+          <VersionSwitcher m={m} />
           {m.model && <span>{m.model}</span>}
           {answerMeta(m).map((part) => (
             <span key={part} className="msg-stat">
@@ -121,6 +133,8 @@ export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) 
             </span>
           ))}
           {m.content && <CopyButton text={m.content} />}
+          <RegenerateButton m={m} />
+          <ForkButton m={m} />
         </div>
       )}
     </article>
@@ -128,36 +142,46 @@ export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) 
 });
 
 /**
- * A failed answer says why in this window's words, with the two ways out
- * where it is the chat's last word: the settings (the server or its URL is
- * wrong) and "Try again", which sends the same question again as a new
- * message (queued behind a running reply); the failed pair stays above it.
+ * A failed answer says why in this window's words, with the ways out: the
+ * settings (the server or its URL is wrong), "Try again" (a new answer in
+ * its place; the failed one stays as a version) and, with text kept,
+ * "Continue".
  */
 function AnswerError({ m }: { m: ViewMessage }) {
-  const client = useClient();
   const openSettings = useOpenSettings();
-  const question = useHearth((s) => {
-    const v = s.views[m.chat_id];
-    return v ? retryQuestion(v.messages, m) : null;
-  });
-  const running = useHearth((s) => Boolean(s.views[m.chat_id]?.runningTurnId));
   return (
     <div className="msg-error" role="alert">
       <strong>The model failed.</strong> {userWords(m.error || 'The model server returned an error.')}
-      {question && (
-        <span className="actions">
-          <button type="button" className="link-btn" onClick={openSettings}>
-            Settings
-          </button>
-          <button
-            type="button"
-            className="link-btn"
-            onClick={() => void client.send(m.chat_id, question.content, question.media ?? [], running)}
-          >
-            Try again
-          </button>
-        </span>
-      )}
+      <span className="actions">
+        <button type="button" className="link-btn" onClick={openSettings}>
+          Settings
+        </button>
+      </span>
+      <ShortEndActions m={m} />
+    </div>
+  );
+}
+
+/** Under a question: its versions, Edit and Fork from here. */
+function UserActions({ m, onEdit }: { m: ViewMessage; onEdit: () => void }) {
+  const block = useBranchBlock(m.chat_id);
+  const why = block ?? (storedId(m) === null ? 'Not saved yet' : null);
+  return (
+    <div className="msg-actions">
+      <VersionSwitcher m={m} />
+      <button
+        type="button"
+        className="icon-btn small"
+        aria-label="Edit message"
+        aria-disabled={why ? true : undefined}
+        title={why ?? 'Edit message'}
+        onClick={() => {
+          if (!why) onEdit();
+        }}
+      >
+        <IconPencil width={14} height={14} />
+      </button>
+      <ForkButton m={m} />
     </div>
   );
 }

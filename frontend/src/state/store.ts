@@ -20,6 +20,7 @@ import {
 } from '../protocol';
 import type { Reason } from '../reasons';
 import type { Reach } from '../net/reach';
+import { followPath } from './branches';
 
 // ---------------------------------------------------------------- types
 
@@ -95,6 +96,8 @@ export interface ChatView {
   deletedTitle?: string;
   /** The server said idle while we still show a streaming message: reload the newest page. */
   needsReconcile: boolean;
+  /** Seq of a branch_switched not yet followed by a reload of the path (0: none). */
+  pathReload: number;
   pending: PendingMessage[];
 }
 
@@ -254,6 +257,7 @@ export function emptyView(id: string): ChatView {
     stopping: false,
     deleted: false,
     needsReconcile: false,
+    pathReload: 0,
     pending: [],
   };
 }
@@ -536,6 +540,7 @@ function onChatEvent(state: State, ev: ChatEvent, now: number): State {
         // The server's user messages may not carry their turn; the acceptance does.
         const turnId = msg.turn_id ?? (ev.event === 'message_accepted' ? ev.turn_id : undefined);
         const queued = Boolean(ev.queued) && !turnStarted(v, turnId);
+        if (!queued) v = followPath(v, msg.parent_id, String(msg.id));
         v.messages = upsertMessage(v.messages, { ...msg, id: String(msg.id), turn_id: turnId, queued, reasoningDone: true });
         if (ev.event === 'user_message') v.pending = dropEchoedPending(v.pending, msg);
       }
@@ -544,6 +549,8 @@ function onChatEvent(state: State, ev: ChatEvent, now: number): State {
     case 'turn_start': {
       v.runningTurnId = ev.turn_id;
       v.stopping = false;
+      const selfId = ev.message_id != null ? String(ev.message_id) : `turn:${ev.turn_id}`;
+      v = followPath(v, ev.parent_id ?? (ev.siblings ? null : undefined), selfId);
       const existing = findAssistant(v.messages, ev.turn_id);
       const msg: ViewMessage = existing ?? {
         id: ev.message_id != null ? String(ev.message_id) : `turn:${ev.turn_id}`,
@@ -555,7 +562,8 @@ function onChatEvent(state: State, ev: ChatEvent, now: number): State {
         reasoning: '',
         status: 'streaming',
       };
-      v.messages = upsertMessage(unqueue(v.messages, ev.turn_id, ev.seq), { ...msg, model: ev.model ?? msg.model });
+      const tree = ev.siblings ? { parent_id: ev.parent_id ?? null, siblings: ev.siblings } : {};
+      v.messages = upsertMessage(unqueue(v.messages, ev.turn_id, ev.seq), { ...msg, ...tree, model: ev.model ?? msg.model });
       state2 = patchChat(state2, ev.chat_id, { running: true });
       break;
     }
@@ -587,6 +595,9 @@ function onChatEvent(state: State, ev: ChatEvent, now: number): State {
         content: ev.text ?? m.content,
         ...endReasoning(m, now),
       }));
+      break;
+    case 'branch_switched':
+      v.pathReload = ev.seq;
       break;
     case 'turn_end': {
       v = patchAssistant(v, ev, (m) => ({
@@ -665,6 +676,7 @@ function onWindow(state: State, kind: 'around' | 'newer' | 'latest', ev: EventOf
         loadingNewer: false,
         windowEnd: hasNewer ? end : 0,
         appliedSeq: Math.max(view.appliedSeq, ev.last_seq),
+        pathReload: view.pathReload > ev.last_seq ? view.pathReload : 0,
         firstItemIndex: FIRST_INDEX,
         focus: focus ?? null,
         epoch: view.epoch + 1,
