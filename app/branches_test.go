@@ -290,3 +290,68 @@ func TestBranchChangesWaitForTheRunningTurn(t *testing.T) {
 		}
 	}
 }
+
+// A stopped answer is no dead end: continue makes a new answer beside it
+// that starts with the kept text, and the model is asked to go on from it
+// (the text as a trailing assistant message, with vLLM's flag on the
+// OpenAI-compatible wire). Try again (regenerate) answers anew.
+func TestContinueGoesOnFromAStoppedAnswer(t *testing.T) {
+	h := startHearth(t)
+	h.fake.On("story", llmtest.Script{Steps: []llmtest.Step{{Content: "Once upon"}}, Fail: llmtest.FailStall})
+	h.fake.Use(func(r llmtest.RecordedRequest) (llmtest.Script, bool) {
+		n := len(r.Messages)
+		return llmtest.Script{Steps: []llmtest.Step{{Content: " a time."}}}, n > 0 && r.Messages[n-1].Role == "assistant"
+	})
+	a := h.dial(t)
+	chat := a.newChat()
+	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "tell a story"})
+	a.until("delta", patience)
+	a.request(map[string]any{"type": "cancel", "chat_id": chat})
+	if end, _ := a.until("turn_end", patience); end["status"] != "cancelled" {
+		t.Fatalf("turn_end %v", end)
+	}
+	_, ids := pathOf(t, a.request(map[string]any{"type": "history", "chat_id": chat}))
+	stopped := ids[1]
+
+	acc := a.request(map[string]any{"type": "continue", "chat_id": chat, "message_id": stopped})
+	if acc["event"] != "turn_accepted" {
+		t.Fatalf("continue: %v", acc)
+	}
+	evs := a.collectTurn()
+	if got := answerOf(evs, "delta"); got != "Once upon a time." {
+		t.Fatalf("continued deltas %q", got)
+	}
+	var streamEnd map[string]any
+	for _, e := range evs {
+		if e["event"] == "stream_end" {
+			streamEnd = e
+		}
+	}
+	if str(streamEnd, "text") != "Once upon a time." {
+		t.Fatalf("stream_end %v", streamEnd)
+	}
+	reqs := h.fake.Requests()
+	last := reqs[len(reqs)-1]
+	n := len(last.Messages)
+	if n < 2 || last.Messages[n-1].Role != "assistant" || last.Messages[n-1].Content != "Once upon" ||
+		last.Messages[n-2].Content != "tell a story" || !last.ContinueFinalMessage {
+		t.Fatalf("the model was asked %+v", last)
+	}
+	hist := a.request(map[string]any{"type": "history", "chat_id": chat})
+	texts, _ := pathOf(t, hist)
+	items := hist["items"].([]any)
+	if !slices.Equal(texts, []string{"user:tell a story", "assistant:Once upon a time."}) {
+		t.Fatalf("path %v", texts)
+	}
+	if i, c := siblingsOf(items[1].(map[string]any)["siblings"]); i != 1 || c != 2 {
+		t.Fatalf("continued answer's siblings %v", items[1])
+	}
+	// The stopped answer is still there, one version back.
+	sw := a.request(map[string]any{"type": "switch_branch", "chat_id": chat, "message_id": stopped})
+	if sw["event"] != "branch_switched" {
+		t.Fatalf("switch: %v", sw)
+	}
+	if texts, _ = pathOf(t, a.request(map[string]any{"type": "history", "chat_id": chat})); texts[1] != "assistant:Once upon" {
+		t.Fatalf("stopped answer %v", texts)
+	}
+}

@@ -29,6 +29,11 @@ type oaRequest struct {
 	ReasoningEffort string          `json:"reasoning_effort,omitempty"`
 	Temperature     *float64        `json:"temperature,omitempty"`
 	TopP            *float64        `json:"top_p,omitempty"`
+	// A continued answer: vLLM's (and SGLang's) way to go on from the last
+	// assistant message instead of opening a new one; llama.cpp's server
+	// does so for a trailing assistant message by itself.
+	ContinueFinalMessage *bool `json:"continue_final_message,omitempty"`
+	AddGenerationPrompt  *bool `json:"add_generation_prompt,omitempty"`
 }
 
 type oaStreamOption struct {
@@ -105,6 +110,10 @@ func (p *openAI) Stream(ctx context.Context, req Request, emit func(Event) error
 		Temperature:     req.Temperature,
 		TopP:            req.TopP,
 	}
+	if req.Continue {
+		yes, no := true, false
+		body.ContinueFinalMessage, body.AddGenerationPrompt = &yes, &no
+	}
 	for {
 		k, err := p.c.open(ctx, http.MethodPost, "/chat/completions", body, req.Model)
 		if err != nil {
@@ -119,6 +128,10 @@ func (p *openAI) Stream(ctx context.Context, req Request, emit func(Event) error
 				case body.ReasoningEffort != "" && (strings.Contains(low, "reasoning") || strings.Contains(low, "thinking")):
 					p.c.log.Warn("server refuses reasoning_effort; retrying without it", "model", req.Model, "err", e.said)
 					body.ReasoningEffort = ""
+					continue
+				case body.ContinueFinalMessage != nil && (strings.Contains(low, "continue_final_message") || strings.Contains(low, "add_generation_prompt")):
+					p.c.log.Warn("server refuses continue_final_message; continuing with the trailing assistant message alone", "err", e.said)
+					body.ContinueFinalMessage, body.AddGenerationPrompt = nil, nil
 					continue
 				case (body.Temperature != nil || body.TopP != nil) && (strings.Contains(low, "temperature") || strings.Contains(low, "top_p")):
 					// OpenAI's reasoning models take neither.

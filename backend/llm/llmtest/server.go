@@ -100,6 +100,9 @@ type RecordedRequest struct {
 	// native API); NumCtx is Ollama's options.num_ctx. Nil: absent.
 	Temperature, TopP *float64
 	NumCtx            *int
+	// ContinueFinalMessage: vLLM's flag to go on from the last assistant
+	// message (OpenAI-compatible requests only).
+	ContinueFinalMessage bool
 }
 
 // LastUser returns the content of the last user message.

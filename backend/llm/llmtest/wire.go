@@ -68,13 +68,15 @@ func decodeRequest(r *http.Request, ollama bool) (RecordedRequest, error) {
 		StreamOptions *struct {
 			IncludeUsage bool `json:"include_usage"`
 		} `json:"stream_options"`
-		ReasoningEffort string   `json:"reasoning_effort"`
-		Temperature     *float64 `json:"temperature"`
-		TopP            *float64 `json:"top_p"`
+		ReasoningEffort      string   `json:"reasoning_effort"`
+		Temperature          *float64 `json:"temperature"`
+		TopP                 *float64 `json:"top_p"`
+		ContinueFinalMessage bool     `json:"continue_final_message"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		return rec, fmt.Errorf("invalid JSON: %w", err)
 	}
+	rec.ContinueFinalMessage = in.ContinueFinalMessage
 	rec.Model, rec.Stream, rec.ReasoningEffort = in.Model, in.Stream, in.ReasoningEffort
 	rec.Temperature, rec.TopP = in.Temperature, in.TopP
 	rec.IncludeUsage = in.StreamOptions != nil && in.StreamOptions.IncludeUsage
