@@ -25,6 +25,7 @@ import (
 	"github.com/hearth-app/hearth/backend/ingest"
 	"github.com/hearth-app/hearth/backend/instance"
 	"github.com/hearth-app/hearth/backend/media"
+	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/pulls"
 	"github.com/hearth-app/hearth/backend/server"
 	"github.com/hearth-app/hearth/backend/store"
@@ -135,6 +136,7 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 		MaxAnswerBytes: int(cfg.MaxAnswerBytes), MaxReasoningBytes: int(cfg.MaxReasoningBytes), ImageTurns: cfg.ImageTurns,
 		Titles: turns.TitleOptions{Enabled: cfg.AutoTitles},
 		DocumentChars: cfg.DocumentChars, Broadcast: broadcast, MediaURL: mediaURL,
+		Params: protocol.Params(cfg.Params),
 	})
 	cs := chats.New(chats.Options{
 		Store: b.store, Files: files, Ingest: in, Turns: b.engine, Providers: watched,

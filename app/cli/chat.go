@@ -29,22 +29,30 @@ type chatOptions struct {
 	last, fresh bool
 	effort      string
 	queue       bool
+	// system and preset start the new chat with its settings.
+	system, preset string
 }
 
 func (h *hearth) chatCmd() *cobra.Command {
 	var o chatOptions
 	cmd := &cobra.Command{
-		Use:   "chat [--chat ID | --continue | --new] [--model M] [PROMPT]",
+		Use:   "chat [--chat ID | --continue | --new] [--model M] [--system TEXT] [--preset NAME] [PROMPT]",
 		Short: "send a prompt and stream the answer",
 		Long: `Sends PROMPT (or, without one, stdin) to a chat and streams the turn: the
 answer to stdout, the model's reasoning dimmed to stderr. Exits 0 at the end of
 the turn. Ctrl-C cancels the turn, keeps what was said and exits 130.
+
+--system and --preset start a new chat with that system prompt or with a
+saved preset's system prompt, model and parameters (--system and --model win
+over the preset's).
 
 The words of PROMPT are joined with spaces. A prompt that starts with a dash
 goes after --.`,
 		Example: `  hearth chat "why is the sky blue?"
   hearth chat "and at sunset?" --chat c3x…
   git diff | hearth chat --continue --model qwen3:8b
+  hearth chat --preset coder "write a Go HTTP server"
+  hearth chat --system "Answer in French." "what is a hearth?"
   hearth chat -- "-3 is less than 0?"`,
 		GroupID:           groupChats,
 		ValidArgsFunction: cobra.NoFileCompletions,
@@ -58,6 +66,8 @@ goes after --.`,
 	f.BoolVar(&o.fresh, "new", false, "start a new chat (the default)")
 	f.StringVar(&o.effort, "effort", "", "reasoning `effort`: low, medium or high (where the model supports it)")
 	f.BoolVar(&o.queue, "queue", false, "if a turn is running in the chat, queue this message behind it")
+	f.StringVar(&o.system, "system", "", "start the new chat with this system prompt (`TEXT`)")
+	f.StringVar(&o.preset, "preset", "", "start the new chat from the preset `NAME` (its system prompt, model and parameters)")
 	cmd.MarkFlagsMutuallyExclusive("chat", "continue", "new")
 	_ = cmd.RegisterFlagCompletionFunc("chat", h.completeChatIDs)
 	_ = cmd.RegisterFlagCompletionFunc("effort", cobra.FixedCompletions([]string{"low", "medium", "high"}, cobra.ShellCompDirectiveNoFileComp))
@@ -89,6 +99,9 @@ func (h *hearth) runChat(ctx context.Context, cfg config.Config, o chatOptions, 
 	if strings.TrimSpace(prompt) == "" {
 		return usage("the prompt is empty")
 	}
+	if (o.system != "" || o.preset != "") && (o.chat != "" || o.last) {
+		return usage("--system and --preset start a new chat: leave out --chat and --continue (or change the chat's settings in the app)")
+	}
 	// The connection must outlive Ctrl-C long enough to send the cancel.
 	conn := context.WithoutCancel(ctx)
 	c, err := dial(conn, cfg, true)
@@ -116,7 +129,11 @@ func (h *hearth) runChat(ctx context.Context, cfg config.Config, o chatOptions, 
 		}
 	}
 	if chatID == "" {
-		ev, err := c.Request(conn, protocol.NewChat{Model: model})
+		ev, err := c.Request(conn, protocol.NewChat{Model: model, System: o.system, Preset: o.preset})
+		var pe *protocol.Error
+		if o.preset != "" && errors.As(err, &pe) && pe.Reason == protocol.ReasonNotFound {
+			return exit{code: 1, msg: pe.Detail + " (the app's chat settings list the presets and save new ones)"}
+		}
 		if err != nil {
 			return refusal(err)
 		}

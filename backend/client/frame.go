@@ -19,6 +19,7 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 	case protocol.NewChat:
 		typ = protocol.CmdNewChat
 		f.Title, f.Model, f.System = opt(c.Title), opt(c.Model), opt(c.System)
+		f.Preset, f.Params = opt(c.Preset), (*protocol.ParamsInput)(c.Params)
 	case protocol.Attach:
 		typ = protocol.CmdAttach
 		f.ChatID, f.Since = &c.ChatID, c.Since
@@ -55,6 +56,7 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 		f.ChatID = &c.ChatID
 		f.Title, f.Model, f.System, f.Pinned = c.Title, c.Model, c.System, c.Pinned
 		f.Archived = c.Archived
+		f.Params, f.Preset = (*protocol.ParamsInput)(c.Params), c.Preset
 	case protocol.DeleteChat:
 		typ = protocol.CmdDeleteChat
 		f.ChatID = &c.ChatID
@@ -94,6 +96,17 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 	case protocol.ForkChat:
 		typ = protocol.CmdForkChat
 		f.ChatID, f.MessageID = &c.ChatID, &c.MessageID
+	case protocol.ListPresets:
+		typ = protocol.CmdListPresets
+	case protocol.SavePreset:
+		typ = protocol.CmdSavePreset
+		f.Name, f.System, f.Model = &c.Preset.Name, opt(c.Preset.System), opt(c.Preset.Model)
+		if c.Preset.Params != (protocol.Params{}) {
+			f.Params = (*protocol.ParamsInput)(&c.Preset.Params)
+		}
+	case protocol.DeletePreset:
+		typ = protocol.CmdDeletePreset
+		f.Name = &c.PresetName
 	default:
 		return protocol.Frame{}, fmt.Errorf("the client cannot send a %T", cmd)
 	}

@@ -17,6 +17,7 @@ func TestFramesRoundTripThroughTheRouter(t *testing.T) {
 	pinned, unpinned := true, false
 	provider, url, key := "ollama", "http://127.0.0.1:11434", "sk-1"
 	base := protocol.Base{ReqID: "q1"}
+	temp, topP, ctxLen, preset := 0.0, 0.9, 4096, "coder"
 	cmds := []protocol.Command{
 		protocol.Ping{Base: base},
 		protocol.NewChat{Base: base},
@@ -58,6 +59,15 @@ func TestFramesRoundTripThroughTheRouter(t *testing.T) {
 		protocol.Continue{Base: base, ChatID: "c1", MessageID: 4},
 		protocol.SwitchBranch{Base: base, ChatID: "c1", MessageID: 5},
 		protocol.ForkChat{Base: base, ChatID: "c1", MessageID: 2},
+		protocol.NewChat{Base: base, Preset: "coder"},
+		protocol.NewChat{Base: base, System: system, Preset: "coder", Params: &protocol.Params{TopP: &topP, ContextLength: &ctxLen}},
+		protocol.UpdateChat{Base: base, ChatID: "c1", Params: &protocol.Params{}},
+		protocol.UpdateChat{Base: base, ChatID: "c1", Preset: &preset, Params: &protocol.Params{Temperature: &temp, ReasoningEffort: "high"}},
+		protocol.ListPresets{Base: base},
+		protocol.SavePreset{Base: base, Preset: protocol.Preset{Name: "coder"}},
+		protocol.SavePreset{Base: base, Preset: protocol.Preset{Name: "coder", System: system, Model: model,
+			Params: protocol.Params{Temperature: &temp, TopP: &topP, ContextLength: &ctxLen, ReasoningEffort: "low"}}},
+		protocol.DeletePreset{Base: base, PresetName: "coder"},
 	}
 	sent := map[string]bool{}
 	for _, cmd := range cmds {
