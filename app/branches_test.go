@@ -355,3 +355,41 @@ func TestContinueGoesOnFromAStoppedAnswer(t *testing.T) {
 		t.Fatalf("stopped answer %v", texts)
 	}
 }
+
+// Questions queued behind a turn are placed in the tree when their turns
+// open: each one's parent is the answer before it, so the path reads
+// question, answer, question, answer.
+func TestQueuedQuestionsFollowTheAnswerBeforeThem(t *testing.T) {
+	h := startHearth(t)
+	h.fake.On("first", llmtest.Script{Steps: []llmtest.Step{{Content: "working"}}, Fail: llmtest.FailStall})
+	h.fake.On("second", llmtest.Script{Steps: []llmtest.Step{{Content: "ans second"}}})
+	h.fake.On("third", llmtest.Script{Steps: []llmtest.Step{{Content: "ans third"}}})
+	a := h.dial(t)
+	chat := a.newChat()
+	a.request(map[string]any{"type": "message", "chat_id": chat, "content": "first"})
+	a.until("delta", patience)
+	for _, q := range []string{"second", "third"} {
+		if ev := a.request(map[string]any{"type": "message", "chat_id": chat, "content": q, "queue": true}); ev["event"] != "message_accepted" {
+			t.Fatalf("queue %q: %v", q, ev)
+		}
+	}
+	a.request(map[string]any{"type": "cancel", "chat_id": chat})
+	for range 3 {
+		a.until("turn_end", patience)
+	}
+	hist := a.request(map[string]any{"type": "history", "chat_id": chat})
+	texts, ids := pathOf(t, hist)
+	want := []string{"user:first", "assistant:working", "user:second", "assistant:ans second", "user:third", "assistant:ans third"}
+	if !slices.Equal(texts, want) {
+		t.Fatalf("path %v", texts)
+	}
+	for i, it := range hist["items"].([]any) {
+		m := it.(map[string]any)
+		if i == 0 && m["parent_id"] != nil || i > 0 && idOf(m["parent_id"]) != ids[i-1] {
+			t.Fatalf("message %d's parent %v, want %v", i, m["parent_id"], ids)
+		}
+		if _, c := siblingsOf(m["siblings"]); c != 1 {
+			t.Fatalf("message %d has siblings %v", i, m["siblings"])
+		}
+	}
+}
