@@ -31,12 +31,14 @@ type chatOptions struct {
 	queue       bool
 	// system and preset start the new chat with its settings.
 	system, preset string
+	// regenerate asks again for the chat's last answer instead of sending.
+	regenerate bool
 }
 
 func (h *hearth) chatCmd() *cobra.Command {
 	var o chatOptions
 	cmd := &cobra.Command{
-		Use:   "chat [--chat ID | --continue | --new] [--model M] [--system TEXT] [--preset NAME] [PROMPT]",
+		Use:   "chat [--chat ID | --continue | --new] [--model M] [PROMPT] [--system TEXT] [--preset NAME] [--regenerate]",
 		Short: "send a prompt and stream the answer",
 		Long: `Sends PROMPT (or, without one, stdin) to a chat and streams the turn: the
 answer to stdout, the model's reasoning dimmed to stderr. Exits 0 at the end of
@@ -46,6 +48,11 @@ the turn. Ctrl-C cancels the turn, keeps what was said and exits 130.
 saved preset's system prompt, model and parameters (--system and --model win
 over the preset's).
 
+--regenerate sends no prompt: it asks again for the answer to the last
+question of the chat (--chat ID or --continue), with --model and --effort if
+given, and streams the new answer. The earlier answer stays in the chat as
+another version of it.
+
 The words of PROMPT are joined with spaces. A prompt that starts with a dash
 goes after --.`,
 		Example: `  hearth chat "why is the sky blue?"
@@ -53,7 +60,8 @@ goes after --.`,
   git diff | hearth chat --continue --model qwen3:8b
   hearth chat --preset coder "write a Go HTTP server"
   hearth chat --system "Answer in French." "what is a hearth?"
-  hearth chat -- "-3 is less than 0?"`,
+  hearth chat -- "-3 is less than 0?"
+  hearth chat --continue --regenerate --model qwen3:8b`,
 		GroupID:           groupChats,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: h.action(func(ctx context.Context, cfg config.Config, _ *slog.Logger, args []string) error {
@@ -68,7 +76,10 @@ goes after --.`,
 	f.BoolVar(&o.queue, "queue", false, "if a turn is running in the chat, queue this message behind it")
 	f.StringVar(&o.system, "system", "", "start the new chat with this system prompt (`TEXT`)")
 	f.StringVar(&o.preset, "preset", "", "start the new chat from the preset `NAME` (its system prompt, model and parameters)")
+	f.BoolVar(&o.regenerate, "regenerate", false, "send no prompt: answer the chat's last question again (with --chat or --continue)")
 	cmd.MarkFlagsMutuallyExclusive("chat", "continue", "new")
+	cmd.MarkFlagsMutuallyExclusive("regenerate", "new")
+	cmd.MarkFlagsMutuallyExclusive("regenerate", "queue")
 	_ = cmd.RegisterFlagCompletionFunc("chat", h.completeChatIDs)
 	_ = cmd.RegisterFlagCompletionFunc("effort", cobra.FixedCompletions([]string{"low", "medium", "high"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -86,7 +97,13 @@ func isTerminal(f any) bool {
 // runChat sends one prompt and streams the turn.
 func (h *hearth) runChat(ctx context.Context, cfg config.Config, o chatOptions, args []string) error {
 	prompt := strings.Join(args, " ")
-	if prompt == "" {
+	switch {
+	case o.regenerate && prompt != "":
+		return usage("--regenerate takes no prompt: it answers the chat's last question again")
+	case o.regenerate && o.chat == "" && !o.last:
+		return usage("--regenerate needs the chat: --chat ID, or --continue for the most recently active one")
+	case o.regenerate:
+	case prompt == "":
 		if isTerminal(h.io.In) {
 			return usage("give a prompt: hearth chat \"your question\" (or pipe it on stdin)")
 		}
@@ -96,7 +113,7 @@ func (h *hearth) runChat(ctx context.Context, cfg config.Config, o chatOptions, 
 		}
 		prompt = string(b)
 	}
-	if strings.TrimSpace(prompt) == "" {
+	if !o.regenerate && strings.TrimSpace(prompt) == "" {
 		return usage("the prompt is empty")
 	}
 	if (o.system != "" || o.preset != "") && (o.chat != "" || o.last) {
@@ -127,6 +144,12 @@ func (h *hearth) runChat(ctx context.Context, cfg config.Config, o chatOptions, 
 		if len(chats) > 0 {
 			chatID = chats[0].ID
 		}
+	}
+	if o.regenerate {
+		if chatID == "" {
+			return exit{code: 1, msg: "there is no chat yet to answer again in"}
+		}
+		return h.runRegenerate(ctx, conn, c, chatID, model, o.effort)
 	}
 	if chatID == "" {
 		ev, err := c.Request(conn, protocol.NewChat{Model: model, System: o.system, Preset: o.preset})

@@ -255,6 +255,7 @@ an argument, so a prompt that starts with a dash goes after it:
 		h.pullCmd(),
 		h.searchCmd(),
 		h.openCmd(),
+		h.forkCmd(),
 		h.exportCmd(),
 		h.importCmd(),
 		h.backupCmd(),

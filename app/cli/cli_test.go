@@ -179,7 +179,7 @@ func TestServeNewToken(t *testing.T) {
 
 // The contract's commands and shared flags, as `hearth --help` lists them.
 var (
-	contractCommands = []string{"serve", "chat", "ls", "attach", "models", "search", "export", "import", "backup", "version", "completion", "help"}
+	contractCommands = []string{"serve", "chat", "ls", "attach", "fork", "models", "search", "export", "import", "backup", "version", "completion", "help"}
 	sharedFlags      = []string{"--data-dir", "--socket", "--listen", "--provider-url", "--model", "--api-key", "--provider", "--allow-remote",
 		"--config", "--token", "--log-level", "--provider-idle-timeout"}
 )
