@@ -39,6 +39,7 @@ import desktop from './scenarios/desktop.mjs';
 import links from './scenarios/links.mjs';
 import models from './scenarios/models.mjs';
 import navigation from './scenarios/navigation.mjs';
+import organise from './scenarios/organise.mjs';
 import otherClients from './scenarios/other-clients.mjs';
 import provider from './scenarios/provider.mjs';
 import polish from './scenarios/polish.mjs';
@@ -87,7 +88,7 @@ after(async () => {
  * order (E2E_ONLY, E2E_SHUFFLE). On failure the page is saved as
  * screenshots/FAILED-<n>.png for a look.
  */
-const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop]
+const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, organise]
   .flat()
   .map((sc, i) => ({ n: i + 1, ...sc }));
 

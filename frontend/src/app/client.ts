@@ -2,7 +2,7 @@
 // frames and server frames into store actions. Stream events are applied in
 // batches at most once per animation frame.
 
-import type { ClientFrame, EventOf, OutgoingMedia, SearchHit, ServerEvent } from '../protocol';
+import type { Chat, ClientFrame, EventOf, OutgoingMedia, SearchHit, ServerEvent } from '../protocol';
 import { matchedTerms } from './search';
 import { Connection, ProtocolError } from '../net/connection';
 import { type Endpoint, wsUrlWithToken } from '../net/endpoint';
@@ -405,6 +405,42 @@ export class HearthClient {
       await this.request({ type: 'rename_chat', chat_id: id, title });
     } catch (e) {
       this.report(e, 'Could not rename the chat');
+    }
+  }
+
+  /** Pinned chats stay at the top of the list. */
+  async setPinned(id: string, pinned: boolean): Promise<void> {
+    try {
+      await this.request({ type: 'update_chat', chat_id: id, pinned });
+    } catch (e) {
+      this.report(e, pinned ? 'Could not pin the chat' : 'Could not unpin the chat');
+    }
+  }
+
+  /** An archived chat leaves the list for the Archived view; it is kept whole and can be restored. */
+  async setArchived(id: string, archived: boolean): Promise<void> {
+    try {
+      await this.request({ type: 'update_chat', chat_id: id, archived });
+    } catch (e) {
+      this.report(e, archived ? 'Could not archive the chat' : 'Could not restore the chat');
+    }
+  }
+
+  /** The archived chats (list_chats {archived}), all pages of them up to the server's 500 a page. */
+  async listArchived(): Promise<Chat[] | null> {
+    const out: Chat[] = [];
+    let before: string | undefined;
+    try {
+      for (let i = 0; i < 20; i++) {
+        const ev = await this.request<EventOf<'chats'>>({ type: 'list_chats', archived: true, limit: 500, ...(before ? { before } : {}) });
+        out.push(...(ev.items ?? []));
+        if (!ev.has_more || !ev.next_before) break;
+        before = ev.next_before;
+      }
+      return out;
+    } catch (e) {
+      this.report(e, 'Could not list the archived chats');
+      return null;
     }
   }
 

@@ -1,9 +1,12 @@
-import { forwardRef, useEffect, useLayoutEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent } from 'react';
+import { Fragment, forwardRef, useEffect, useLayoutEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent } from 'react';
 import { chatTitle, relativeTime } from '../app/format';
 import { useClient, useHearth } from '../app/hooks';
 import { snippetParts } from '../app/search';
 import type { Chat } from '../protocol';
 import { sortedChats } from '../state/store';
+import { archivedChats, groupChats } from '../state/chatGroups';
+import { IconArchive, IconPin, IconRestore } from './organiseIcons';
+import './organise.css';
 import { IconPencil, IconPlus, IconSearch, IconTrash, IconX } from './Icons';
 import { neighbourAfterRemoval, rovingTarget, tabStop } from './roving';
 
@@ -22,10 +25,13 @@ export const Sidebar = forwardRef<HTMLInputElement, Props>(function Sidebar({ op
   const search = useHearth((s) => s.search);
   const [filter, setFilter] = useState('');
 
+  // Archived chats live in the Archived view, not the list.
   const chats = useMemo(
-    () => sortedChats({ chats: chatsRec, pendingDeletes } as Parameters<typeof sortedChats>[0]),
+    () => sortedChats({ chats: chatsRec, pendingDeletes } as Parameters<typeof sortedChats>[0]).filter((c) => !c.archived),
     [chatsRec, pendingDeletes],
   );
+  const now = useMinute();
+  const groups = useMemo(() => groupChats(chats, now), [chats, now]);
   const q = filter.trim().toLowerCase();
   const shown = q ? chats.filter((c) => chatTitle(c.title).toLowerCase().includes(q)) : chats;
 
@@ -152,13 +158,25 @@ export const Sidebar = forwardRef<HTMLInputElement, Props>(function Sidebar({ op
             onFocus={onListFocus}
             onBlur={onListBlur}
           >
-            {shown.map((c) => (
-              <ChatRow key={c.id} chat={c} active={c.id === active} tabbable={c.id === stop} onOpen={() => open_(c.id)} />
-            ))}
+            {q
+              ? shown.map((c) => (
+                  <ChatRow key={c.id} chat={c} active={c.id === active} tabbable={c.id === stop} onOpen={() => open_(c.id)} />
+                ))
+              : groups.map((g) => (
+                  <Fragment key={g.key}>
+                    <li className="chat-group" role="presentation" data-group={g.key}>
+                      {g.label}
+                    </li>
+                    {g.chats.map((c) => (
+                      <ChatRow key={c.id} chat={c} active={c.id === active} tabbable={c.id === stop} onOpen={() => open_(c.id)} />
+                    ))}
+                  </Fragment>
+                ))}
             {q && shown.length === 0 && <li className="side-note">No chat titles match.</li>}
           </ul>
         )}
         {loaded && <MoreChats count={chats.length} />}
+        {loaded && !q && <ArchivedChats active={active} onOpen={open_} />}
         {hits.length > 0 && (
           <section aria-label="Messages matching the search" className="hits">
             <h2 className="side-sub">In messages</h2>
@@ -218,6 +236,79 @@ function MoreChats({ count }: { count: number }) {
   );
 }
 
+/** Left and right walk a row's own buttons (open, rename, archive or restore, delete). */
+function rowButtonsKey(e: KeyboardEvent<HTMLElement>) {
+  if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+  const target = e.target as HTMLElement;
+  const li = target.closest('li[data-chat-id]');
+  if (!li || target.tagName === 'INPUT') return;
+  const buttons = Array.from(li.querySelectorAll<HTMLElement>('button'));
+  const i = buttons.indexOf(target);
+  const j = e.key === 'ArrowRight' ? Math.min(i + 1, buttons.length - 1) : Math.max(i - 1, 0);
+  if (i >= 0 && j !== i) {
+    e.preventDefault();
+    buttons[j]!.focus();
+  }
+}
+
+/** Re-renders once a minute, so that the day groups move on at midnight. */
+function useMinute(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+/**
+ * The Archived view at the end of the list: a toggle that lists the archived
+ * chats (list_chats {archived}) with their own rows, each restorable. What
+ * this window hears since (archive or restore here or elsewhere) updates it
+ * at once.
+ */
+function ArchivedChats({ active, onOpen }: { active: string | null; onOpen: (id: string) => void }) {
+  const client = useClient();
+  const known = useHearth((s) => s.chats);
+  const pendingDeletes = useHearth((s) => s.pendingDeletes);
+  const online = useHearth((s) => s.conn.status === 'open');
+  const [open, setOpen] = useState(false);
+  const [listed, setListed] = useState<Chat[] | null>(null);
+  useEffect(() => {
+    if (!open || !online) return;
+    let live = true;
+    void client.listArchived().then((items) => {
+      if (live && items) setListed(items);
+    });
+    return () => {
+      live = false;
+    };
+  }, [client, open, online]);
+  const items = useMemo(
+    () => archivedChats(listed ?? [], known).filter((c) => !pendingDeletes[c.id]),
+    [listed, known, pendingDeletes],
+  );
+  return (
+    <section aria-label="Archived chats">
+      <button type="button" className="archived-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <IconArchive width={14} height={14} />
+        <span>{open ? 'Hide archived' : 'Archived'}</span>
+      </button>
+      {open && (
+        <ul className="chat-list archived-list" aria-label="Archived chats (left and right reach a chat's actions)" onKeyDown={rowButtonsKey}>
+          {listed === null ? (
+            <li className="side-note">Loading archived chats…</li>
+          ) : items.length === 0 ? (
+            <li className="side-note">No archived chats.</li>
+          ) : (
+            items.map((c) => <ChatRow key={c.id} chat={c} active={c.id === active} tabbable onOpen={() => onOpen(c.id)} />)
+          )}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function ChatRow({ chat, active, tabbable, onOpen }: { chat: Chat; active: boolean; tabbable: boolean; onOpen: () => void }) {
   const client = useClient();
   const [editing, setEditing] = useState(false);
@@ -256,7 +347,7 @@ function ChatRow({ chat, active, tabbable, onOpen }: { chat: Chat; active: boole
   };
 
   return (
-    <li className={`chat-row ${active ? 'active' : ''}`} data-chat-id={chat.id}>
+    <li className={`chat-row ${active ? 'active' : ''}`} data-chat-id={chat.id} data-pinned={chat.pinned || undefined}>
       {editing ? (
         <input
           ref={input}
@@ -298,6 +389,29 @@ function ChatRow({ chat, active, tabbable, onOpen }: { chat: Chat; active: boole
             }}
           >
             <IconPencil width={14} height={14} />
+          </button>
+          {!chat.archived && (
+            <button
+              type="button"
+              className="icon-btn small pin-btn"
+              tabIndex={-1}
+              aria-label={`${chat.pinned ? 'Unpin' : 'Pin'} ${name}`}
+              aria-pressed={chat.pinned}
+              title={chat.pinned ? 'Unpin' : 'Pin to the top'}
+              onClick={() => void client.setPinned(chat.id, !chat.pinned)}
+            >
+              <IconPin width={14} height={14} />
+            </button>
+          )}
+          <button
+            type="button"
+            className="icon-btn small archive-btn"
+            tabIndex={-1}
+            aria-label={`${chat.archived ? 'Restore' : 'Archive'} ${name}`}
+            title={chat.archived ? 'Restore to the chat list' : 'Archive (hide from the list, keep it)'}
+            onClick={() => void client.setArchived(chat.id, !chat.archived)}
+          >
+            {chat.archived ? <IconRestore width={14} height={14} /> : <IconArchive width={14} height={14} />}
           </button>
           <button
             type="button"
