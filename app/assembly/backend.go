@@ -61,6 +61,7 @@ type Backend struct {
 	log      *slog.Logger
 	lock     *instance.Lock
 	store    *store.Store
+	temp     *store.Store // temporary chats, in memory
 	engine   *turns.Engine
 	server   *server.Server
 	endpoint string
@@ -92,6 +93,10 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 		return nil, err
 	}
 	if b.store, err = store.Open(ctx, cfg.DBPath(), store.Options{Logger: log}); err != nil {
+		return nil, err
+	}
+	// Temporary chats: the same store, in memory only.
+	if b.temp, err = store.OpenMemory(ctx, store.Options{Logger: log}); err != nil {
 		return nil, err
 	}
 	files, err := media.NewFiles(cfg.MediaDir())
@@ -132,14 +137,14 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 	watched := watch.Source(providers)
 	providers.saved = watch.Kick
 	b.engine = turns.New(turns.Options{
-		Store: b.store, Files: files, Ingest: in, Providers: watched, Logger: log,
+		Store: b.store, Temp: b.temp, Files: files, Ingest: in, Providers: watched, Logger: log,
 		MaxAnswerBytes: int(cfg.MaxAnswerBytes), MaxReasoningBytes: int(cfg.MaxReasoningBytes), ImageTurns: cfg.ImageTurns,
-		Titles: turns.TitleOptions{Enabled: cfg.AutoTitles},
+		Titles:        turns.TitleOptions{Enabled: cfg.AutoTitles},
 		DocumentChars: cfg.DocumentChars, Broadcast: broadcast, MediaURL: mediaURL,
 		Params: protocol.Params(cfg.Params),
 	})
 	cs := chats.New(chats.Options{
-		Store: b.store, Files: files, Ingest: in, Turns: b.engine, Providers: watched,
+		Store: b.store, Temp: b.temp, Files: files, Ingest: in, Turns: b.engine, Providers: watched,
 		Broadcast: broadcast, MediaURL: mediaURL, Logger: log,
 	})
 	// The unwrapped set: a download is not a request whose failure says
@@ -317,6 +322,9 @@ func (b *Backend) close(ctx context.Context) error {
 	}
 	if b.store != nil {
 		errs = append(errs, b.store.Close())
+	}
+	if b.temp != nil {
+		errs = append(errs, b.temp.Close())
 	}
 	if b.endpoint != "" {
 		errs = append(errs, instance.RemoveEndpoint(b.endpoint))

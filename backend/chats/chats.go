@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearth-app/hearth/backend/ids"
 	"github.com/hearth-app/hearth/backend/ingest"
 	"github.com/hearth-app/hearth/backend/llm"
 	"github.com/hearth-app/hearth/backend/media"
@@ -25,7 +26,9 @@ import (
 
 // Options configures a Service.
 type Options struct {
-	Store     *store.Store
+	Store *store.Store
+	// Temp keeps temporary chats in memory; nil refuses them.
+	Temp      *store.Store
 	Files     *media.Files
 	Ingest    *ingest.Ingester
 	Turns     *turns.Engine
@@ -68,6 +71,12 @@ func (s *Service) NewChat(ctx context.Context, cmd protocol.NewChat, sink turns.
 	if err != nil {
 		return "", err
 	}
+	if cmd.Temporary {
+		if s.opts.Temp == nil {
+			return "", protocol.Refuse(protocol.ReasonNotSupported, "this server keeps no temporary chats")
+		}
+		nc.ID = ids.TemporaryChat()
+	}
 	return s.createChat(ctx, nc, cmd.ReqID, sink)
 }
 
@@ -79,7 +88,7 @@ func (s *Service) createChat(ctx context.Context, nc store.NewChat, reqID string
 	if nc.Title == "" {
 		nc.Title = view.DefaultTitle
 	}
-	c, err := s.opts.Store.CreateChat(ctx, nc)
+	c, err := s.st(nc.ID).CreateChat(ctx, nc)
 	if err != nil {
 		return "", fmt.Errorf("create chat: %w", err)
 	}
@@ -94,7 +103,7 @@ func (s *Service) createChat(ctx context.Context, nc store.NewChat, reqID string
 // EnsureChat creates chat id when it does not exist yet (a connection's default
 // chat is only created once something is sent to it).
 func (s *Service) EnsureChat(ctx context.Context, id string) error {
-	_, err := s.opts.Store.GetChat(ctx, id)
+	_, err := s.st(id).GetChat(ctx, id)
 	if err == nil {
 		return nil
 	}
@@ -119,6 +128,15 @@ func (s *Service) ListChats(ctx context.Context, limit int, before string, archi
 	chats, more, err := s.opts.Store.ChatPage(ctx, q)
 	if err != nil {
 		return nil, false, "", fmt.Errorf("list chats: %w", err)
+	}
+	if before == "" && !archived && s.opts.Temp != nil {
+		// Temporary chats are few and live only while followed: the
+		// first page carries them all, ahead of the rest.
+		temp, _, err := s.opts.Temp.ChatPage(ctx, store.ListChats{Limit: 500})
+		if err != nil {
+			return nil, false, "", fmt.Errorf("list temporary chats: %w", err)
+		}
+		chats = append(temp, chats...)
 	}
 	out := make([]protocol.Chat, len(chats))
 	for i, c := range chats {
@@ -163,7 +181,7 @@ func (s *Service) UpdateChat(ctx context.Context, cmd protocol.UpdateChat) (prot
 	if err := s.settingsPatch(ctx, cmd, &patch); err != nil {
 		return protocol.Chat{}, err
 	}
-	c, err := s.opts.Store.UpdateChat(ctx, cmd.ChatID, patch)
+	c, err := s.st(cmd.ChatID).UpdateChat(ctx, cmd.ChatID, patch)
 	if errors.Is(err, store.ErrNotFound) {
 		return protocol.Chat{}, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", cmd.ChatID)
 	}
@@ -183,7 +201,7 @@ func (s *Service) DeleteChat(ctx context.Context, chatID string) error {
 	var freed []store.FreedMedia
 	err := s.opts.Turns.CloseChat(ctx, chatID, func(ctx context.Context) error {
 		var err error
-		freed, err = s.opts.Store.DeleteChatMedia(ctx, chatID)
+		freed, err = s.st(chatID).DeleteChatMedia(ctx, chatID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("delete chat %s: %w", chatID, err)
 		}
@@ -247,4 +265,12 @@ func providerRefusal(err error) error {
 		return err
 	}
 	return protocol.RefuseCause(protocol.ReasonProviderError, err, "%s", err.Error())
+}
+
+// st is the store that keeps chatID: memory for a temporary chat.
+func (s *Service) st(chatID string) *store.Store {
+	if ids.IsTemporary(chatID) && s.opts.Temp != nil {
+		return s.opts.Temp
+	}
+	return s.opts.Store
 }

@@ -75,7 +75,7 @@ type ExportMedia struct {
 // last, each answering the one before, after the active leaf (the order the
 // model would see them in), and the last of them is the active leaf.
 func (s *Service) Export(ctx context.Context, chatID string) (ExportDoc, error) {
-	tree, err := s.opts.Store.ReadChatTree(ctx, chatID)
+	tree, err := s.st(chatID).ReadChatTree(ctx, chatID)
 	if errors.Is(err, store.ErrNotFound) {
 		return ExportDoc{}, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", chatID)
 	}

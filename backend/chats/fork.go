@@ -13,14 +13,15 @@ import (
 // Fork makes a new chat holding the path of chatID that ends at messageID,
 // announces it to every connection, and returns it.
 func (s *Service) Fork(ctx context.Context, chatID string, messageID int64) (protocol.Chat, error) {
-	src, err := s.opts.Store.GetChat(ctx, chatID)
+	src, err := s.st(chatID).GetChat(ctx, chatID)
 	if errors.Is(err, store.ErrNotFound) {
 		return protocol.Chat{}, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", chatID)
 	}
 	if err != nil {
 		return protocol.Chat{}, fmt.Errorf("load chat %s: %w", chatID, err)
 	}
-	c, err := s.opts.Store.ForkChat(ctx, chatID, messageID, forkTitle(src.Title))
+	// A temporary chat's fork is temporary too: neither is to be kept.
+	c, err := s.st(chatID).ForkChat(ctx, chatID, messageID, forkTitle(src.Title))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return protocol.Chat{}, protocol.RefuseCause(protocol.ReasonNotFound, err, "no message %d in chat %s", messageID, chatID)

@@ -62,7 +62,7 @@ func newService(t *testing.T) (*Service, *store.Store, *broadcasts) {
 	return New(Options{Store: st, Turns: eng, Broadcast: b.send, Logger: log}), st, b
 }
 
-func ids(cs []protocol.Chat) string {
+func chatIDs(cs []protocol.Chat) string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.ID
@@ -107,14 +107,14 @@ func TestPinAndArchiveThroughTheService(t *testing.T) {
 	if err != nil || more {
 		t.Fatal(err, more)
 	}
-	if got, want := ids(all), "c1 c5 c3 c0"; got != want {
+	if got, want := chatIDs(all), "c1 c5 c3 c0"; got != want {
 		t.Errorf("list = %q, want %q", got, want)
 	}
 	arch, _, _, err := s.ListChats(ctx, 0, "", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ids(arch), "c2 c4"; got != want {
+	if got, want := chatIDs(arch), "c2 c4"; got != want {
 		t.Errorf("archived list = %q, want %q", got, want)
 	}
 	for _, c := range arch {
@@ -127,7 +127,7 @@ func TestPinAndArchiveThroughTheService(t *testing.T) {
 		t.Fatal(err)
 	}
 	all, _, _, _ = s.ListChats(ctx, 0, "", false)
-	if got, want := ids(all), "c1 c4 c5 c3 c0"; got != want {
+	if got, want := chatIDs(all), "c1 c4 c5 c3 c0"; got != want {
 		t.Errorf("after restoring c4: %q, want %q", got, want)
 	}
 }
@@ -174,8 +174,8 @@ func TestCursorPagesAcrossPinnedChats(t *testing.T) {
 			}
 			before = next
 		}
-		if ids(got) != ids(whole) {
-			t.Errorf("limit %d: pages read %q, want %q", limit, ids(got), ids(whole))
+		if chatIDs(got) != chatIDs(whole) {
+			t.Errorf("limit %d: pages read %q, want %q", limit, chatIDs(got), chatIDs(whole))
 		}
 	}
 	if _, _, _, err := s.ListChats(ctx, 1, "p:x:c1", false); protocol.ReasonOf(err) != protocol.ReasonInvalidField {

@@ -21,6 +21,16 @@ func New(prefix string) string {
 // Chat mints a chat id.
 func Chat() string { return New("c") }
 
+// temporaryPrefix marks the id of a temporary chat (kept in memory only);
+// a chat id minted by Chat never has a ':'.
+const temporaryPrefix = "tmp:"
+
+// TemporaryChat mints the id of a temporary chat.
+func TemporaryChat() string { return New(temporaryPrefix) }
+
+// IsTemporary reports whether id names a temporary chat.
+func IsTemporary(id string) bool { return strings.HasPrefix(id, temporaryPrefix) }
+
 // Turn mints a turn id.
 func Turn() string { return New("t") }
 

@@ -94,7 +94,7 @@ func getChat(ctx context.Context, q queryer, id string) (Chat, error) {
 
 // CreateChat inserts a chat. A given ID must be valid and unused (ErrExists).
 func (s *Store) CreateChat(ctx context.Context, nc NewChat) (Chat, error) {
-	if nc.ID != "" && !ids.ValidChat(nc.ID) {
+	if nc.ID != "" && (!ids.ValidChat(nc.ID) || ids.IsTemporary(nc.ID) != s.memory) {
 		return Chat{}, fmt.Errorf("create chat: %w: chat id %q", ErrInvalid, nc.ID)
 	}
 	var c Chat

@@ -99,7 +99,7 @@ func (s *Store) ImportChatTree(ctx context.Context, c Chat, msgs []Message, tree
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		now := s.nowMS()
 		nc := NewChat{ID: c.ID, Title: c.Title, Model: c.Model, System: c.System}
-		if !ids.ValidChat(nc.ID) {
+		if !ids.ValidChat(nc.ID) || ids.IsTemporary(nc.ID) {
 			nc.ID = ""
 		} else if err := chatExists(ctx, tx, nc.ID); err == nil {
 			nc.ID = ""

@@ -284,7 +284,7 @@ func (s *Store) OpenQueued(ctx context.Context, chatID string, questionID, quest
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE messages SET seq = ?, end_seq = ?, updated_at = ?,
 			parent_id = ?, waiting = 0, on_path = 1
-			WHERE id = ? AND chat_id = ? AND role = 'user'`, questionSeq, questionSeq, now, nullID(leaf), questionID, chatID)
+			WHERE id = ? AND chat_id = ? AND role = 'user' AND waiting = 1`, questionSeq, questionSeq, now, nullID(leaf), questionID, chatID)
 		if err != nil {
 			return err
 		}

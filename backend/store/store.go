@@ -76,6 +76,8 @@ type Store struct {
 	now     func() time.Time
 	// searchWindow: see Search; a field so tests can shrink it.
 	searchWindow int
+	// memory: opened by OpenMemory (r and w are one pool).
+	memory bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -258,6 +260,9 @@ func (s *Store) close() error {
 	if _, err := s.w.ExecContext(ctx, "PRAGMA optimize"); err != nil {
 		s.log.Debug("pragma optimize failed", "err", err)
 	}
+	if s.memory {
+		return s.w.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -297,6 +302,9 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // before it returns, so a power cut cannot take it back. Other commits stay
 // at synchronous=NORMAL, durable at the next WAL checkpoint.
 func (s *Store) writeDurable(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.memory {
+		return s.write(ctx, fn) // nothing to sync
+	}
 	c, err := s.w.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hearth-app/hearth/backend/ids"
 	"github.com/hearth-app/hearth/backend/protocol"
 )
 
@@ -347,7 +348,11 @@ func (s *Store) ForkChat(ctx context.Context, chatID string, messageID int64, ti
 		}
 		now := s.nowMS()
 		plan, last := importSeqs(path, 0)
-		chat, err := insertChat(ctx, tx, NewChat{Title: title, Model: src.Model, System: src.System}, now, now, last, false)
+		nc := NewChat{Title: title, Model: src.Model, System: src.System}
+		if s.memory {
+			nc.ID = ids.TemporaryChat()
+		}
+		chat, err := insertChat(ctx, tx, nc, now, now, last, false)
 		if err != nil {
 			return err
 		}
@@ -388,16 +393,28 @@ func (s *Store) ForkChat(ctx context.Context, chatID string, messageID int64, ti
 
 // SetAside takes a waiting question out of the queue for good (its turn
 // was cancelled before it opened): it becomes a branch of its own under
-// the chat's active leaf, off the path, kept like every other message.
-// setting (the chat's queue without it) is written in the same transaction.
-func (s *Store) SetAside(ctx context.Context, chatID string, questionID int64, setting SettingWrite) error {
+// the chat's active leaf, off the path, kept like every other message. It
+// moves to seq (above last_seq, else ErrSeq), so it stays newer than its
+// new parent. setting (the chat's queue without it) is written in the
+// same transaction.
+func (s *Store) SetAside(ctx context.Context, chatID string, questionID, seq int64, setting SettingWrite) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := checkNextSeq(ctx, tx, chatID, seq); err != nil {
+			return err
+		}
 		leaf, err := activeLeaf(ctx, tx, chatID)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET waiting = 0, on_path = 0, parent_id = ?
-			WHERE id = ? AND chat_id = ? AND waiting = 1`, nullID(leaf), questionID, chatID); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET waiting = 0, on_path = 0, parent_id = ?, seq = ?, end_seq = ?
+			WHERE id = ? AND chat_id = ? AND waiting = 1`, nullID(leaf), seq, seq, questionID, chatID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("%w: no waiting question %d in chat %q", ErrNotFound, questionID, chatID)
+		}
+		if err := advanceChat(ctx, tx, chatID, seq, seq, s.nowMS()); err != nil {
 			return err
 		}
 		return applySetting(ctx, tx, &setting)

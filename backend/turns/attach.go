@@ -135,7 +135,7 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 		return err
 	}
 	defer r.mu.Unlock()
-	c, err := e.opts.Store.GetChat(ctx, chatID)
+	c, err := e.st(chatID).GetChat(ctx, chatID)
 	if err != nil {
 		return fmt.Errorf("load chat %s: %w", chatID, err)
 	}
@@ -145,7 +145,7 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 		tail = append(tail, frame{seq: c.BranchSeq, data: encode(protocol.BranchSwitched("", chatID, c.BranchSeq, c.ActiveLeaf))})
 	}
 	if since != nil {
-		msgs, err := e.opts.Store.MessagesSincePage(ctx, chatID, from, after, 0)
+		msgs, err := e.st(chatID).MessagesSincePage(ctx, chatID, from, after, 0)
 		if err != nil {
 			return fmt.Errorf("replay chat %s: %w", chatID, err)
 		}
@@ -184,7 +184,7 @@ func (e *Engine) replayStored(ctx context.Context, chatID string, p *replayPager
 				return 0, fmt.Errorf("replay chat %s: %w", chatID, err)
 			}
 		}
-		msgs, err := e.opts.Store.MessagesSincePage(ctx, chatID, p.since, after, replayPage)
+		msgs, err := e.st(chatID).MessagesSincePage(ctx, chatID, p.since, after, replayPage)
 		if errors.Is(err, store.ErrNotFound) {
 			return 0, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", chatID)
 		}
@@ -216,6 +216,7 @@ func (e *Engine) Detach(chatID string, sink Sink) {
 	var left *room
 	e.inRoom(chatID, func(r *room) { delete(r.subs, sink); left = r })
 	if left != nil {
+		e.forgetTemporary(chatID)
 		e.maybeEvict(left)
 	}
 }
@@ -234,6 +235,7 @@ func (e *Engine) DetachAll(sink Sink) {
 		delete(r.subs, sink)
 		r.mu.Unlock()
 		if was {
+			e.forgetTemporary(r.id)
 			e.maybeEvict(r)
 		}
 	}
@@ -250,7 +252,7 @@ func (e *Engine) Subscribed(chatID string, sink Sink) bool {
 // branchSeq is the seq of the chat's last branch switch (0: none, or no
 // such chat, which the attach finds out itself).
 func (e *Engine) branchSeq(ctx context.Context, chatID string) int64 {
-	c, err := e.opts.Store.GetChat(ctx, chatID)
+	c, err := e.st(chatID).GetChat(ctx, chatID)
 	if err != nil {
 		return 0
 	}

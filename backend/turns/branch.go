@@ -46,12 +46,15 @@ func (e *Engine) Edit(ctx context.Context, cmd protocol.EditMessage, sink Sink) 
 		return protocol.Refuse(protocol.ReasonShuttingDown, "the server is shutting down")
 	}
 	defer e.wg.Done()
-	old, err := e.opts.Store.GetMessage(ctx, cmd.MessageID)
+	old, err := e.st(cmd.ChatID).GetMessage(ctx, cmd.MessageID)
 	if err != nil || old.ChatID != cmd.ChatID {
 		return protocol.Refuse(protocol.ReasonNotFound, "no message %d in chat %s", cmd.MessageID, cmd.ChatID)
 	}
 	if old.Role != protocol.RoleUser || old.Waiting {
 		return protocol.Refuse(protocol.ReasonInvalidField, "message %d is not a question that can be edited (regenerate an answer instead)", cmd.MessageID)
+	}
+	if err := noTemporaryMedia(cmd.ChatID, cmd.Media); err != nil {
+		return err
 	}
 	refs, err := e.opts.Ingest.Message(ctx, cmd.Media)
 	if err != nil {
@@ -148,11 +151,11 @@ func (e *Engine) reanswer(ctx context.Context, chatID string, msgID int64, model
 	if err := e.resolveModelLocked(ctx, t); err != nil {
 		return "", fmt.Errorf("load chat %s: %w", chatID, err)
 	}
-	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	seq, err := r.allocLocked(ctx, r.st.ReserveSeq)
 	if err != nil {
 		return "", err
 	}
-	a, err := e.opts.Store.StartAssistant(ctx, chatID, t.id, t.resolvedModel, seq, &question)
+	a, err := e.st(chatID).StartAssistant(ctx, chatID, t.id, t.resolvedModel, seq, &question)
 	if err != nil {
 		return "", storeRefusal(err, chatID, question)
 	}
@@ -168,7 +171,7 @@ func (e *Engine) reanswer(ctx context.Context, chatID string, msgID int64, model
 // last of the active path.
 func (e *Engine) reanswerTarget(ctx context.Context, chatID string, msgID int64) (store.Message, error) {
 	if msgID == 0 {
-		c, err := e.opts.Store.GetChat(ctx, chatID)
+		c, err := e.st(chatID).GetChat(ctx, chatID)
 		if err != nil {
 			return store.Message{}, fmt.Errorf("load chat %s: %w", chatID, err)
 		}
@@ -177,7 +180,7 @@ func (e *Engine) reanswerTarget(ctx context.Context, chatID string, msgID int64)
 		}
 		msgID = c.ActiveLeaf
 	}
-	m, err := e.opts.Store.GetMessage(ctx, msgID)
+	m, err := e.st(chatID).GetMessage(ctx, msgID)
 	if err != nil || m.ChatID != chatID {
 		return store.Message{}, protocol.Refuse(protocol.ReasonNotFound, "no message %d in chat %s", msgID, chatID)
 	}
@@ -211,12 +214,12 @@ func (e *Engine) SwitchBranch(ctx context.Context, cmd protocol.SwitchBranch, si
 		r.mu.Unlock()
 		return err
 	}
-	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	seq, err := r.allocLocked(ctx, r.st.ReserveSeq)
 	if err != nil {
 		r.mu.Unlock()
 		return err
 	}
-	leaf, err := e.opts.Store.SwitchBranch(ctx, cmd.ChatID, cmd.MessageID, seq)
+	leaf, err := e.st(cmd.ChatID).SwitchBranch(ctx, cmd.ChatID, cmd.MessageID, seq)
 	if err != nil {
 		r.mu.Unlock()
 		return storeRefusal(err, cmd.ChatID, cmd.MessageID)

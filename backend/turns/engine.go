@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-app/hearth/backend/ids"
 	"github.com/hearth-app/hearth/backend/ingest"
 	"github.com/hearth-app/hearth/backend/llm"
 	"github.com/hearth-app/hearth/backend/media"
@@ -21,7 +22,10 @@ import (
 
 // Options configures an Engine.
 type Options struct {
-	Store     *store.Store
+	Store *store.Store
+	// Temp keeps the temporary chats (ids.IsTemporary), in memory only;
+	// nil refuses them.
+	Temp      *store.Store
 	Files     *media.Files
 	Ingest    *ingest.Ingester
 	Providers llm.Source
@@ -158,6 +162,15 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 
 func (e *Engine) running() bool { return e.ctx.Err() == nil }
 
+// st is the store that keeps chatID: the memory store for a temporary
+// chat, else the database.
+func (e *Engine) st(chatID string) *store.Store {
+	if ids.IsTemporary(chatID) && e.opts.Temp != nil {
+		return e.opts.Temp
+	}
+	return e.opts.Store
+}
+
 // enter counts a call that may start turns into wg, unless Shutdown began;
 // the caller calls wg.Done when it returns.
 func (e *Engine) enter() bool {
@@ -178,7 +191,7 @@ func (e *Engine) roomFor(ctx context.Context, chatID string) (*room, error) {
 	if ok {
 		return r, nil
 	}
-	c, err := e.opts.Store.GetChat(ctx, chatID)
+	c, err := e.st(chatID).GetChat(ctx, chatID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", chatID)
 	}
@@ -191,6 +204,7 @@ func (e *Engine) roomFor(ctx context.Context, chatID string) (*room, error) {
 		return r, nil
 	}
 	r = newRoom(chatID, c.LastSeq, c.SeqHWM)
+	r.st = e.st(chatID)
 	e.rooms[chatID] = r
 	return r, nil
 }
@@ -218,7 +232,7 @@ func (e *Engine) inRoom(chatID string, fn func(r *room)) {
 
 // broadcastChat tells every connection a chat's new state (activity, running).
 func (e *Engine) broadcastChat(ctx context.Context, chatID string) {
-	c, err := e.opts.Store.GetChat(ctx, chatID)
+	c, err := e.st(chatID).GetChat(ctx, chatID)
 	if err != nil {
 		return
 	}
@@ -243,7 +257,11 @@ func (e *Engine) Cancel(ctx context.Context, chatID, turnID string) (string, err
 				q.cancel(errCancelled)
 				r.queue = append(r.queue[:i], r.queue[i+1:]...)
 				// The question stays, as a branch of its own off the path.
-				if err := e.opts.Store.SetAside(ctx, r.id, q.userMsgID, queueSetting(r.id, r.queue)); err != nil {
+				seq, err := r.allocLocked(ctx, r.st.ReserveSeq)
+				if err == nil {
+					err = r.st.SetAside(ctx, r.id, q.userMsgID, seq, queueSetting(r.id, r.queue))
+				}
+				if err != nil {
 					e.log.Warn("could not set a cancelled question aside", "chat", r.id, "err", err)
 				}
 				return q.id, nil
@@ -286,10 +304,10 @@ func (e *Engine) History(ctx context.Context, chatID string, beforeSeq, leafID i
 	var msgs []store.Message
 	var more bool
 	if leafID > 0 {
-		msgs, more, err = e.opts.Store.PathTo(ctx, chatID, leafID, beforeSeq, limit)
+		msgs, more, err = e.st(chatID).PathTo(ctx, chatID, leafID, beforeSeq, limit)
 		waiting = nil
 	} else {
-		msgs, more, err = e.opts.Store.History(ctx, chatID, beforeSeq, limit)
+		msgs, more, err = e.st(chatID).History(ctx, chatID, beforeSeq, limit)
 	}
 	if leafID > 0 && err != nil {
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
@@ -312,7 +330,7 @@ func (e *Engine) History(ctx context.Context, chatID string, beforeSeq, leafID i
 	}
 	if first {
 		for _, seq := range waiting {
-			m, err := e.opts.Store.MessageBySeq(ctx, chatID, seq)
+			m, err := e.st(chatID).MessageBySeq(ctx, chatID, seq)
 			if err != nil {
 				continue // opened or cancelled since: the next page or the live events have it
 			}
@@ -333,6 +351,35 @@ func (e *Engine) CloseChat(ctx context.Context, chatID string, remove func(ctx c
 	if err != nil {
 		return err
 	}
+	return e.closeLocked(ctx, r, remove)
+}
+
+// forgetTemporary ends a temporary chat that no client follows any more:
+// its turn stops, its rows go, every connection is told it is gone.
+func (e *Engine) forgetTemporary(chatID string) {
+	if !ids.IsTemporary(chatID) || e.opts.Temp == nil {
+		return
+	}
+	ctx := context.WithoutCancel(e.ctx)
+	r, err := e.lockRoom(ctx, chatID)
+	if err != nil {
+		return
+	}
+	if len(r.subs) > 0 {
+		r.mu.Unlock()
+		return
+	}
+	err = e.closeLocked(ctx, r, func(ctx context.Context) error { return e.opts.Temp.DeleteChat(ctx, chatID) })
+	if err != nil {
+		e.log.Warn("could not drop a temporary chat", "chat", chatID, "err", err)
+		return
+	}
+	e.opts.Broadcast(encode(protocol.ChatDeleted("", chatID)))
+}
+
+// closeLocked is CloseChat's work; it releases r.mu.
+func (e *Engine) closeLocked(ctx context.Context, r *room, remove func(ctx context.Context) error) error {
+	chatID := r.id
 	if r.turn != nil {
 		r.turn.cancel(errDeleted)
 	}
@@ -346,7 +393,7 @@ func (e *Engine) CloseChat(ctx context.Context, chatID string, remove func(ctx c
 	}
 	r.deleted = true
 	r.subs = map[Sink]struct{}{}
-	if err := e.opts.Store.DeleteSetting(ctx, queueKeyPrefix+chatID); err != nil {
+	if err := e.st(chatID).DeleteSetting(ctx, queueKeyPrefix+chatID); err != nil {
 		e.log.Warn("could not drop the queue of a deleted chat", "chat", chatID, "err", err)
 	}
 	r.mu.Unlock()

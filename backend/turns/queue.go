@@ -46,9 +46,9 @@ func (e *Engine) persistQueueLocked(ctx context.Context, r *room) {
 	w := queueSetting(r.id, r.queue)
 	var err error
 	if w.Value == "" {
-		err = e.opts.Store.DeleteSetting(ctx, w.Key)
+		err = e.st(r.id).DeleteSetting(ctx, w.Key)
 	} else {
-		err = e.opts.Store.SetSetting(ctx, w.Key, w.Value)
+		err = e.st(r.id).SetSetting(ctx, w.Key, w.Value)
 	}
 	if err != nil {
 		e.log.Warn("could not save the queue", "chat", r.id, "err", err)
@@ -101,9 +101,9 @@ func (e *Engine) queuedMessage(ctx context.Context, chatID string, it queuedTurn
 	var m store.Message
 	var err error
 	if it.UserSeq > 0 {
-		m, err = e.opts.Store.MessageBySeq(ctx, chatID, it.UserSeq)
+		m, err = e.st(chatID).MessageBySeq(ctx, chatID, it.UserSeq)
 	} else {
-		m, err = e.opts.Store.GetMessage(ctx, it.UserMessageID)
+		m, err = e.st(chatID).GetMessage(ctx, it.UserMessageID)
 	}
 	if err != nil {
 		return m, err

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/hearth-app/hearth/backend/protocol"
+	"github.com/hearth-app/hearth/backend/store"
 )
 
 // Sink receives encoded frames for one connection. Send must never block: a
@@ -40,6 +41,7 @@ type frame struct {
 type room struct {
 	mu       sync.Mutex
 	id       string
+	st       *store.Store // where the chat is kept
 	nextSeq  int64
 	reserved int64
 	subs     map[Sink]struct{}

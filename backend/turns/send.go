@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hearth-app/hearth/backend/ids"
 	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/store"
 	"github.com/hearth-app/hearth/backend/view"
@@ -32,6 +33,9 @@ func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) 
 		return protocol.Refuse(protocol.ReasonShuttingDown, "the server is shutting down")
 	}
 	defer e.wg.Done()
+	if err := noTemporaryMedia(cmd.ChatID, cmd.Media); err != nil {
+		return err
+	}
 	refs, err := e.opts.Ingest.Message(ctx, cmd.Media)
 	if err != nil {
 		return err
@@ -78,7 +82,7 @@ func (e *Engine) Send(ctx context.Context, cmd protocol.SendMessage, sink Sink) 
 // r.mu. Nothing in memory changes when it fails, but seqs handed out.
 // beside, when set, makes the message an edit of that question.
 func (e *Engine) commitLocked(ctx context.Context, r *room, cmd protocol.SendMessage, refs []store.MediaRef, running bool, beside *int64) (*turn, store.Message, error) {
-	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	seq, err := r.allocLocked(ctx, r.st.ReserveSeq)
 	if err != nil {
 		return nil, store.Message{}, err
 	}
@@ -97,13 +101,13 @@ func (e *Engine) commitLocked(ctx context.Context, r *room, cmd protocol.SendMes
 		if err := e.resolveModelLocked(ctx, t); err != nil {
 			return nil, store.Message{}, fmt.Errorf("load chat %s: %w", cmd.ChatID, err)
 		}
-		aseq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+		aseq, err := r.allocLocked(ctx, r.st.ReserveSeq)
 		if err != nil {
 			return nil, store.Message{}, err
 		}
 		um.Answer = &store.Answer{TurnID: t.id, Model: t.resolvedModel, Seq: aseq}
 	}
-	m, answer, err := e.opts.Store.CommitUserMessage(ctx, um)
+	m, answer, err := e.st(um.ChatID).CommitUserMessage(ctx, um)
 	if err != nil {
 		return nil, store.Message{}, fmt.Errorf("commit user message: %w", err)
 	}
@@ -118,13 +122,13 @@ func (e *Engine) commitLocked(ctx context.Context, r *room, cmd protocol.SendMes
 // nameChat gives a chat still called DefaultTitle the first line of its first
 // message as title, and announces the chat's new activity either way.
 func (e *Engine) nameChat(ctx context.Context, chatID, content string) {
-	c, err := e.opts.Store.GetChat(ctx, chatID)
+	c, err := e.st(chatID).GetChat(ctx, chatID)
 	if err != nil {
 		return
 	}
 	if c.Title == view.DefaultTitle || c.Title == "" {
 		if t := titleFrom(content); t != "" {
-			if nc, err := e.opts.Store.UpdateChat(ctx, chatID, store.ChatPatch{Title: &t}); err == nil {
+			if nc, err := e.st(chatID).UpdateChat(ctx, chatID, store.ChatPatch{Title: &t}); err == nil {
 				c = nc
 			}
 		}
@@ -151,4 +155,13 @@ func titleFrom(content string) string {
 		return s + "…"
 	}
 	return ""
+}
+
+// noTemporaryMedia refuses attachments in a temporary chat: their files
+// would be written to disk, which a temporary chat promises not to do.
+func noTemporaryMedia(chatID string, media []protocol.MediaItem) error {
+	if len(media) > 0 && ids.IsTemporary(chatID) {
+		return protocol.Refuse(protocol.ReasonInvalidMedia, "a temporary chat takes no attachments: their files would be written to disk")
+	}
+	return nil
 }

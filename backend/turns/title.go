@@ -158,7 +158,7 @@ func (e *Engine) afterTurn(t *turn, status string) {
 // its automatic one: a rename by the user, before or while the model
 // answers, always wins.
 func (e *Engine) autoTitle(ctx context.Context, chatID, model string, questionID, answerID int64) error {
-	q, err := e.opts.Store.GetMessage(ctx, questionID)
+	q, err := e.st(chatID).GetMessage(ctx, questionID)
 	if err != nil {
 		return err
 	}
@@ -166,11 +166,11 @@ func (e *Engine) autoTitle(ctx context.Context, chatID, model string, questionID
 	if q.ParentID != nil || q.Role != "user" {
 		return nil
 	}
-	a, err := e.opts.Store.GetMessage(ctx, answerID)
+	a, err := e.st(chatID).GetMessage(ctx, answerID)
 	if err != nil {
 		return err
 	}
-	c, err := e.opts.Store.GetChat(ctx, chatID)
+	c, err := e.st(chatID).GetChat(ctx, chatID)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (e *Engine) autoTitle(ctx context.Context, chatID, model string, questionID
 	if title == "" || title == c.Title {
 		return nil
 	}
-	nc, changed, err := e.opts.Store.ReplaceTitle(ctx, chatID, c.Title, title)
+	nc, changed, err := e.st(chatID).ReplaceTitle(ctx, chatID, c.Title, title)
 	if err != nil || !changed {
 		return err
 	}

@@ -90,7 +90,7 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 	}
 	// The chat's "running" flag was already announced: by Send's chat_updated for
 	// a turn that starts at once, by the previous turn's end for a queued one.
-	chat, err := e.opts.Store.GetChat(ctx, t.chatID)
+	chat, err := e.st(t.chatID).GetChat(ctx, t.chatID)
 	if err != nil {
 		return protocol.StatusError, "could not load the chat: " + err.Error()
 	}
@@ -100,7 +100,7 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 	}
 	// The model sees the active path only: other branches are other
 	// conversations.
-	msgs, err := e.opts.Store.ActivePath(ctx, t.chatID)
+	msgs, err := e.st(t.chatID).ActivePath(ctx, t.chatID)
 	if err != nil {
 		return protocol.StatusError, "could not load the conversation: " + err.Error()
 	}
@@ -142,7 +142,7 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 // resolveModelLocked picks the model of a turn: the message's, else the
 // chat's, else the default. Caller holds r.mu.
 func (e *Engine) resolveModelLocked(ctx context.Context, t *turn) error {
-	chat, err := e.opts.Store.GetChat(ctx, t.chatID)
+	chat, err := e.st(t.chatID).GetChat(ctx, t.chatID)
 	if err != nil {
 		return err
 	}
@@ -163,18 +163,18 @@ func (e *Engine) openQueuedLocked(ctx context.Context, r *room, t *turn) {
 	}
 	// The question moves to just before its answer (see store.OpenQueued):
 	// two seqs, the question's first.
-	qseq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	qseq, err := r.allocLocked(ctx, r.st.ReserveSeq)
 	if err != nil {
 		t.openErr = err
 		return
 	}
-	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	seq, err := r.allocLocked(ctx, r.st.ReserveSeq)
 	if err != nil {
 		t.openErr = err
 		return
 	}
 	w := queueSetting(r.id, r.queue)
-	q, m, err := e.opts.Store.OpenQueued(ctx, t.chatID, t.userMsgID, qseq, t.id, t.resolvedModel, seq, &w)
+	q, m, err := e.st(t.chatID).OpenQueued(ctx, t.chatID, t.userMsgID, qseq, t.id, t.resolvedModel, seq, &w)
 	if err != nil {
 		t.openErr = err
 		e.log.Error("could not start a queued turn", "chat", t.chatID, "turn", t.id, "err", err)
@@ -197,7 +197,7 @@ func (e *Engine) opened(r *room, t *turn, msgID, seq int64) {
 	if t.prefix != "" {
 		// A continued answer starts with the text it goes on from, as an
 		// ordinary delta: every client, and every replay, shows it.
-		if s, err := r.allocLocked(context.WithoutCancel(t.ctx), e.opts.Store.ReserveSeq); err == nil {
+		if s, err := r.allocLocked(context.WithoutCancel(t.ctx), r.st.ReserveSeq); err == nil {
 			t.live.add(kindContent, s, t.prefix)
 			r.publishLocked(encode(protocol.Delta(t.chatID, s, t.id, t.prefix)), nil)
 		} else {
@@ -364,7 +364,7 @@ func (e *Engine) onEvent(ctx context.Context, r *room, t *turn, ev llm.Event) er
 		}
 		text, cut := fitText(len(t.live.reasoning), ev.Text, e.opts.MaxReasoningBytes)
 		if text != "" {
-			seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+			seq, err := r.allocLocked(ctx, r.st.ReserveSeq)
 			if err != nil {
 				return err
 			}
@@ -383,7 +383,7 @@ func (e *Engine) onEvent(ctx context.Context, r *room, t *turn, ev llm.Event) er
 		}
 		text, cut := fitText(len(t.live.content), ev.Text, e.opts.MaxAnswerBytes)
 		if text != "" {
-			seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+			seq, err := r.allocLocked(ctx, r.st.ReserveSeq)
 			if err != nil {
 				return err
 			}
@@ -422,7 +422,7 @@ func (e *Engine) endReasoningLocked(ctx context.Context, r *room, t *turn, now t
 	if t.reasoningStarted == nil || t.reasoningEnded != nil {
 		return nil
 	}
-	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	seq, err := r.allocLocked(ctx, r.st.ReserveSeq)
 	if err != nil {
 		return err
 	}
@@ -471,7 +471,7 @@ func (e *Engine) checkpoint(ctx context.Context, r *room, t *turn) {
 		ReasoningStartedAt: t.reasoningStarted, ReasoningEndedAt: t.reasoningEnded}
 	part, msgID := t.savedParts, t.msgID
 	r.mu.Unlock()
-	if err := e.opts.Store.CheckpointAssistant(ctx, msgID, part, cp); err != nil {
+	if err := e.st(t.chatID).CheckpointAssistant(ctx, msgID, part, cp); err != nil {
 		e.log.Warn("checkpoint failed", "chat", t.chatID, "turn", t.id, "err", err)
 		return
 	}
@@ -505,8 +505,8 @@ func (e *Engine) finish(ctx context.Context, r *room, t *turn, status, errText s
 	if err := e.endReasoningLocked(ctx, r, t, now); err != nil {
 		seqErr = err
 	}
-	streamEnd, err1 := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
-	end, err2 := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	streamEnd, err1 := r.allocLocked(ctx, r.st.ReserveSeq)
+	end, err2 := r.allocLocked(ctx, r.st.ReserveSeq)
 	if err := errors.Join(seqErr, err1, err2); err != nil {
 		e.log.Error("could not sequence the end of a turn", "chat", t.chatID, "err", err)
 	}
@@ -514,7 +514,7 @@ func (e *Engine) finish(ctx context.Context, r *room, t *turn, status, errText s
 	f := store.Final{Content: content, Reasoning: string(t.live.reasoning), ReasoningStartedAt: t.reasoningStarted,
 		ReasoningEndedAt: t.reasoningEnded, Status: status, Error: errText, Usage: t.usage, LatencyMS: took.Milliseconds(),
 		ReasoningEndSeq: t.reasoningEndSeq, StreamEndSeq: streamEnd, EndSeq: end}
-	if err := e.opts.Store.FinishAssistant(ctx, t.msgID, f); err != nil {
+	if err := e.st(t.chatID).FinishAssistant(ctx, t.msgID, f); err != nil {
 		e.log.Error("could not record the end of a turn", "chat", t.chatID, "turn", t.id, "err", err)
 	}
 	r.publishLocked(encode(protocol.StreamEnd(t.chatID, streamEnd, t.id, content)), nil)
@@ -532,7 +532,7 @@ func (e *Engine) finish(ctx context.Context, r *room, t *turn, status, errText s
 // endUnrecordedLocked publishes the error end of a turn that has no row.
 // Caller holds r.mu.
 func (e *Engine) endUnrecordedLocked(ctx context.Context, r *room, t *turn, errText string, took time.Duration) {
-	seq, err := r.allocLocked(ctx, e.opts.Store.ReserveSeq)
+	seq, err := r.allocLocked(ctx, r.st.ReserveSeq)
 	if err != nil {
 		// Without a seq nothing can be published in order; the store is
 		// failing, and the log says so.

@@ -32,13 +32,13 @@ func (e *Engine) HistoryWindow(ctx context.Context, chatID string, afterSeq *int
 	e.maybeEvict(r)
 	var rows []store.Message
 	if aroundSeq > 0 {
-		rows, older, newer, err = e.opts.Store.HistoryAround(ctx, chatID, min(aroundSeq, last+1), last, limit)
+		rows, older, newer, err = e.st(chatID).HistoryAround(ctx, chatID, min(aroundSeq, last+1), last, limit)
 	} else {
 		var after int64
 		if afterSeq != nil {
 			after = *afterSeq
 		}
-		rows, older, newer, err = e.opts.Store.HistoryAfter(ctx, chatID, after, last, limit)
+		rows, older, newer, err = e.st(chatID).HistoryAfter(ctx, chatID, after, last, limit)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, false, false, 0, protocol.Refuse(protocol.ReasonNotFound, "no chat %s", chatID)
