@@ -20,7 +20,7 @@ func Chat(c store.Chat, running bool) protocol.Chat {
 	return protocol.Chat{
 		ID: c.ID, Title: c.Title, Model: c.Model, System: c.System, Pinned: c.Pinned, Archived: c.Archived,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), LastSeq: c.LastSeq,
-		MessageCount: c.MessageCount, Running: running, Temporary: ids.IsTemporary(c.ID), Params: c.Params, Preset: c.Preset,
+		MessageCount: c.MessageCount, Running: running, Temporary: ids.IsTemporary(c.ID), LeafID: c.ActiveLeaf, Params: c.Params, Preset: c.Preset,
 	}
 }
 
