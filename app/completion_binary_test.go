@@ -18,6 +18,14 @@ func TestCompletionFromTheRunningHearth(t *testing.T) {
 	fake := llmtest.New()
 	defer fake.Close()
 	u := newUserEnv(t, fake)
+	// The chats are found by their first words: no titles from the model.
+	cfgDir := filepath.Join(u.home, "config", "hearth")
+	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.toml"), []byte("auto_titles = false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	// Nothing runs yet: nothing to offer, and no error for the shell to show.
 	if got, directive := u.complete(t, "attach", ""); len(got) != 0 || directive != ":36" {
