@@ -133,7 +133,9 @@ func (h *hearth) runChat(ctx context.Context, cfg config.Config, o chatOptions, 
 	}
 	chatID := o.chat
 	if chatID == "" && o.last {
-		ev, err := c.Request(conn, protocol.ListChats{Limit: 1})
+		// The list puts pinned (and temporary) chats first: the last chat
+		// used is the newest of the first page, not its first.
+		ev, err := c.Request(conn, protocol.ListChats{Limit: 100})
 		if err != nil {
 			return refusal(err)
 		}
@@ -141,9 +143,7 @@ func (h *hearth) runChat(ctx context.Context, cfg config.Config, o chatOptions, 
 		if err := ev.Items(&chats); err != nil {
 			return err
 		}
-		if len(chats) > 0 {
-			chatID = chats[0].ID
-		}
+		chatID = mostRecent(chats)
 	}
 	if o.regenerate {
 		if chatID == "" {
@@ -268,4 +268,18 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// mostRecent is the id of the chat used last ("" for none). Pure.
+func mostRecent(chats []protocol.Chat) string {
+	best := -1
+	for i, c := range chats {
+		if best < 0 || c.UpdatedAt.After(chats[best].UpdatedAt) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return chats[best].ID
 }
