@@ -120,7 +120,7 @@ export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) 
       {m.status === 'error' && <AnswerError m={m} />}
       {(m.status === 'cancelled' || m.status === 'interrupted') && (
         <div className={`msg-note ${m.status}`}>
-          {STATUS_TEXT[m.status]} <ShortEndActions m={m} />
+          <span>{STATUS_TEXT[m.status]}</span> <ShortEndActions m={m} />
         </div>
       )}
       {!streaming && (
