@@ -43,6 +43,7 @@ import organise from './scenarios/organise.mjs';
 import otherClients from './scenarios/other-clients.mjs';
 import provider from './scenarios/provider.mjs';
 import polish from './scenarios/polish.mjs';
+import presets from './scenarios/presets.mjs';
 import rendering from './scenarios/rendering.mjs';
 import scrolling from './scenarios/scrolling.mjs';
 import turns from './scenarios/turns.mjs';
@@ -88,7 +89,7 @@ after(async () => {
  * order (E2E_ONLY, E2E_SHUFFLE). On failure the page is saved as
  * screenshots/FAILED-<n>.png for a look.
  */
-const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, organise]
+const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, organise, presets]
   .flat()
   .map((sc, i) => ({ n: i + 1, ...sc }));
 

@@ -20,6 +20,8 @@ import {
   reduce,
   shownMessages,
 } from '../state/store';
+import type { Preset } from '../protocol';
+import type { Params } from '../protocol.gen';
 
 export const PAGE_SIZE = 60;
 /** Chats per page of the sidebar's list. */
@@ -171,6 +173,7 @@ export class HearthClient {
     void this.refreshModels();
     void this.loadSettings();
     void this.refreshPulls();
+    void this.refreshPresets();
     const s = this.state;
     const ids = new Set(followedChats(s).map((v) => v.id));
     if (s.activeChatId) ids.add(s.activeChatId);
@@ -385,14 +388,19 @@ export class HearthClient {
     // The model picked for the draft; else the default, unless the server
     // does not offer it (a first run's "llama3.2"): then what the picker
     // shows instead.
-    const { settings, models, draftModel } = this.state;
+    const { settings, models, draftModel, draftPreset } = this.state;
     const def = settings?.model ?? '';
     const model = draftModel || pickModel(def, models.status === 'ok' ? models.items : [], def, true) || undefined;
     try {
-      const ev = await this.request<EventOf<'attached'>>({ type: 'new_chat', ...(model ? { model } : {}) });
+      const ev = await this.request<EventOf<'attached'>>({
+        type: 'new_chat',
+        ...(model ? { model } : {}),
+        ...(draftPreset ? { preset: draftPreset } : {}),
+      });
       this.dispatch({ type: 'server', ev, now: this.sched.now() });
       this.dispatch({ type: 'open_chat', chatId: ev.chat_id });
       this.dispatch({ type: 'draft_model', model: null });
+      this.dispatch({ type: 'draft_preset', name: null });
       return ev.chat_id;
     } catch (e) {
       this.report(e, 'Could not create a chat', true);
@@ -724,4 +732,57 @@ export class HearthClient {
   dismissNotice(id: number): void {
     this.dispatch({ type: 'notice_dismiss', id });
   }
+
+  // ------------------------------------------------------------ presets and chat settings
+
+  /** The saved presets; the reply lands in the store as every presets event does. */
+  async refreshPresets(): Promise<void> {
+    try {
+      await this.request({ type: 'list_presets' });
+    } catch {
+      // An older server without presets: the panel offers none.
+    }
+  }
+
+  /** Creates or replaces a preset; returns an error sentence, or null when saved. */
+  async savePreset(p: Preset): Promise<string | null> {
+    try {
+      await this.request({ type: 'save_preset', name: p.name, system: p.system, model: p.model, params: p.params });
+      return null;
+    } catch (e) {
+      return e instanceof ProtocolError ? reasonText(e.reason, e.detail) : String(e);
+    }
+  }
+
+  async deletePreset(name: string): Promise<string | null> {
+    try {
+      await this.request({ type: 'delete_preset', name });
+      return null;
+    } catch (e) {
+      return e instanceof ProtocolError ? reasonText(e.reason, e.detail) : String(e);
+    }
+  }
+
+  /**
+   * One update of a chat's settings: params replace the chat's ({} resets
+   * them to the defaults); a preset copies its system prompt, model and
+   * params into the chat, under what the same patch sets itself.
+   */
+  async updateChatSettings(id: string, patch: { system?: string; model?: string; params?: Params; preset?: string }): Promise<string | null> {
+    try {
+      const ev = await this.request<EventOf<'chat_updated'>>({ type: 'update_chat', chat_id: id, ...patch });
+      this.dispatch({ type: 'server', ev, now: this.sched.now() });
+      return null;
+    } catch (e) {
+      return e instanceof ProtocolError ? reasonText(e.reason, e.detail) : String(e);
+    }
+  }
+
+  /** The preset the draft will be created with; its model shows in the draft's picker. */
+  setDraftPreset(name: string | null): void {
+    this.dispatch({ type: 'draft_preset', name });
+    const p = name ? this.state.presets?.find((x) => x.name === name) : undefined;
+    if (p?.model) this.dispatch({ type: 'draft_model', model: p.model });
+  }
 }
+

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type DragEvent } from 'react';
 import { chatTitle } from '../app/format';
 import { useClient, useHearth } from '../app/hooks';
 import { useAttachments } from './attachments';
+import { ChatSettingsButton, PresetChooser } from './ChatSettings';
 import { Composer } from './Composer';
 import { IconGear, IconMenu } from './Icons';
 import { MessageList } from './MessageList';
@@ -74,6 +75,7 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
         <h1 className="chat-title">{title || 'Hearth'}</h1>
         <ProviderStatus onSettings={onSettings} />
         <ModelPicker chatId={deleted ? null : chatId} />
+        {chatId && !deleted && <ChatSettingsButton chatId={chatId} />}
         <button type="button" className="icon-btn" aria-label="Settings" title="Settings" onClick={onSettings}>
           <IconGear />
         </button>
@@ -97,6 +99,7 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
           <div className="center-note empty" role="status">
             <h2>Start the conversation</h2>
             <p>Ask anything. Attach images, a video, PDFs or text files with the clip, by pasting, or by dropping files here.</p>
+            <PresetChooser chatId={chatId} />
           </div>
         ) : (
           <OpenSettings.Provider value={onSettings}>
@@ -112,11 +115,13 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
         <div className="center-note empty" role="status">
           <h2>Start the conversation</h2>
           <p>Your first message starts a new chat. Until then nothing is saved.</p>
+          <PresetChooser chatId={null} />
         </div>
       ) : (
         <div className="center-note empty" role="status">
           <h2>Welcome to Hearth</h2>
           <p>Your chats stay on this machine. Write a message below to start one.</p>
+          <PresetChooser chatId={null} />
         </div>
       )}
 

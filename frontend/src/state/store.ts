@@ -13,6 +13,7 @@ import {
   type Message,
   type ModelInfo,
   type OutgoingMedia,
+  type Preset,
   type PullInfo,
   type SearchHit,
   type ServerEvent,
@@ -170,6 +171,10 @@ export interface State {
   nextNoticeId: number;
   /** Model downloads, running and ended (until dismissed), by pull_id. */
   pulls: Record<string, PullView>;
+  /** The saved presets, as the server last sent them; null until it has. */
+  presets: Preset[] | null;
+  /** The preset chosen for the draft (new_chat's preset); null: none. */
+  draftPreset: string | null;
 }
 
 /** around: the page around a search hit; newer: the next page down; latest: back to the newest page. */
@@ -193,6 +198,7 @@ export type Action =
   | { type: 'chats_more'; ev: EventOf<'chats'> }
   | { type: 'chats_more_failed' }
   | { type: 'draft_model'; model: string | null }
+  | { type: 'draft_preset'; name: string | null }
   | { type: 'models_loading' }
   | { type: 'models_loaded'; items: string[]; info?: ModelInfo[]; provider?: string; url?: string }
   | { type: 'pull_dismiss'; pullId: string }
@@ -235,6 +241,8 @@ export function initialState(): State {
     notices: [],
     nextNoticeId: 1,
     pulls: {},
+    presets: null,
+    draftPreset: null,
   };
 }
 
@@ -337,6 +345,8 @@ export function reduce(state: State, action: Action): State {
     }
     case 'draft_model':
       return { ...state, draftModel: action.model };
+    case 'draft_preset':
+      return { ...state, draftPreset: action.name };
     case 'models_loading':
       return { ...state, models: { ...state.models, status: 'loading' } };
     case 'models_loaded':
@@ -506,6 +516,8 @@ function onServer(state: State, ev: ServerEvent, now: number): State {
       };
       return { ...state, pulls: { ...state.pulls, [ev.pull_id]: p } };
     }
+    case 'presets':
+      return { ...state, presets: ev.items ?? [] };
     case 'pulls': {
       // After a reconnect: what runs now; ended ones stay until dismissed.
       const pulls: Record<string, PullView> = {};

@@ -15,6 +15,9 @@
 //	has documents     names each attached document (Hearth's <document>
 //	                  blocks) with its length and first line
 //	contains "math"   an answer with $E=mc^2$ and a $$ display block
+//	contains "which settings"
+//	                  says the system prompt, model and sampling parameters
+//	                  the request carried (for per-chat settings tests)
 //	contains "table"  a table with math in its cells, then a table of long
 //	                  words wider than the window
 //	anything else     ~1 s of reasoning, then a markdown answer echoing the
@@ -108,6 +111,8 @@ func reply(r llmtest.RecordedRequest) llmtest.Script {
 		return llmtest.Script{Steps: append(thinking("the attached documents", 5), answerSteps(documentAnswer(docs))...)}
 	case strings.Contains(low, "table"):
 		return llmtest.Script{Steps: append(thinking("tables", 3), answerSteps(tableAnswer)...)}
+	case strings.Contains(low, "which settings"):
+		return llmtest.Script{Steps: answerSteps(settingsAnswer(r))}
 	case strings.Contains(low, "math"):
 		ans := "The famous relation is $E=mc^2$, and the Gaussian integral is\n\n" +
 			"$$\n\\int_{-\\infty}^{\\infty} e^{-x^2}\\,dx = \\sqrt{\\pi}\n$$\n\nBoth render as math."
@@ -210,4 +215,32 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// settingsAnswer reports what a request asked of the model, one "name: value"
+// line each, "unset" for what it left out.
+func settingsAnswer(r llmtest.RecordedRequest) string {
+	system := "unset"
+	if len(r.Messages) > 0 && r.Messages[0].Role == "system" {
+		system = r.Messages[0].Content
+	}
+	f := func(v *float64) string {
+		if v == nil {
+			return "unset"
+		}
+		return strconv.FormatFloat(*v, 'g', -1, 64)
+	}
+	numCtx := "unset"
+	if r.NumCtx != nil {
+		numCtx = strconv.Itoa(*r.NumCtx)
+	}
+	effort := r.ReasoningEffort
+	if r.Think != "" {
+		effort = strings.Trim(r.Think, `"`)
+	}
+	if effort == "" {
+		effort = "unset"
+	}
+	return fmt.Sprintf("system: %s\n\nmodel: %s\n\ntemperature: %s\n\ntop_p: %s\n\nnum_ctx: %s\n\nreasoning_effort: %s\n",
+		system, r.Model, f(r.Temperature), f(r.TopP), numCtx, effort)
 }

@@ -44,3 +44,15 @@ func TestReplies(t *testing.T) {
 		t.Fatalf("default: reasoning %q content %q over %s", r, c, took)
 	}
 }
+
+func TestSettingsReply(t *testing.T) {
+	temp, ctx := 0.3, 4096
+	r := llmtest.RecordedRequest{Model: "m", Temperature: &temp, NumCtx: &ctx, Think: `"high"`,
+		Messages: []llmtest.RecordedMessage{{Role: "system", Content: "Be terse."}, {Role: "user", Content: "which settings?"}}}
+	_, c, _ := text(reply(r))
+	for _, want := range []string{"system: Be terse.", "model: m", "temperature: 0.3", "top_p: unset", "num_ctx: 4096", "reasoning_effort: high"} {
+		if !strings.Contains(c, want) {
+			t.Errorf("missing %q in %q", want, c)
+		}
+	}
+}
