@@ -785,4 +785,3 @@ export class HearthClient {
     if (p?.model) this.dispatch({ type: 'draft_model', model: p.model });
   }
 }
-
