@@ -14,6 +14,7 @@ import (
 
 	"github.com/hearth-app/hearth/backend/client"
 	"github.com/hearth-app/hearth/backend/config"
+	"github.com/hearth-app/hearth/backend/ids"
 	"github.com/hearth-app/hearth/backend/protocol"
 )
 
@@ -33,12 +34,14 @@ type chatOptions struct {
 	system, preset string
 	// regenerate asks again for the chat's last answer instead of sending.
 	regenerate bool
+	// temporary starts a chat kept in memory only, gone when chat exits.
+	temporary bool
 }
 
 func (h *hearth) chatCmd() *cobra.Command {
 	var o chatOptions
 	cmd := &cobra.Command{
-		Use:   "chat [--chat ID | --continue | --new] [--model M] [PROMPT] [--system TEXT] [--preset NAME] [--regenerate]",
+		Use:   "chat [--chat ID | --continue | --new] [--model M] [PROMPT] [--system TEXT] [--preset NAME] [--regenerate] [--temporary]",
 		Short: "send a prompt and stream the answer",
 		Long: `Sends PROMPT (or, without one, stdin) to a chat and streams the turn: the
 answer to stdout, the model's reasoning dimmed to stderr. Exits 0 at the end of
@@ -53,6 +56,10 @@ question of the chat (--chat ID or --continue), with --model and --effort if
 given, and streams the new answer. The earlier answer stays in the chat as
 another version of it.
 
+--temporary starts a temporary chat: it is never written to disk, and it
+lives only while this command runs (and while another client, such as an open
+window, follows it). When the command exits, the chat is gone for everyone.
+
 The words of PROMPT are joined with spaces. A prompt that starts with a dash
 goes after --.`,
 		Example: `  hearth chat "why is the sky blue?"
@@ -61,6 +68,7 @@ goes after --.`,
   hearth chat --preset coder "write a Go HTTP server"
   hearth chat --system "Answer in French." "what is a hearth?"
   hearth chat -- "-3 is less than 0?"
+  hearth chat --temporary "a question not to be kept"
   hearth chat --continue --regenerate --model qwen3:8b`,
 		GroupID:           groupChats,
 		ValidArgsFunction: cobra.NoFileCompletions,
@@ -77,9 +85,11 @@ goes after --.`,
 	f.StringVar(&o.system, "system", "", "start the new chat with this system prompt (`TEXT`)")
 	f.StringVar(&o.preset, "preset", "", "start the new chat from the preset `NAME` (its system prompt, model and parameters)")
 	f.BoolVar(&o.regenerate, "regenerate", false, "send no prompt: answer the chat's last question again (with --chat or --continue)")
+	f.BoolVar(&o.temporary, "temporary", false, "start a temporary chat: never written to disk, gone when this command exits")
 	cmd.MarkFlagsMutuallyExclusive("chat", "continue", "new")
 	cmd.MarkFlagsMutuallyExclusive("regenerate", "new")
 	cmd.MarkFlagsMutuallyExclusive("regenerate", "queue")
+	cmd.MarkFlagsMutuallyExclusive("temporary", "chat", "continue", "regenerate")
 	_ = cmd.RegisterFlagCompletionFunc("chat", h.completeChatIDs)
 	_ = cmd.RegisterFlagCompletionFunc("effort", cobra.FixedCompletions([]string{"low", "medium", "high"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -152,7 +162,7 @@ func (h *hearth) runChat(ctx context.Context, cfg config.Config, o chatOptions, 
 		return h.runRegenerate(ctx, conn, c, chatID, model, o.effort)
 	}
 	if chatID == "" {
-		ev, err := c.Request(conn, protocol.NewChat{Model: model, System: o.system, Preset: o.preset})
+		ev, err := c.Request(conn, protocol.NewChat{Model: model, System: o.system, Preset: o.preset, Temporary: o.temporary})
 		var pe *protocol.Error
 		if o.preset != "" && errors.As(err, &pe) && pe.Reason == protocol.ReasonNotFound {
 			return exit{code: 1, msg: pe.Detail + " (the app's chat settings list the presets and save new ones)"}
@@ -247,6 +257,9 @@ func (h *hearth) streamTurn(ctx, conn context.Context, c *client.Client, chatID,
 				case protocol.StatusDone:
 					return nil
 				case protocol.StatusCancelled:
+					if ids.IsTemporary(chatID) {
+						return exit{code: exitCancelled, msg: "cancelled; the temporary chat ends with this command"}
+					}
 					return exit{code: exitCancelled, msg: "cancelled; the partial answer is kept in chat " + chatID}
 				default:
 					msg := ev.Error

@@ -23,6 +23,7 @@ func (h *hearth) lsCmd() *cobra.Command {
 		Short: "list chats (id, title, updated, message count)",
 		Long: "Lists chats, pinned ones first, then most recently active first: id, title, last activity, message count. " +
 			"Archived chats are left out; --archived lists only those. " +
+			"Temporary chats (kept in memory while a client follows them) come first, marked (temporary). " +
 			"Without --all it lists up to --limit chats (" + fmt.Sprint(protocol.MaxLimit) + " by default) and says on stderr when there are more.",
 		GroupID:           groupChats,
 		Args:              noArgs,
@@ -73,7 +74,11 @@ func (h *hearth) runLs(ctx context.Context, cfg config.Config, limit int, archiv
 	tw := tabwriter.NewWriter(h.io.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTITLE\tUPDATED\tMESSAGES")
 	for _, ch := range chats {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", ch.ID, oneLine(ch.Title, 50), ch.UpdatedAt.Local().Format("2006-01-02 15:04"), ch.MessageCount)
+		title := oneLine(ch.Title, 50)
+		if ch.Temporary {
+			title += " (temporary)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", ch.ID, title, ch.UpdatedAt.Local().Format("2006-01-02 15:04"), ch.MessageCount)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -20,6 +20,9 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 		typ = protocol.CmdNewChat
 		f.Title, f.Model, f.System = opt(c.Title), opt(c.Model), opt(c.System)
 		f.Preset, f.Params = opt(c.Preset), (*protocol.ParamsInput)(c.Params)
+		if c.Temporary {
+			f.Temporary = &c.Temporary
+		}
 	case protocol.Attach:
 		typ = protocol.CmdAttach
 		f.ChatID, f.Since = &c.ChatID, c.Since

@@ -22,6 +22,7 @@ func TestFramesRoundTripThroughTheRouter(t *testing.T) {
 		protocol.Ping{Base: base},
 		protocol.NewChat{Base: base},
 		protocol.NewChat{Base: base, Title: title, Model: model, System: system},
+		protocol.NewChat{Base: base, Title: title, Temporary: true},
 		protocol.Attach{Base: base, ChatID: "c1"},
 		protocol.Attach{Base: base, ChatID: "c1", Since: &since},
 		protocol.Attach{Base: base, ChatID: "c1", Since: &zero},
