@@ -144,15 +144,11 @@ function ModelMenu({ current, block, onPick }: { current?: string; block: string
 
   useEffect(() => {
     if (!open) return;
-    const first = current && models.includes(current) ? current : (models[0] ?? null);
-    setAt(first);
     const away = (e: PointerEvent) => {
       if (!menu.current?.contains(e.target as Node) && !button.current?.contains(e.target as Node)) setOpen(false);
     };
     document.addEventListener('pointerdown', away);
     return () => document.removeEventListener('pointerdown', away);
-    // Opening picks the starting row; the list changing under an open menu keeps the row.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open]);
 
   useEffect(() => {
@@ -199,7 +195,10 @@ function ModelMenu({ current, block, onPick }: { current?: string; block: string
         aria-expanded={open}
         {...blockable(block, label)}
         onClick={() => {
-          if (!block) setOpen((o) => !o);
+          if (block) return;
+          // Opening starts on the answer's own model, else the first.
+          if (!open) setAt(current && models.includes(current) ? current : (models[0] ?? null));
+          setOpen(!open);
         }}
       >
         <IconChevronDown />
