@@ -101,6 +101,69 @@ func BenchmarkLargeChat(b *testing.B) {
 			}
 		}
 	})
+
+	// Branches. Switching between two versions of the last answer rewrites
+	// two rows; between two versions of a question in the middle, the half
+	// of the chat below it leaves the path and comes back.
+	c, err := s.GetChat(ctx, chatID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	seq := c.LastSeq
+	next := func() int64 { seq++; return seq }
+	last, err := s.GetMessage(ctx, c.ActiveLeaf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	again, err := s.StartAssistant(ctx, chatID, "t-again", "m", next(), last.ParentID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.FinishAssistant(ctx, again.ID, Final{Content: "again", Status: StatusDone, StreamEndSeq: next(), EndSeq: next()}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Switch/last-answer", func(b *testing.B) {
+		ends := []int64{last.ID, again.ID}
+		i := 0
+		for b.Loop() {
+			if _, err := s.SwitchBranch(ctx, chatID, ends[i%2], next()); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	mid, err := s.MessageBySeq(ctx, chatID, n/2+1) // a question
+	if err != nil || mid.Role != RoleUser {
+		b.Fatal(mid.Role, err)
+	}
+	if _, err := s.SwitchBranch(ctx, chatID, last.ID, next()); err != nil {
+		b.Fatal(err)
+	}
+	edit, _, err := s.CommitUserMessage(ctx, UserMessage{ChatID: chatID, Seq: next(), Content: "edited", Beside: &mid.ID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Switch/middle-of-100k", func(b *testing.B) {
+		ends := []int64{mid.ID, edit.ID}
+		i := 0
+		for b.Loop() {
+			if _, err := s.SwitchBranch(ctx, chatID, ends[i%2], next()); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	if _, err := s.SwitchBranch(ctx, chatID, mid.ID, next()); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("PathTo/edited-branch", func(b *testing.B) {
+		for b.Loop() {
+			msgs, more, err := s.PathTo(ctx, chatID, edit.ID, 0, 50)
+			if err != nil || len(msgs) != 50 || !more || msgs[49].ID != edit.ID {
+				b.Fatal(len(msgs), more, err)
+			}
+		}
+	})
 }
 
 // buildLargeChat inserts n finished messages in one transaction through the
@@ -115,6 +178,7 @@ func buildLargeChat(b testing.TB, s *Store, n int) string {
 	rng := rand.New(rand.NewPCG(1, 2))
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		now := s.nowMS()
+		var parent *int64
 		for i := 1; i <= n; i++ {
 			var sb strings.Builder
 			for range 20 + rng.IntN(60) {
@@ -131,11 +195,15 @@ func buildLargeChat(b testing.TB, s *Store, n int) string {
 			if i%2 == 0 {
 				role = RoleAssistant
 			}
-			_, err := insertMessage(ctx, tx, Message{ChatID: c.ID, Seq: int64(i), EndSeq: int64(i), Role: role,
-				Content: sb.String(), Status: StatusDone}, now, now)
+			id, err := insertMessage(ctx, tx, Message{ChatID: c.ID, Seq: int64(i), EndSeq: int64(i), Role: role,
+				Content: sb.String(), Status: StatusDone, ParentID: parent, OnPath: true}, now, now)
 			if err != nil {
 				return err
 			}
+			parent = &id
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ? WHERE id = ?`, *parent, c.ID); err != nil {
+			return err
 		}
 		return advanceChat(ctx, tx, c.ID, int64(n), int64(n), now)
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hearth-app/hearth/backend/ids"
 	"github.com/hearth-app/hearth/backend/protocol"
@@ -25,48 +26,60 @@ import (
 // path, takes off the part of the old path below that point, and marks the
 // new part. The cost is the size of what changes, not of the chat.
 func setPath(ctx context.Context, tx *sql.Tx, chatID string, leafID *int64) error {
-	var fresh []int64 // the new part of the path, leaf first
 	forkSeq := int64(0)
-	for id := leafID; id != nil; {
-		var parent sql.NullInt64
+	if leafID != nil {
+		// Where the new path meets the current one: the walk up stops at
+		// the first message on it (none: the paths share no root).
 		var seq int64
-		var onPath, waiting bool
-		err := tx.QueryRowContext(ctx, `SELECT parent_id, seq, on_path, waiting FROM messages WHERE id = ? AND chat_id = ?`,
-			*id, chatID).Scan(&parent, &seq, &onPath, &waiting)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%w: message %d is not in chat %q", ErrNotFound, *id, chatID)
-		}
+		var onPath, waiting, found bool
+		rows, err := tx.QueryContext(ctx, `WITH RECURSIVE up(id, parent_id, seq, on_path, waiting) AS (
+				SELECT id, parent_id, seq, on_path, waiting FROM messages WHERE id = ? AND chat_id = ?
+				UNION ALL
+				SELECT m.id, m.parent_id, m.seq, m.on_path, m.waiting FROM messages m JOIN up ON m.id = up.parent_id
+				WHERE up.on_path = 0)
+			SELECT seq, on_path, waiting FROM up`, *leafID, chatID)
 		if err != nil {
 			return err
 		}
-		if waiting {
-			return fmt.Errorf("%w: message %d is still waiting for its turn", ErrInvalid, *id)
+		first := true
+		for rows.Next() {
+			if err := rows.Scan(&seq, &onPath, &waiting); err != nil {
+				rows.Close()
+				return err
+			}
+			if first && waiting {
+				rows.Close()
+				return fmt.Errorf("%w: message %d is still waiting for its turn", ErrInvalid, *leafID)
+			}
+			found, first = true, false
+			if onPath {
+				forkSeq = seq
+			}
 		}
-		if onPath {
-			forkSeq = seq
-			break
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
 		}
-		fresh = append(fresh, *id)
-		if !parent.Valid {
-			break
+		if !found {
+			return fmt.Errorf("%w: message %d is not in chat %q", ErrNotFound, *leafID, chatID)
 		}
-		p := parent.Int64
-		id = &p
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE messages SET on_path = 0 WHERE chat_id = ? AND on_path = 1 AND seq > ?`,
 		chatID, forkSeq); err != nil {
 		return fmt.Errorf("leave the old path: %w", err)
 	}
-	for _, id := range fresh {
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET on_path = 1 WHERE id = ?`, id); err != nil {
+	if leafID != nil {
+		// The same walk, now up to the fork point, marks the new part.
+		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE up(id, parent_id, on_path) AS (
+				SELECT id, parent_id, on_path FROM messages WHERE id = ?
+				UNION ALL
+				SELECT m.id, m.parent_id, m.on_path FROM messages m JOIN up ON m.id = up.parent_id
+				WHERE up.on_path = 0)
+			UPDATE messages SET on_path = 1 WHERE id IN (SELECT id FROM up WHERE on_path = 0)`, *leafID); err != nil {
 			return fmt.Errorf("mark the new path: %w", err)
 		}
 	}
-	var leaf sql.NullInt64
-	if leafID != nil {
-		leaf = sql.NullInt64{Int64: *leafID, Valid: true}
-	}
-	_, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ? WHERE id = ?`, leaf, chatID)
+	_, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ? WHERE id = ?`, nullID(leafID), chatID)
 	return err
 }
 
@@ -164,16 +177,25 @@ func attachSiblings(ctx context.Context, q queryer, msgs []Message) error {
 		return rows.Err()
 	}
 	if roots {
-		if err := read(`SELECT id, parent_id FROM messages WHERE chat_id = ? AND parent_id IS NULL AND waiting = 0
+		if err := read(`SELECT id, parent_id FROM messages INDEXED BY messages_by_chat_parent
+			WHERE chat_id = ? AND parent_id IS NULL AND waiting = 0
 			ORDER BY seq`, chatID); err != nil {
 			return err
 		}
 	}
-	// Children of one parent at a time keeps each query an index range;
-	// a page has few distinct parents.
+	// The parents of a page in one query (a long replay in a few), each
+	// parent an index range.
+	ps := make([]any, 0, len(parents))
 	for p := range parents {
-		if err := read(`SELECT id, parent_id FROM messages WHERE chat_id = ? AND parent_id = ? AND waiting = 0
-			ORDER BY seq`, chatID, p); err != nil {
+		ps = append(ps, p)
+	}
+	for len(ps) > 0 {
+		chunk := ps[:min(len(ps), 500)]
+		ps = ps[len(chunk):]
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+		if err := read(`SELECT id, parent_id FROM messages INDEXED BY messages_by_chat_parent
+			WHERE chat_id = ? AND parent_id IN (`+marks+
+			`) AND waiting = 0 ORDER BY seq`, append([]any{chatID}, chunk...)...); err != nil {
 			return err
 		}
 	}
