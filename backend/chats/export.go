@@ -199,8 +199,12 @@ func importTree(doc ExportDoc) (store.ImportTree, error) {
 // Import stores an exported chat as a new chat (a fresh id if its id is taken)
 // and announces it. Attachments go through the same checks as uploads.
 func (s *Service) Import(ctx context.Context, doc ExportDoc) (protocol.Chat, error) {
-	if doc.Format != ExportFormat && doc.Format != ExportFormatV1 {
-		return protocol.Chat{}, protocol.Refuse(protocol.ReasonInvalidField, "not a Hearth chat export (format %q, want %q)", doc.Format, ExportFormat)
+	switch doc.Format {
+	case ExportFormat, ExportFormatV1:
+	case "":
+		return protocol.Chat{}, protocol.Refuse(protocol.ReasonInvalidField, "not a Hearth chat export: it has no \"format\" (an export says %q)", ExportFormat)
+	default:
+		return protocol.Chat{}, protocol.Refuse(protocol.ReasonInvalidField, "not a Hearth chat export: its format is %q; Hearth reads %q and %q", doc.Format, ExportFormat, ExportFormatV1)
 	}
 	// Everything is checked before the first attachment is written.
 	tree, err := importTree(doc)

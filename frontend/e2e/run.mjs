@@ -47,6 +47,7 @@ import presets from './scenarios/presets.mjs';
 import rendering from './scenarios/rendering.mjs';
 import scrolling from './scenarios/scrolling.mjs';
 import turns from './scenarios/turns.mjs';
+import transfer from './scenarios/transfer.mjs';
 import { S, newContext, startServerAt } from './suite.mjs';
 
 /** Safety net of one scenario. */
@@ -89,7 +90,7 @@ after(async () => {
  * order (E2E_ONLY, E2E_SHUFFLE). On failure the page is saved as
  * screenshots/FAILED-<n>.png for a look.
  */
-const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, organise, presets]
+const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, transfer, organise, presets]
   .flat()
   .map((sc, i) => ({ n: i + 1, ...sc }));
 

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useClient, useHearth, useMedia } from '../app/hooks';
 import { ChatView } from './ChatView';
+import { ImportDrop } from './ImportDrop';
 import { SettingsDialog } from './SettingsDialog';
 import { Sidebar } from './Sidebar';
 import { ConnectionBanner } from './StatusBar';
@@ -87,6 +88,7 @@ export function App() {
         <ChatView key={activeChatId ?? 'none'} onOpenSidebar={() => setSidebarOpen(true)} onSettings={() => setSettingsOpen(true)} focusKey={focusKey} />
       </div>
       <SettingsDialog open={settingsOpen} onClose={() => setSettingsOpen(false)} />
+      <ImportDrop />
       <Toasts />
     </div>
   );

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type DragEvent } from 'react';
 import { chatTitle } from '../app/format';
 import { useClient, useHearth } from '../app/hooks';
 import { useAttachments } from './attachments';
+import { ChatExportMenu } from './ChatExportMenu';
 import { ChatSettingsButton, PresetChooser } from './ChatSettings';
 import { Composer } from './Composer';
 import { IconGear, IconMenu } from './Icons';
@@ -75,6 +76,9 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
         <h1 className="chat-title">{title || 'Hearth'}</h1>
         <ProviderStatus onSettings={onSettings} />
         <ModelPicker chatId={deleted ? null : chatId} />
+        {chatId && !deleted && (
+          <ChatExportMenu chatId={chatId} title={title} blocked={chat?.temporary ? 'A temporary chat is not kept, so it cannot be exported' : null} />
+        )}
         {chatId && !deleted && <ChatSettingsButton chatId={chatId} />}
         <button type="button" className="icon-btn" aria-label="Settings" title="Settings" onClick={onSettings}>
           <IconGear />
