@@ -83,6 +83,12 @@ func TestChatSystemAndPresetFlags(t *testing.T) {
 	if _, errs, code := run("--preset", "nope", "x"); code != 1 || !strings.Contains(errs, `"nope"`) {
 		t.Errorf("unknown preset: exit %d, stderr %q; want 1 naming it", code, errs)
 	}
+	// The shell completes --preset from the running Hearth's presets.
+	out, err := u.cmd("__complete", "chat", "--preset", "te").Output()
+	if err != nil || !strings.Contains(string(out), "terse\tpreset-model Answer briefly.") {
+		t.Errorf("completing --preset: %v %q", err, out)
+	}
+
 	chat := ws.newChat()
 	if _, errs, code := run("--chat", chat, "--system", "x", "y"); code != 2 || !strings.Contains(errs, "new chat") {
 		t.Errorf("--chat with --system: exit %d, stderr %q; want 2", code, errs)

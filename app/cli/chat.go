@@ -91,6 +91,7 @@ goes after --.`,
 	cmd.MarkFlagsMutuallyExclusive("regenerate", "queue")
 	cmd.MarkFlagsMutuallyExclusive("temporary", "chat", "continue", "regenerate")
 	_ = cmd.RegisterFlagCompletionFunc("chat", h.completeChatIDs)
+	_ = cmd.RegisterFlagCompletionFunc("preset", h.completePresets)
 	_ = cmd.RegisterFlagCompletionFunc("effort", cobra.FixedCompletions([]string{"low", "medium", "high"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
