@@ -46,6 +46,7 @@ import polish from './scenarios/polish.mjs';
 import presets from './scenarios/presets.mjs';
 import rendering from './scenarios/rendering.mjs';
 import scrolling from './scenarios/scrolling.mjs';
+import temporary from './scenarios/temporary.mjs';
 import turns from './scenarios/turns.mjs';
 import transfer from './scenarios/transfer.mjs';
 import { S, newContext, startServerAt } from './suite.mjs';
@@ -90,7 +91,7 @@ after(async () => {
  * order (E2E_ONLY, E2E_SHUFFLE). On failure the page is saved as
  * screenshots/FAILED-<n>.png for a look.
  */
-const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, transfer, organise, presets]
+const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, transfer, organise, presets, temporary]
   .flat()
   .map((sc, i) => ({ n: i + 1, ...sc }));
 

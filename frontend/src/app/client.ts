@@ -20,6 +20,7 @@ import {
   reduce,
   shownMessages,
 } from '../state/store';
+import { chatToOpenFirst } from '../state/temporary';
 import type { Preset } from '../protocol';
 import type { Params } from '../protocol.gen';
 
@@ -210,7 +211,7 @@ export class HearthClient {
       // Only on the first load: later, no chat open may be a draft the user is writing.
       if (firstLoad && !this.state.activeChatId) {
         // Open the newest chat on first load.
-        const first = Object.values(this.state.chats).sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1))[0];
+        const first = chatToOpenFirst(Object.values(this.state.chats));
         if (first) this.openChat(first.id);
       }
     } catch (e) {
@@ -356,6 +357,18 @@ export class HearthClient {
    */
   newChat(): void {
     this.dispatch({ type: 'open_chat', chatId: null });
+    this.dispatch({ type: 'draft_temporary', temporary: false });
+  }
+
+  /** A draft that becomes a temporary chat: kept in the server's memory only, gone when no window follows it. */
+  newTemporaryChat(): void {
+    this.dispatch({ type: 'open_chat', chatId: null });
+    this.dispatch({ type: 'draft_temporary', temporary: true });
+  }
+
+  /** Turns the open draft into a temporary one, or back. */
+  setDraftTemporary(temporary: boolean): void {
+    this.dispatch({ type: 'draft_temporary', temporary });
   }
 
   /** The model the draft will be created with. */
@@ -388,7 +401,7 @@ export class HearthClient {
     // The model picked for the draft; else the default, unless the server
     // does not offer it (a first run's "llama3.2"): then what the picker
     // shows instead.
-    const { settings, models, draftModel, draftPreset } = this.state;
+    const { settings, models, draftModel, draftPreset, draftTemporary } = this.state;
     const def = settings?.model ?? '';
     const model = draftModel || pickModel(def, models.status === 'ok' ? models.items : [], def, true) || undefined;
     try {
@@ -396,6 +409,7 @@ export class HearthClient {
         type: 'new_chat',
         ...(model ? { model } : {}),
         ...(draftPreset ? { preset: draftPreset } : {}),
+        ...(draftTemporary ? { temporary: true } : {}),
       });
       this.dispatch({ type: 'server', ev, now: this.sched.now() });
       this.dispatch({ type: 'open_chat', chatId: ev.chat_id });

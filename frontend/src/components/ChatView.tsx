@@ -11,6 +11,8 @@ import { ModelPicker } from './ModelPicker';
 import { ProviderHelp } from './ProviderHelp';
 import { OpenSettings } from './settingsLink';
 import { ProviderStatus } from './StatusBar';
+import { isTemporaryChat, isTemporaryId, TEMPORARY_DETAIL, TEMPORARY_NO_ATTACHMENTS } from '../state/temporary';
+import { DraftTemporaryToggle, TemporaryBadge, TemporaryNote } from './Temporary';
 
 interface Props {
   onOpenSidebar: () => void;
@@ -24,7 +26,12 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
   const chat = useHearth((s) => (chatId ? s.chats[chatId] : undefined));
   const view = useHearth((s) => (chatId ? s.views[chatId] : undefined));
   const online = useHearth((s) => s.conn.status === 'open');
-  const attachments = useAttachments();
+  const draftTemporary = useHearth((s) => s.draftTemporary);
+  const temporary = chatId ? isTemporaryChat(chat) || isTemporaryId(chatId) : draftTemporary;
+  const allAttachments = useAttachments();
+  // The server refuses a temporary chat's attachments (their files would be
+  // written to disk), so none is taken: not picked, pasted or dropped.
+  const attachments = temporary ? { ...allAttachments, add: () => client.notify('info', TEMPORARY_NO_ATTACHMENTS) } : allAttachments;
   const [dragging, setDragging] = useState(false);
 
   const running = Boolean(view?.runningTurnId);
@@ -74,6 +81,8 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
           <IconMenu />
         </button>
         <h1 className="chat-title">{title || 'Hearth'}</h1>
+        {temporary && chatId && !deleted && <TemporaryBadge />}
+        {!chatId && <DraftTemporaryToggle />}
         <ProviderStatus onSettings={onSettings} />
         <ModelPicker chatId={deleted ? null : chatId} />
         {chatId && !deleted && (
@@ -114,6 +123,12 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
         <div className="center-note" role="status">
           <p>Loading…</p>
         </div>
+      ) : draftTemporary ? (
+        <div className="center-note empty" role="status">
+          <h2>Temporary chat</h2>
+          <p>{TEMPORARY_DETAIL} It takes no attachments.</p>
+          <PresetChooser chatId={null} />
+        </div>
       ) : hasChats ? (
         // A draft: New chat stores nothing until its first message.
         <div className="center-note empty" role="status">
@@ -131,9 +146,11 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
 
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
-          Drop images or a video to attach
+          {temporary ? TEMPORARY_NO_ATTACHMENTS : 'Drop images or a video to attach'}
         </div>
       )}
+
+      {temporary && !deleted && <TemporaryNote />}
 
       <Composer
         chatId={chatId}
@@ -141,6 +158,7 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
         stopping={Boolean(view?.stopping)}
         online={online}
         attachments={attachments}
+        attachBlocked={temporary ? TEMPORARY_NO_ATTACHMENTS : null}
         onSend={(t) => void send(t)}
         onStop={() => chatId && void client.cancel(chatId)}
         focusKey={focusKey}

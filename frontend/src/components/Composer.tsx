@@ -23,9 +23,11 @@ interface Props {
   onSend: (text: string) => void;
   onStop: () => void;
   focusKey?: number;
+  /** Why this chat takes no attachments (a temporary chat); null: it does. */
+  attachBlocked?: string | null;
 }
 
-export function Composer({ chatId, running, stopping, online, attachments, onSend, onStop, focusKey }: Props) {
+export function Composer({ chatId, running, stopping, online, attachments, onSend, onStop, focusKey, attachBlocked }: Props) {
   const draftKey = chatId ?? '';
   const [text, setText] = useState(() => drafts.get(draftKey) ?? '');
   const ta = useRef<HTMLTextAreaElement>(null);
@@ -122,8 +124,10 @@ export function Composer({ chatId, running, stopping, online, attachments, onSen
           type="button"
           className="icon-btn"
           aria-label="Attach files"
-          title="Attach images, a video, PDFs or text files"
-          onClick={() => fileInput.current?.click()}
+          // aria-disabled rather than disabled: it keeps its focus and its tooltip, which says why.
+          aria-disabled={attachBlocked ? true : undefined}
+          title={attachBlocked ?? 'Attach images, a video, PDFs or text files'}
+          onClick={() => (attachBlocked ? attachments.add([]) : fileInput.current?.click())}
         >
           <IconClip />
         </button>

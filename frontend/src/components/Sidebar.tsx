@@ -9,6 +9,8 @@ import { IconArchive, IconPin, IconRestore } from './organiseIcons';
 import './organise.css';
 import { IconPencil, IconPlus, IconSearch, IconTrash, IconX } from './Icons';
 import { neighbourAfterRemoval, rovingTarget, tabStop } from './roving';
+import { isTemporaryChat, TEMPORARY_NOT_ORGANISED, temporaryFirst, withTemporaryGroup } from '../state/temporary';
+import { TemporaryBadge, TemporaryChatButton } from './Temporary';
 
 interface Props {
   open: boolean;
@@ -25,13 +27,14 @@ export const Sidebar = forwardRef<HTMLInputElement, Props>(function Sidebar({ op
   const search = useHearth((s) => s.search);
   const [filter, setFilter] = useState('');
 
-  // Archived chats live in the Archived view, not the list.
+  // Archived chats live in the Archived view, not the list; temporary ones
+  // lead it, as a group of their own.
   const chats = useMemo(
-    () => sortedChats({ chats: chatsRec, pendingDeletes } as Parameters<typeof sortedChats>[0]).filter((c) => !c.archived),
+    () => temporaryFirst(sortedChats({ chats: chatsRec, pendingDeletes } as Parameters<typeof sortedChats>[0]).filter((c) => !c.archived)),
     [chatsRec, pendingDeletes],
   );
   const now = useMinute();
-  const groups = useMemo(() => groupChats(chats, now), [chats, now]);
+  const groups = useMemo(() => withTemporaryGroup(chats, (kept) => groupChats(kept, now)), [chats, now]);
   const q = filter.trim().toLowerCase();
   const shown = q ? chats.filter((c) => chatTitle(c.title).toLowerCase().includes(q)) : chats;
 
@@ -123,6 +126,7 @@ export const Sidebar = forwardRef<HTMLInputElement, Props>(function Sidebar({ op
           <IconPlus />
           <span>New chat</span>
         </button>
+        <TemporaryChatButton onStart={onClose} />
         <button type="button" className="icon-btn only-narrow" aria-label="Hide chats" onClick={onClose}>
           <IconX />
         </button>
@@ -318,6 +322,7 @@ function ChatRow({ chat, active, tabbable, onOpen }: { chat: Chat; active: boole
   // A rename ended from the keyboard gives focus back to the row.
   const refocus = useRef(false);
   const name = chatTitle(chat.title);
+  const temporary = isTemporaryChat(chat);
 
   useEffect(() => {
     if (editing) input.current?.select();
@@ -347,7 +352,7 @@ function ChatRow({ chat, active, tabbable, onOpen }: { chat: Chat; active: boole
   };
 
   return (
-    <li className={`chat-row ${active ? 'active' : ''}`} data-chat-id={chat.id} data-pinned={chat.pinned || undefined}>
+    <li className={`chat-row ${active ? 'active' : ''}`} data-chat-id={chat.id} data-pinned={chat.pinned || undefined} data-temporary={temporary || undefined}>
       {editing ? (
         <input
           ref={input}
@@ -371,6 +376,7 @@ function ChatRow({ chat, active, tabbable, onOpen }: { chat: Chat; active: boole
           <span className="chat-name">{name}</span>
           <span className="chat-sub">
             {chat.running && <span className="live-dot" role="img" aria-label="replying" />}
+            {temporary && <TemporaryBadge />}
             {relativeTime(chat.updated_at)}
           </span>
         </button>
@@ -390,7 +396,7 @@ function ChatRow({ chat, active, tabbable, onOpen }: { chat: Chat; active: boole
           >
             <IconPencil width={14} height={14} />
           </button>
-          {!chat.archived && (
+          {!chat.archived && !temporary && (
             <button
               type="button"
               className="icon-btn small pin-btn"
@@ -403,16 +409,23 @@ function ChatRow({ chat, active, tabbable, onOpen }: { chat: Chat; active: boole
               <IconPin width={14} height={14} />
             </button>
           )}
-          <button
-            type="button"
-            className="icon-btn small archive-btn"
-            tabIndex={-1}
-            aria-label={`${chat.archived ? 'Restore' : 'Archive'} ${name}`}
-            title={chat.archived ? 'Restore to the chat list' : 'Archive (hide from the list, keep it)'}
-            onClick={() => void client.setArchived(chat.id, !chat.archived)}
-          >
-            {chat.archived ? <IconRestore width={14} height={14} /> : <IconArchive width={14} height={14} />}
-          </button>
+          {temporary ? (
+            // Nothing to pin or archive: say why where the buttons would be.
+            <span className="icon-btn small temp-no-organise" role="img" aria-label={TEMPORARY_NOT_ORGANISED} title={TEMPORARY_NOT_ORGANISED}>
+              <IconArchive width={14} height={14} />
+            </span>
+          ) : (
+            <button
+              type="button"
+              className="icon-btn small archive-btn"
+              tabIndex={-1}
+              aria-label={`${chat.archived ? 'Restore' : 'Archive'} ${name}`}
+              title={chat.archived ? 'Restore to the chat list' : 'Archive (hide from the list, keep it)'}
+              onClick={() => void client.setArchived(chat.id, !chat.archived)}
+            >
+              {chat.archived ? <IconRestore width={14} height={14} /> : <IconArchive width={14} height={14} />}
+            </button>
+          )}
           <button
             type="button"
             className="icon-btn small"

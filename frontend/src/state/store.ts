@@ -22,6 +22,7 @@ import {
 import type { Reason } from '../reasons';
 import type { Reach } from '../net/reach';
 import { followPath } from './branches';
+import { isTemporaryId } from './temporary';
 
 // ---------------------------------------------------------------- types
 
@@ -175,6 +176,8 @@ export interface State {
   presets: Preset[] | null;
   /** The preset chosen for the draft (new_chat's preset); null: none. */
   draftPreset: string | null;
+  /** The draft becomes a temporary chat (new_chat {temporary}); opening a chat ends the choice. */
+  draftTemporary: boolean;
 }
 
 /** around: the page around a search hit; newer: the next page down; latest: back to the newest page. */
@@ -199,6 +202,7 @@ export type Action =
   | { type: 'chats_more_failed' }
   | { type: 'draft_model'; model: string | null }
   | { type: 'draft_preset'; name: string | null }
+  | { type: 'draft_temporary'; temporary: boolean }
   | { type: 'models_loading' }
   | { type: 'models_loaded'; items: string[]; info?: ModelInfo[]; provider?: string; url?: string }
   | { type: 'pull_dismiss'; pullId: string }
@@ -243,6 +247,7 @@ export function initialState(): State {
     pulls: {},
     presets: null,
     draftPreset: null,
+    draftTemporary: false,
   };
 }
 
@@ -296,7 +301,7 @@ export function reduce(state: State, action: Action): State {
       // A search hit is brought into view once: leaving its chat lets it go.
       const prev = state.activeChatId && state.activeChatId !== action.chatId ? views[state.activeChatId] : undefined;
       if (prev?.focus) views = { ...views, [prev.id]: { ...prev, focus: null } };
-      return { ...state, activeChatId: action.chatId, views };
+      return { ...state, activeChatId: action.chatId, views, draftTemporary: false };
     }
     case 'older_requested':
       return updateView(state, action.chatId, (v) => ({ ...v, loadingOlder: true }));
@@ -347,6 +352,8 @@ export function reduce(state: State, action: Action): State {
       return { ...state, draftModel: action.model };
     case 'draft_preset':
       return { ...state, draftPreset: action.name };
+    case 'draft_temporary':
+      return { ...state, draftTemporary: action.temporary };
     case 'models_loading':
       return { ...state, models: { ...state.models, status: 'loading' } };
     case 'models_loaded':
@@ -461,7 +468,7 @@ function onServer(state: State, ev: ServerEvent, now: number): State {
       const { [ev.chat_id]: _pd, ...pendingDeletes } = state.pendingDeletes;
       const s = { ...state, chats, pendingDeletes };
       const title = state.chats[ev.chat_id]?.title;
-      return updateView(s, ev.chat_id, (v) => ({
+      const gone = updateView(s, ev.chat_id, (v) => ({
         ...v,
         deleted: true,
         deletedTitle: title ?? v.deletedTitle,
@@ -469,6 +476,12 @@ function onServer(state: State, ev: ServerEvent, now: number): State {
         runningTurnId: null,
         stopping: false,
       }));
+      // A temporary chat ending while open (deleted elsewhere, or Hearth
+      // restarted) is what it was made for, not an error: a new chat instead.
+      if (state.activeChatId === ev.chat_id && isTemporaryId(ev.chat_id)) {
+        return reduce({ ...gone, activeChatId: null }, { type: 'notice', kind: 'info', text: 'The temporary chat ended; nothing of it was kept.' });
+      }
+      return gone;
     }
     case 'provider_status':
       // The server found its model server gone, back, or offering other
