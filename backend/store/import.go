@@ -138,6 +138,7 @@ func (s *Store) ImportChatTree(ctx context.Context, c Chat, msgs []Message, tree
 			if pi := tree.Parents[i]; pi >= 0 {
 				m.ParentID = &newIDs[pi]
 			}
+			m.OnPath, m.Waiting = onPath[i], false
 			mc, mu := now, now
 			if !m.CreatedAt.IsZero() {
 				mc = m.CreatedAt.UnixMilli()
@@ -150,12 +151,6 @@ func (s *Store) ImportChatTree(ctx context.Context, c Chat, msgs []Message, tree
 				return fmt.Errorf("message %d: %w", i, err)
 			}
 			newIDs[i] = id
-			// Written explicitly: the columns' defaults are those of a
-			// message appended to the active path.
-			if _, err := tx.ExecContext(ctx, `UPDATE messages SET on_path = ?, waiting = 0 WHERE id = ?`,
-				boolInt(onPath[i]), id); err != nil {
-				return fmt.Errorf("message %d: %w", i, err)
-			}
 			ids := make([]string, len(m.Media))
 			for j, r := range m.Media {
 				ids[j] = r.ID
@@ -207,9 +202,10 @@ func (s *Store) ReadChatTree(ctx context.Context, chatID string) (ChatTree, erro
 		if err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE chat_id = ? AND waiting = 1`,
-			chatID).Scan(&t.Waiting); err != nil {
-			return err
+		for _, m := range t.Messages {
+			if m.Waiting {
+				t.Waiting++
+			}
 		}
 		return attachMedia(ctx, tx, t.Messages)
 	})

@@ -21,12 +21,10 @@ const ORDER = FORMATS.map((f) => f.format);
 interface Props {
   chatId: string;
   title: string;
-  /** Why the chat cannot be exported now (null: it can). */
-  blocked: string | null;
 }
 
 /** The chat header's export menu: the open chat as a Markdown or JSON file named after its title. */
-export function ChatExportMenu({ chatId, title, blocked }: Props) {
+export function ChatExportMenu({ chatId, title }: Props) {
   const client = useClient();
   const [open, setOpen] = useState(false);
   const [at, setAt] = useState<ExportFormat>('md');
@@ -96,10 +94,10 @@ export function ChatExportMenu({ chatId, title, blocked }: Props) {
         aria-label="Export this chat"
         aria-haspopup="menu"
         aria-expanded={open}
-        aria-disabled={Boolean(blocked) || busy}
-        title={blocked ?? label}
+        aria-disabled={busy}
+        title={label}
         onClick={() => {
-          if (blocked || busy) return;
+          if (busy) return;
           setAt('md');
           setOpen((o) => !o);
         }}

@@ -86,7 +86,7 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
         <ProviderStatus onSettings={onSettings} />
         <ModelPicker chatId={deleted ? null : chatId} />
         {chatId && !deleted && (
-          <ChatExportMenu chatId={chatId} title={title} blocked={chat?.temporary ? 'A temporary chat is not kept, so it cannot be exported' : null} />
+          <ChatExportMenu chatId={chatId} title={title} />
         )}
         {chatId && !deleted && <ChatSettingsButton chatId={chatId} />}
         <button type="button" className="icon-btn" aria-label="Settings" title="Settings" onClick={onSettings}>
