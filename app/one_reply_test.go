@@ -109,7 +109,30 @@ func TestEveryCommandGetsExactlyOneReply(t *testing.T) {
 		t.Errorf("turn_end after cancel: %v", end)
 	}
 	ok(protocol.CmdListChats, "6", map[string]any{"limit": 10}, protocol.EvChats)
-	ok(protocol.CmdHistory, "7", map[string]any{"chat_id": chat}, protocol.EvHistory)
+	hist := ok(protocol.CmdHistory, "7", map[string]any{"chat_id": chat}, protocol.EvHistory)
+	items, _ := hist["items"].([]any)
+	if len(items) != 2 {
+		t.Fatalf("history %v", hist)
+	}
+	qid, aid := items[0].(map[string]any)["id"], items[1].(map[string]any)["id"]
+	// A branch command's turn (held by the fake) is stopped before the next.
+	stopTurn := func() {
+		a.drain(func(ev map[string]any) bool { return ev["event"] == protocol.EvDelta })
+		a.send(map[string]any{"type": protocol.CmdCancel, "chat_id": chat})
+		a.drain(func(ev map[string]any) bool { return ev["event"] == protocol.EvTurnEnd })
+	}
+	ok(protocol.CmdContinue, "7c", map[string]any{"chat_id": chat, "message_id": aid}, protocol.EvTurnAccepted)
+	stopTurn()
+	ok(protocol.CmdRegenerate, "7r", map[string]any{"chat_id": chat}, protocol.EvTurnAccepted)
+	stopTurn()
+	ok(protocol.CmdEditMessage, "7e", map[string]any{"chat_id": chat, "message_id": qid, "content": "go again"}, protocol.EvMessageAccepted)
+	stopTurn()
+	ok(protocol.CmdSwitchBranch, "7s", map[string]any{"chat_id": chat, "message_id": qid}, protocol.EvBranchSwitched)
+	ok(protocol.CmdForkChat, "7f", map[string]any{"chat_id": chat, "message_id": qid}, protocol.EvChatCreated)
+	b.drain(func(ev map[string]any) bool { return ev["event"] == protocol.EvChatCreated })
+	ok(protocol.CmdSavePreset, "7p", map[string]any{"name": "terse", "system": "be brief"}, protocol.EvPresets)
+	ok(protocol.CmdListPresets, "7l", map[string]any{}, protocol.EvPresets)
+	ok(protocol.CmdDeletePreset, "7d", map[string]any{"name": "terse"}, protocol.EvPresets)
 	ok(protocol.CmdRenameChat, "8", map[string]any{"chat_id": chat, "title": "renamed"}, protocol.EvChatUpdated)
 	ok(protocol.CmdUpdateChat, "9", map[string]any{"chat_id": chat, "pinned": true}, protocol.EvChatUpdated)
 	ok(protocol.CmdDetach, "10", map[string]any{"chat_id": chat}, protocol.EvDetached)
@@ -137,6 +160,13 @@ func TestEveryCommandGetsExactlyOneReply(t *testing.T) {
 	no(protocol.CmdDeleteChat, "r10", map[string]any{}, protocol.ReasonMissingField)
 	no(protocol.CmdSetSettings, "r11", map[string]any{"provider_url": "ftp://x"}, protocol.ReasonInvalidSetting)
 	no(protocol.CmdSearch, "r12", map[string]any{}, protocol.ReasonMissingField)
+	no(protocol.CmdEditMessage, "r13", map[string]any{"chat_id": other, "message_id": 999999, "content": "x"}, protocol.ReasonNotFound)
+	no(protocol.CmdRegenerate, "r14", map[string]any{"chat_id": "c-missing"}, protocol.ReasonNotFound)
+	no(protocol.CmdContinue, "r15", map[string]any{"chat_id": other}, protocol.ReasonMissingField)
+	no(protocol.CmdSwitchBranch, "r16", map[string]any{"chat_id": other, "message_id": 999999}, protocol.ReasonNotFound)
+	no(protocol.CmdForkChat, "r17", map[string]any{"chat_id": other, "message_id": 999999}, protocol.ReasonNotFound)
+	no(protocol.CmdSavePreset, "r18", map[string]any{}, protocol.ReasonMissingField)
+	no(protocol.CmdDeletePreset, "r19", map[string]any{"name": "no such preset"}, protocol.ReasonNotFound)
 
 	// Whatever a handler sends after its reply comes before the reply to a
 	// later request on the same connection: a last ping closes the count.

@@ -165,8 +165,11 @@ func TestServeBinaryAsANewUserWould(t *testing.T) {
 	if strings.TrimSpace(string(out)) != "Hello from llmtest." {
 		t.Fatalf("hearth chat printed %q", out)
 	}
+	// One chat of one exchange (its title is the first words, or the
+	// model's once the automatic title comes).
 	out, err = u.cmd("ls").Output()
-	if err != nil || !strings.Contains(string(out), "hi") {
+	rows := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if err != nil || len(rows) != 2 || !strings.HasSuffix(strings.TrimSpace(rows[1]), " 2") {
 		t.Fatalf("hearth ls: %s %v", out, err)
 	}
 	// A failing provider: non-zero exit and the provider's message.

@@ -89,7 +89,11 @@ goes after --.`,
 	cmd.MarkFlagsMutuallyExclusive("chat", "continue", "new")
 	cmd.MarkFlagsMutuallyExclusive("regenerate", "new")
 	cmd.MarkFlagsMutuallyExclusive("regenerate", "queue")
-	cmd.MarkFlagsMutuallyExclusive("temporary", "chat", "continue", "regenerate")
+	// A temporary chat is new: it excludes each of these (which do not
+	// exclude each other: --chat ID --regenerate is one request).
+	for _, other := range []string{"chat", "continue", "regenerate"} {
+		cmd.MarkFlagsMutuallyExclusive("temporary", other)
+	}
 	_ = cmd.RegisterFlagCompletionFunc("chat", h.completeChatIDs)
 	_ = cmd.RegisterFlagCompletionFunc("preset", h.completePresets)
 	_ = cmd.RegisterFlagCompletionFunc("effort", cobra.FixedCompletions([]string{"low", "medium", "high"}, cobra.ShellCompDirectiveNoFileComp))
