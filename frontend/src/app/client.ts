@@ -305,6 +305,9 @@ export class HearthClient {
     const id = hit.chat_id;
     const focus = { messageId: String(hit.message_id), terms: matchedTerms(hit) };
     this.dispatch({ type: 'open_chat', chatId: id });
+    // A hit on another version: that version becomes the chat's path first
+    // (in every window, as any switch), then the page around it opens.
+    if (hit.on_path === false && (await this.switchBranch(id, hit.message_id)) !== null) return;
     const v = this.state.views[id];
     if (v?.loaded && shownMessages(v).some((m) => m.id === focus.messageId)) {
       this.dispatch({ type: 'focus', chatId: id, focus });
