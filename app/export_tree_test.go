@@ -441,3 +441,44 @@ func TestRefusedTreeImportLeavesNothing(t *testing.T) {
 		t.Errorf("refused imports left %d media files", n-files)
 	}
 }
+
+// A temporary chat is never written to disk, but it can be downloaded: the
+// export reads it from memory, and the file imports as a chat that is kept.
+func TestTemporaryChatExportsAndImportsAsAKeptChat(t *testing.T) {
+	h := startHearth(t)
+	c := h.dial(t)
+	ev := c.request(map[string]any{"type": "new_chat", "temporary": true})
+	if ev["event"] != "attached" {
+		t.Fatalf("new_chat temporary: %v", ev)
+	}
+	tmp := str(ev, "chat_id")
+	c.request(map[string]any{"type": "message", "chat_id": tmp, "content": "keep this one"})
+	c.collectTurn()
+
+	js := h.export(t, tmp, "json")
+	var doc struct {
+		Chat struct {
+			Temporary  bool `json:"temporary"`
+			ActiveLeaf *int `json:"active_leaf"`
+		}
+		Messages []struct {
+			Parent  *int
+			Content string
+		}
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Chat.Temporary || len(doc.Messages) != 2 || doc.Messages[0].Content != "keep this one" ||
+		doc.Chat.ActiveLeaf == nil || *doc.Chat.ActiveLeaf != 1 || doc.Messages[1].Parent == nil || *doc.Messages[1].Parent != 0 {
+		t.Fatalf("export of a temporary chat: %s", js)
+	}
+	code, reply := h.importDoc(t, js)
+	if code != http.StatusCreated {
+		t.Fatalf("import: %d %v", code, reply)
+	}
+	chat := reply["chat"].(map[string]any)
+	if id := chat["id"].(string); id == tmp || strings.HasPrefix(id, "tmp") || chat["temporary"] == true {
+		t.Fatalf("the import of a temporary chat's export is temporary: %v", chat)
+	}
+}
