@@ -19,7 +19,7 @@ async function appReady(page) {
 
 /** Opens the open chat's settings panel from the keyboard, as a user without a mouse would. */
 async function openSettings(page) {
-  const button = page.getByRole('button', { name: 'Chat settings' });
+  const button = page.getByRole('button', { name: 'System prompt and parameters' });
   await button.focus();
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Chat settings' });

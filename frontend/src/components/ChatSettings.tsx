@@ -25,7 +25,8 @@ export function ChatSettingsButton({ chatId }: { chatId: string }) {
       <button
         type="button"
         className="icon-btn"
-        aria-label="Chat settings"
+        // Not "… settings": the app's own Settings button is found by that word.
+        aria-label="System prompt and parameters"
         title="Chat settings: system prompt, model, parameters, presets"
         aria-haspopup="dialog"
         onClick={() => setOpen(true)}
