@@ -34,6 +34,7 @@ import {
 } from './lib.mjs';
 import attachments from './scenarios/attachments.mjs';
 import branches from './scenarios/branches.mjs';
+import branchsearch from './scenarios/branchsearch.mjs';
 import chatlist from './scenarios/chatlist.mjs';
 import connection from './scenarios/connection.mjs';
 import desktop from './scenarios/desktop.mjs';
@@ -92,7 +93,7 @@ after(async () => {
  * order (E2E_ONLY, E2E_SHUFFLE). On failure the page is saved as
  * screenshots/FAILED-<n>.png for a look.
  */
-const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, branches, transfer, organise, presets, temporary]
+const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, branches, branchsearch, transfer, organise, presets, temporary]
   .flat()
   .map((sc, i) => ({ n: i + 1, ...sc }));
 

@@ -22,6 +22,9 @@ export function startServerAt(root, port) {
     providerUrl: `${S.fake.url}/v1`,
     listen: `127.0.0.1:${port}`,
     token: TOKEN,
+    // Scenarios find their chats by the first words of the first message;
+    // titles made by the model are the Go tests' (backend/turns/title_test.go).
+    config: 'auto_titles = false\n',
   });
 }
 
