@@ -211,14 +211,13 @@ scenario('chat list from the keyboard: one Tab stop, arrows, Enter, F2, Delete m
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name: titles[1] }).waitFor();
 
-  // Left and right reach the row's own buttons.
+  // Left and right reach the row's own buttons, in order.
   await chatButton(page, titles[1]).focus();
-  await page.keyboard.press('ArrowRight');
-  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Rename ${titles[1]}`);
-  await page.keyboard.press('ArrowRight');
-  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Delete ${titles[1]}`);
-  await page.keyboard.press('ArrowLeft');
-  await page.keyboard.press('ArrowLeft');
+  for (const action of ['Rename', 'Pin', 'Archive', 'Delete']) {
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `${action} ${titles[1]}`);
+  }
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowLeft');
   assert.equal(await focusedRow(page), two);
 
   // Delete the middle row (the open chat): focus goes to the row below it.
