@@ -85,10 +85,10 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
         {!chatId && <DraftTemporaryToggle />}
         <ProviderStatus onSettings={onSettings} />
         <ModelPicker chatId={deleted ? null : chatId} />
+        {chatId && !deleted && <ChatSettingsButton chatId={chatId} />}
         {chatId && !deleted && (
           <ChatExportMenu chatId={chatId} title={title} />
         )}
-        {chatId && !deleted && <ChatSettingsButton chatId={chatId} />}
         <button type="button" className="icon-btn" aria-label="Settings" title="Settings" onClick={onSettings}>
           <IconGear />
         </button>
