@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { initialState, reduce, type ViewMessage } from './store';
-import { pickModel, providerState, retryQuestion, settingsErrorWords, userWords } from './provider';
-
-const msg = (id: string, role: 'user' | 'assistant', seq: number, extra: Partial<ViewMessage> = {}): ViewMessage => ({
-  id,
-  chat_id: 'c',
-  seq,
-  role,
-  content: `${role} ${id}`,
-  status: 'done',
-  ...extra,
-});
+import { initialState, reduce } from './store';
+import { pickModel, providerState, settingsErrorWords, userWords } from './provider';
 
 describe('provider_status', () => {
   it('takes the server away and back, with its models, without anyone asking', () => {
@@ -69,23 +59,6 @@ describe('settingsErrorWords', () => {
     expect(settingsErrorWords('provider "x" is not supported: use openai or ollama')).toBe(
       'Protocol "x" is not supported: use openai or ollama',
     );
-  });
-});
-
-describe('retryQuestion', () => {
-  const q = msg('1', 'user', 1, { turn_id: 't1' });
-  const a = msg('2', 'assistant', 2, { turn_id: 't1', status: 'error', error: 'down' });
-  it('is the failed answer’s own question when nothing came after it', () => {
-    expect(retryQuestion([q, a], a)).toBe(q);
-  });
-  it('falls back to the question before it when the turn is unknown', () => {
-    const bare = { ...a, turn_id: undefined };
-    expect(retryQuestion([q, bare], bare)).toBe(q);
-  });
-  it('offers nothing for an answer that did not fail, or that something followed', () => {
-    const done = { ...a, status: 'done' as const };
-    expect(retryQuestion([q, done], done)).toBeNull();
-    expect(retryQuestion([q, a, msg('3', 'user', 3)], a)).toBeNull();
   });
 });
 

@@ -1,9 +1,8 @@
 // The model server as the UI tells it (pure, like the store): its state for the status bar, errors
-// in the words of this window (not the command line's), which question a
-// "Try again" sends, and which model a chat falls back to when the one it
-// names is not offered.
+// in the words of this window (not the command line's), and which model a
+// chat falls back to when the one it names is not offered.
 
-import type { ModelsState, ViewMessage } from './store';
+import type { ModelsState } from './store';
 
 export type ProviderState = 'checking' | 'ok' | 'unreachable' | 'error';
 
@@ -59,24 +58,6 @@ export function settingsErrorWords(sentence: string): string {
   for (const [re, label] of FIELD_LABELS) out = out.replace(re, label);
   out = userWords(out);
   return out.charAt(0).toUpperCase() + out.slice(1);
-}
-
-/**
- * The question a failed answer answered, when "Try again" makes sense for
- * it: the answer failed and nothing came after it. Its own turn's question,
- * else the nearest question before it.
- */
-export function retryQuestion(messages: readonly ViewMessage[], answer: ViewMessage): ViewMessage | null {
-  if (answer.role !== 'assistant' || answer.status !== 'error') return null;
-  const idx = messages.findIndex((m) => m.id === answer.id);
-  if (idx < 0) return null;
-  if (messages.slice(idx + 1).some((m) => m.role === 'assistant' || m.role === 'user')) return null;
-  if (answer.turn_id) {
-    const own = messages.find((m) => m.role === 'user' && m.turn_id === answer.turn_id);
-    if (own) return own;
-  }
-  for (let i = idx - 1; i >= 0; i--) if (messages[i]!.role === 'user') return messages[i]!;
-  return null;
 }
 
 /**
