@@ -310,6 +310,16 @@ func (s *Store) MessagesSince(ctx context.Context, chatID string, since int64) (
 // Transcript returns every message of the chat, on every branch, in seq
 // order, with media: what an export holds. ActivePath is what the model sees.
 func (s *Store) Transcript(ctx context.Context, chatID string) ([]Message, error) {
+	msgs, err := s.wholeChat(ctx, chatID, "")
+	if err != nil {
+		return nil, fmt.Errorf("transcript of %q: %w", chatID, err)
+	}
+	return msgs, nil
+}
+
+// wholeChat reads the chat's messages that match filter (an SQL condition
+// of this package's, "" for all) in seq order, with media.
+func (s *Store) wholeChat(ctx context.Context, chatID, filter string) ([]Message, error) {
 	var msgs []Message
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		if err := chatExists(ctx, tx, chatID); err != nil {
@@ -317,16 +327,13 @@ func (s *Store) Transcript(ctx context.Context, chatID string) ([]Message, error
 		}
 		var err error
 		msgs, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
-			WHERE chat_id = ? ORDER BY seq`, chatID)
+			WHERE chat_id = ? `+filter+` ORDER BY seq`, chatID)
 		if err != nil {
 			return err
 		}
 		return attachMedia(ctx, tx, msgs)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("transcript of %q: %w", chatID, err)
-	}
-	return msgs, nil
+	return msgs, err
 }
 
 // MessagesSincePage is MessagesSince a page at a time: the messages (of
@@ -388,19 +395,7 @@ func withMediaAndSiblings(ctx context.Context, q queryer, msgs []Message) error 
 // ActivePath returns the chat's active path in seq order, with media: the
 // conversation as the model sees it.
 func (s *Store) ActivePath(ctx context.Context, chatID string) ([]Message, error) {
-	var msgs []Message
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		if err := chatExists(ctx, tx, chatID); err != nil {
-			return err
-		}
-		var err error
-		msgs, err = queryMessages(ctx, tx, `SELECT `+msgCols+` FROM messages
-			WHERE chat_id = ? AND on_path = 1 ORDER BY seq`, chatID)
-		if err != nil {
-			return err
-		}
-		return attachMedia(ctx, tx, msgs)
-	})
+	msgs, err := s.wholeChat(ctx, chatID, "AND on_path = 1")
 	if err != nil {
 		return nil, fmt.Errorf("path of %q: %w", chatID, err)
 	}
