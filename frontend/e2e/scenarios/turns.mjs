@@ -77,13 +77,6 @@ scenario('a message typed during a turn is queued, shown as queued, and runs nex
 
 scenario('each question is followed by its own answer, live and after a reload', async ({ page }) => {
   await newChat(page);
-  await send(page, 'slow: order one');
-  await page.getByRole('button', { name: 'Stop reply' }).waitFor();
-  await send(page, 'order two');
-  await send(page, 'order three');
-  const waiting = userMessages(page).filter({ hasText: /order (two|three)/ });
-  await eventually(async () => (await waiting.getByText(/^Queued/).count()) === 2, { message: 'two queued questions' });
-  await page.getByRole('button', { name: 'Stop reply' }).click();
   // The messages in the order the page shows them. The list is virtualized
   // (only what is on screen is in the DOM), so this reads the order it
   // renders from: the page's store. A question, then the answer to that
@@ -99,6 +92,15 @@ scenario('each question is followed by its own answer, live and after a reload',
         return (m.role === 'assistant' ? 'A:' : 'Q:') + which + done;
       });
     });
+  await send(page, 'slow: order one');
+  await page.getByRole('button', { name: 'Stop reply' }).waitFor();
+  await send(page, 'order two');
+  await send(page, 'order three');
+  const waiting = userMessages(page).filter({ hasText: /order (two|three)/ });
+  await eventually(async () => (await waiting.getByText(/^Queued/).count()) === 2, { message: 'two queued questions' });
+  // Stopped once its first words are in, so the kept answer says which it is.
+  await eventually(async () => (await order()).includes('A:one…'), { message: 'the first answer to begin' });
+  await page.getByRole('button', { name: 'Stop reply' }).click();
   const want = ['Q:one', 'A:one', 'Q:two', 'A:two', 'Q:three', 'A:three'];
   const showsInOrder = async (what) =>
     eventually(
