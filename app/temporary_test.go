@@ -41,6 +41,21 @@ func TestTemporaryChatIsNeverWrittenAndGoesWithItsLastClient(t *testing.T) {
 	if !found {
 		t.Fatalf("list_chats does not show the temporary chat as such: %v", list)
 	}
+	// A page holds the temporary chats first, within its limit; paging on
+	// reaches the kept ones.
+	kept := watcher.newChat()
+	page := watcher.request(map[string]any{"type": "list_chats", "limit": 1})
+	if items := page["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != chat || page["has_more"] != true {
+		t.Fatalf("first page of one: %v", page)
+	}
+	page = watcher.request(map[string]any{"type": "list_chats", "limit": 1, "before": page["next_before"]})
+	if items := page["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != kept {
+		t.Fatalf("second page of one: %v", page)
+	}
+	page = watcher.request(map[string]any{"type": "list_chats", "limit": 2})
+	if items := page["items"].([]any); len(items) != 2 || items[0].(map[string]any)["id"] != chat || items[1].(map[string]any)["id"] != kept {
+		t.Fatalf("first page of two: %v", page)
+	}
 	ev := a.request(map[string]any{"type": "message", "chat_id": chat, "content": "see this",
 		"media": []map[string]any{{"data_url": "data:image/png;base64,iVBORw0KGgo="}}})
 	if ev["event"] != "error" || ev["reason"] != "invalid_media" {

@@ -125,19 +125,32 @@ func (s *Service) ListChats(ctx context.Context, limit int, before string, archi
 			return nil, false, "", err
 		}
 	}
+	var temp []store.Chat
+	if before == "" && !archived && s.opts.Temp != nil {
+		// Temporary chats are few and live only while followed: the
+		// first page carries them, ahead of the rest, within the limit.
+		var err error
+		if temp, _, err = s.opts.Temp.ChatPage(ctx, store.ListChats{Limit: limit}); err != nil {
+			return nil, false, "", fmt.Errorf("list temporary chats: %w", err)
+		}
+		if limit > 0 && len(temp) >= limit {
+			// Only temporary chats fit: the next page starts at the top
+			// of the kept ones (every chat sorts below this cursor).
+			out := make([]protocol.Chat, limit)
+			for i, c := range temp[:limit] {
+				out[i] = s.chatJSON(c)
+			}
+			return out, true, topCursor, nil
+		}
+		if limit > 0 {
+			q.Limit = limit - len(temp)
+		}
+	}
 	chats, more, err := s.opts.Store.ChatPage(ctx, q)
 	if err != nil {
 		return nil, false, "", fmt.Errorf("list chats: %w", err)
 	}
-	if before == "" && !archived && s.opts.Temp != nil {
-		// Temporary chats are few and live only while followed: the
-		// first page carries them all, ahead of the rest.
-		temp, _, err := s.opts.Temp.ChatPage(ctx, store.ListChats{Limit: 500})
-		if err != nil {
-			return nil, false, "", fmt.Errorf("list temporary chats: %w", err)
-		}
-		chats = append(temp, chats...)
-	}
+	chats = append(temp, chats...)
 	out := make([]protocol.Chat, len(chats))
 	for i, c := range chats {
 		out[i] = s.chatJSON(c)
@@ -148,6 +161,10 @@ func (s *Service) ListChats(ctx context.Context, limit int, before string, archi
 	}
 	return out, more, next, nil
 }
+
+// topCursor sorts above every chat (pinned, at the end of time): a page
+// after it is the first page of the kept chats.
+const topCursor = "p:9223372036854775807:~"
 
 // pinnedCursor marks a cursor whose chat is pinned. A cursor without it is
 // one of an unpinned chat, as every cursor was before chats could be pinned
