@@ -61,7 +61,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func checkTools(t *testing.T, ctx context.Context, s *Session, server string) {
+func checkTools(t *testing.T, ctx context.Context, s *Session, server, want string) {
 	t.Helper()
 	tools, err := s.Tools(ctx)
 	if err != nil {
@@ -74,11 +74,15 @@ func checkTools(t *testing.T, ctx context.Context, s *Session, server string) {
 			t.Errorf("tool %+v", tl)
 		}
 	}
-	if strings.Join(names, " ") != "echo fail image slow" {
+	if strings.Join(names, " ") != want {
 		t.Fatalf("tools %v", names)
 	}
-	if !tools[0].ReadOnly || tools[0].Destructive || tools[1].ReadOnly || !tools[1].Destructive {
-		t.Errorf("hints: echo %+v, fail %+v", tools[0], tools[1])
+	byName := map[string]Tool{}
+	for _, tl := range tools {
+		byName[tl.Name] = tl
+	}
+	if e, f := byName["echo"], byName["fail"]; !e.ReadOnly || e.Destructive || f.ReadOnly || !f.Destructive {
+		t.Errorf("hints: echo %+v, fail %+v", e, f)
 	}
 }
 
@@ -113,7 +117,7 @@ func TestStdioServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTools(t, ctx, s, "local")
+	checkTools(t, ctx, s, "local", "crash echo fail image slow")
 	checkCalls(t, ctx, s)
 	if _, err := s.Call(ctx, "slow", nil); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("slow call: %v, want a timeout", err)
@@ -154,7 +158,7 @@ func TestStreamableServerWithHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	checkTools(t, ctx, s, "remote")
+	checkTools(t, ctx, s, "remote", "echo fail image slow")
 	checkCalls(t, ctx, s)
 	cctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)

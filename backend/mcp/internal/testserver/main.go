@@ -1,7 +1,7 @@
 // Command testserver is a small MCP server for Hearth's tests: over stdio
 // by default, over streamable HTTP with -http ADDR. Its tools: echo (read
-// only), fail (a tool error), image (one PNG) and slow (waits until the
-// call is cancelled, then says so on stderr).
+// only), fail (a tool error), image (one PNG), crash (the process exits)
+// and slow (waits until the call is cancelled, then says so on stderr).
 package main
 
 import (
@@ -35,6 +35,12 @@ func server() *sdk.Server {
 		func(_ context.Context, _ *sdk.CallToolRequest, _ none) (*sdk.CallToolResult, any, error) {
 			png := []byte("\x89PNG\r\n\x1a\n")
 			return &sdk.CallToolResult{Content: []sdk.Content{&sdk.ImageContent{MIMEType: "image/png", Data: png}}}, nil, nil
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "crash", Description: "Ends the server process."},
+		func(_ context.Context, _ *sdk.CallToolRequest, _ none) (*sdk.CallToolResult, any, error) {
+			fmt.Fprintln(os.Stderr, "testserver: crashing")
+			os.Exit(3)
+			return nil, nil, nil
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "slow", Description: "Waits until cancelled."},
 		func(ctx context.Context, _ *sdk.CallToolRequest, _ none) (*sdk.CallToolResult, any, error) {
