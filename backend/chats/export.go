@@ -87,11 +87,6 @@ func (s *Service) Export(ctx context.Context, chatID string) (ExportDoc, error) 
 	for _, m := range msgs[len(msgs)-tree.Waiting:] {
 		waiting[m.ID] = true
 	}
-	// The engine's queue too: a question it holds is waiting whether or not
-	// the store marked it yet.
-	for id := range s.opts.Turns.QueuedIDs(chatID) {
-		waiting[id] = true
-	}
 	slices.SortStableFunc(msgs, func(a, b store.Message) int {
 		return cmp.Compare(b2i(waiting[a.ID]), b2i(waiting[b.ID]))
 	})

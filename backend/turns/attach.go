@@ -73,10 +73,8 @@ func (e *Engine) Rooms() int {
 // known and can go out; later frames of those messages (the end of a turn
 // that finished after newer messages were queued) wait for their turn.
 type replayPager struct {
-	since int64
-	url   view.MediaURL
-	// queued: the questions waiting when the replay began (see order.go).
-	queued  map[int64]bool
+	since   int64
+	url     view.MediaURL
 	pending []frame
 }
 
@@ -87,7 +85,7 @@ func (p *replayPager) add(msgs []store.Message) []frame {
 		return nil
 	}
 	for _, m := range msgs {
-		p.pending = append(p.pending, snapshotFrames(m, p.url, p.queued)...)
+		p.pending = append(p.pending, snapshotFrames(m, p.url)...)
 	}
 	all := sortFrames(p.pending, p.since)
 	w := msgs[len(msgs)-1].Seq
@@ -112,7 +110,7 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 	if since != nil {
 		from = *since
 	}
-	pager := &replayPager{since: from, url: e.opts.MediaURL, queued: e.QueuedIDs(chatID)}
+	pager := &replayPager{since: from, url: e.opts.MediaURL}
 	after := int64(0)
 	// A client that missed a branch switch holds a path that is no longer
 	// the chat's: no replay of events can patch it. It is told to reload
@@ -153,7 +151,7 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 			if r.turn != nil && m.ID == r.turn.msgID {
 				continue
 			}
-			tail = append(tail, snapshotFrames(m, e.opts.MediaURL, r.queuedLocked())...)
+			tail = append(tail, snapshotFrames(m, e.opts.MediaURL)...)
 		}
 		tail = append(tail, pager.pending...)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hearth-app/hearth/backend/llm"
 	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/store"
 	"github.com/hearth-app/hearth/backend/view"
@@ -196,7 +197,7 @@ func (e *Engine) reanswerTarget(ctx context.Context, chatID string, msgID int64)
 // continue. OpenAI's own API answers such a message anew, so there
 // continuing would quietly start over. Pure.
 func continueUnsupported(kind, baseURL string) string {
-	if kind == "openai" && hostIs(baseURL, "api.openai.com") {
+	if kind == llm.KindOpenAI && hostIs(baseURL, "api.openai.com") {
 		return "OpenAI's API cannot continue an answer from its text; use Try again instead"
 	}
 	return ""

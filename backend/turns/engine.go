@@ -290,7 +290,6 @@ func (e *Engine) History(ctx context.Context, chatID string, beforeSeq, leafID i
 	if r.turn != nil && r.turn.startSeq > 0 {
 		last = r.turn.startSeq - 1
 	}
-	queued := r.queuedLocked()
 	var waiting []int64 // the queued questions' seqs, in the order they wait
 	for _, q := range r.queue {
 		waiting = append(waiting, q.userSeq)
@@ -320,13 +319,11 @@ func (e *Engine) History(ctx context.Context, chatID string, beforeSeq, leafID i
 	if err != nil {
 		return nil, false, 0, fmt.Errorf("history of %s: %w", chatID, err)
 	}
-	// Queued questions belong at the end whatever their seq: the first page
-	// carries all of them, and no other page repeats them.
+	// Queued questions are on no path (the store marks them waiting), so
+	// no page holds them: the first page carries them all, at the end.
 	out := make([]protocol.Message, 0, len(msgs)+len(waiting))
 	for _, m := range msgs {
-		if !queued[m.ID] {
-			out = append(out, view.Message(m, e.opts.MediaURL))
-		}
+		out = append(out, view.Message(m, e.opts.MediaURL))
 	}
 	if first {
 		for _, seq := range waiting {

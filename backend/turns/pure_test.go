@@ -125,7 +125,7 @@ func TestSnapshotFrames(t *testing.T) {
 		}
 		return out
 	}
-	got := decode(snapshotFrames(done, url, nil))
+	got := decode(snapshotFrames(done, url))
 	if len(got) != 4 || got[0].Event != "turn_start" || got[1].Event != "reasoning_end" || *got[1].Text != "thought" ||
 		*got[1].DurationMS != 1500 || got[2].Event != "stream_end" || *got[2].Text != "answer" ||
 		got[3].Event != "turn_end" || got[3].Status != "done" {
@@ -133,16 +133,16 @@ func TestSnapshotFrames(t *testing.T) {
 	}
 	noReason := done
 	noReason.Reasoning, noReason.ReasoningEndSeq = "", 0
-	if got := decode(snapshotFrames(noReason, url, nil)); len(got) != 3 {
+	if got := decode(snapshotFrames(noReason, url)); len(got) != 3 {
 		t.Fatalf("turn without reasoning: %+v", got)
 	}
 	streaming := done
 	streaming.Status = "streaming"
-	if got := snapshotFrames(streaming, url, nil); got != nil {
+	if got := snapshotFrames(streaming, url); got != nil {
 		t.Fatalf("a streaming row replays from memory, not from the store: %v", got)
 	}
 	user := store.Message{ID: 1, ChatID: "c", Seq: 4, EndSeq: 4, Role: "user", Content: "q", Media: []store.MediaRef{{ID: "abc", MIME: "image/png"}}}
-	fs := snapshotFrames(user, url, nil)
+	fs := snapshotFrames(user, url)
 	if len(fs) != 1 || !strings.Contains(string(fs[0].data), `"url":"/media/abc"`) || !strings.Contains(string(fs[0].data), `"event":"user_message"`) {
 		t.Fatalf("user message snapshot: %s", fs[0].data)
 	}

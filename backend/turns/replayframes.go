@@ -10,9 +10,9 @@ import (
 // user_message; a finished turn as its documented final snapshot (turn_start,
 // reasoning_end with the whole reasoning, stream_end with the whole answer,
 // turn_end), each with the seq it had when it was first sent.
-func snapshotFrames(m store.Message, url view.MediaURL, queued map[int64]bool) []frame {
+// A question still waiting for its turn is marked queued (view.Message).
+func snapshotFrames(m store.Message, url view.MediaURL) []frame {
 	msg := view.Message(m, url)
-	msg.Queued = queued[m.ID]
 	if m.Role != protocol.RoleAssistant {
 		return []frame{{seq: m.Seq, data: encode(protocol.UserMessage(msg, "", msg.Queued))}}
 	}

@@ -25,9 +25,8 @@ func (e *Engine) HistoryWindow(ctx context.Context, chatID string, afterSeq *int
 	if r.turn != nil && r.turn.startSeq > 0 {
 		last = r.turn.startSeq - 1
 	}
-	// Questions still queued keep an old seq but belong at the end (order.go):
-	// a window leaves them out, as the first page and the replay bring them.
-	queued := r.queuedLocked()
+	// Questions still queued are on no path, so no window holds them: the
+	// first page and the replay bring them.
 	r.mu.Unlock()
 	e.maybeEvict(r)
 	var rows []store.Message
@@ -48,9 +47,7 @@ func (e *Engine) HistoryWindow(ctx context.Context, chatID string, afterSeq *int
 	}
 	msgs = make([]protocol.Message, 0, len(rows))
 	for _, m := range rows {
-		if !queued[m.ID] {
-			msgs = append(msgs, view.Message(m, e.opts.MediaURL))
-		}
+		msgs = append(msgs, view.Message(m, e.opts.MediaURL))
 	}
 	return msgs, older, newer, last, nil
 }
