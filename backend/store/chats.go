@@ -29,6 +29,8 @@ type Chat struct {
 	// defaults); Preset names the preset last applied.
 	Params protocol.Params
 	Preset string
+	// ToolsOff names the MCP servers switched off for the chat.
+	ToolsOff []string
 }
 
 // NewChat describes a chat to create; an empty ID is generated.
@@ -38,6 +40,8 @@ type NewChat struct {
 	// chosen for it, or parameters given with new_chat).
 	Params protocol.Params
 	Preset string
+	// ToolsOff: the MCP servers the chat starts with switched off.
+	ToolsOff []string
 }
 
 // ListChats is the page request of Store.ListChats. Before/BeforeID/
@@ -56,10 +60,11 @@ type ChatPatch struct {
 	Title, Model, System, Preset *string
 	Pinned, Archived             *bool
 	Params                       *protocol.Params
+	ToolsOff                     *[]string
 }
 
 const chatCols = `id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, message_count,
-	archived, coalesce(active_leaf, 0), branch_seq, params, preset`
+	archived, coalesce(active_leaf, 0), branch_seq, params, preset, tools_off`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -67,11 +72,14 @@ func scanChat(sc scanner) (Chat, error) {
 	var c Chat
 	var pinned, archived int
 	var created, updated int64
-	var params string
+	var params, toolsOff string
 	err := sc.Scan(&c.ID, &c.Title, &c.Model, &c.System, &pinned, &created, &updated,
-		&c.LastSeq, &c.SeqHWM, &c.MessageCount, &archived, &c.ActiveLeaf, &c.BranchSeq, &params, &c.Preset)
+		&c.LastSeq, &c.SeqHWM, &c.MessageCount, &archived, &c.ActiveLeaf, &c.BranchSeq, &params, &c.Preset, &toolsOff)
 	if err != nil {
 		return Chat{}, err
+	}
+	if err := json.Unmarshal([]byte(toolsOff), &c.ToolsOff); err != nil {
+		return Chat{}, fmt.Errorf("chat %q: decode tools_off: %w", c.ID, err)
 	}
 	if err := json.Unmarshal([]byte(params), &c.Params); err != nil {
 		return Chat{}, fmt.Errorf("chat %q: decode params: %w", c.ID, err)
@@ -133,12 +141,16 @@ func insertChat(ctx context.Context, tx *sql.Tx, nc NewChat, created, updated, l
 		if err != nil {
 			return Chat{}, fmt.Errorf("encode params: %w", err)
 		}
+		off, err := json.Marshal(nonNil(nc.ToolsOff))
+		if err != nil {
+			return Chat{}, fmt.Errorf("encode tools_off: %w", err)
+		}
 		row := tx.QueryRowContext(ctx, `INSERT INTO chats
-			(id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, params, preset)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			(id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, params, preset, tools_off)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING
 			RETURNING `+chatCols,
-			id, nc.Title, nc.Model, nc.System, boolInt(pinned), created, updated, last, last, string(params), nc.Preset)
+			id, nc.Title, nc.Model, nc.System, boolInt(pinned), created, updated, last, last, string(params), nc.Preset, string(off))
 		c, err := scanChat(row)
 		if err == nil {
 			// The live row carries the high-water mark from now on.
@@ -272,6 +284,13 @@ func (s *Store) UpdateChat(ctx context.Context, id string, p ChatPatch) (Chat, e
 		}
 		add("params", string(b))
 	}
+	if p.ToolsOff != nil {
+		b, err := json.Marshal(nonNil(*p.ToolsOff))
+		if err != nil {
+			return Chat{}, fmt.Errorf("update chat: encode tools_off: %w", err)
+		}
+		add("tools_off", string(b))
+	}
 	if len(set) == 0 {
 		return s.GetChat(ctx, id)
 	}
@@ -380,4 +399,12 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// nonNil keeps an empty list a JSON array rather than null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

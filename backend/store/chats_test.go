@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func TestCreateChat(t *testing.T) {
 		t.Errorf("created %+v", c)
 	}
 	got, err := s.GetChat(ctx, c.ID)
-	if err != nil || got != c {
+	if err != nil || !reflect.DeepEqual(got, c) {
 		t.Errorf("GetChat = %+v, %v; want %+v", got, err, c)
 	}
 	if other := mustChat(t, s, NewChat{}); other.ID == c.ID {
@@ -198,7 +199,7 @@ func TestUpdateChat(t *testing.T) {
 	if err != nil || got.System != "" || got.Model != "m2" || got.Pinned || got.Title != "new" {
 		t.Errorf("second patch %+v %v", got, err)
 	}
-	if same, err := s.UpdateChat(ctx, c.ID, ChatPatch{}); err != nil || same != got {
+	if same, err := s.UpdateChat(ctx, c.ID, ChatPatch{}); err != nil || !reflect.DeepEqual(same, got) {
 		t.Errorf("empty patch %+v %v", same, err)
 	}
 	_, err = s.UpdateChat(ctx, "missing", ChatPatch{Title: ptr("x")})

@@ -216,7 +216,11 @@ func (s *Store) ReadChatTree(ctx context.Context, chatID string) (ChatTree, erro
 }
 
 // importSeq is the seqs one imported message gets.
-type importSeq struct{ seq, reasoningEnd, streamEnd, end int64 }
+type importSeq struct {
+	seq, reasoningEnd, streamEnd, end int64
+	// events: the seqs of an answer's tool events, in order.
+	events []int64
+}
 
 // importSeqs numbers an import's events from base+1 as if they had been streamed
 // (base is above any seq a deleted chat with the same id handed out): an
@@ -232,6 +236,9 @@ func importSeqs(msgs []Message, base int64) ([]importSeq, int64) {
 		if m.Role == RoleAssistant {
 			if m.Reasoning != "" {
 				p.reasoningEnd = take()
+			}
+			for range m.Events {
+				p.events = append(p.events, take())
 			}
 			p.streamEnd = take()
 			p.end = take()

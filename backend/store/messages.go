@@ -65,6 +65,9 @@ type Message struct {
 	// Siblings place the message among those with the same parent; set by
 	// the reads that return messages to clients.
 	Siblings protocol.Siblings
+	// Events are an answer's tool events in seq order (calls, approvals,
+	// results); set by the reads that return messages.
+	Events []Event
 }
 
 // Checkpoint is the periodic save of a streaming reply: the text streamed

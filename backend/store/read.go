@@ -221,6 +221,9 @@ func getMessage(ctx context.Context, q queryer, id int64) (Message, error) {
 	if err := attachSiblings(ctx, q, one); err != nil {
 		return Message{}, err
 	}
+	if err := attachEvents(ctx, q, one); err != nil {
+		return Message{}, err
+	}
 	return one[0], nil
 }
 
@@ -331,7 +334,10 @@ func (s *Store) wholeChat(ctx context.Context, chatID, filter string) ([]Message
 		if err != nil {
 			return err
 		}
-		return attachMedia(ctx, tx, msgs)
+		if err := attachMedia(ctx, tx, msgs); err != nil {
+			return err
+		}
+		return attachEvents(ctx, tx, msgs)
 	})
 	return msgs, err
 }
@@ -387,6 +393,9 @@ func (s *Store) MessageBySeq(ctx context.Context, chatID string, seq int64) (Mes
 
 func withMediaAndSiblings(ctx context.Context, q queryer, msgs []Message) error {
 	if err := attachMedia(ctx, q, msgs); err != nil {
+		return err
+	}
+	if err := attachEvents(ctx, q, msgs); err != nil {
 		return err
 	}
 	return attachSiblings(ctx, q, msgs)

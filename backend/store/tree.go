@@ -297,10 +297,7 @@ func (s *Store) PathTo(ctx context.Context, chatID string, leafID, beforeSeq int
 			page[i], page[j] = page[j], page[i]
 		}
 		msgs = page
-		if err := attachMedia(ctx, tx, msgs); err != nil {
-			return err
-		}
-		return attachSiblings(ctx, tx, msgs)
+		return withMediaAndSiblings(ctx, tx, msgs)
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("path of %q to %d: %w", chatID, leafID, err)
@@ -392,6 +389,9 @@ func (s *Store) ForkChat(ctx context.Context, chatID string, messageID int64, ti
 				refs[j] = r.ID
 			}
 			if err := linkMedia(ctx, tx, id, refs); err != nil {
+				return err
+			}
+			if err := copyEvents(ctx, tx, chat.ID, id, m.Events, p.events); err != nil {
 				return err
 			}
 			parent = &id
