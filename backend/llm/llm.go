@@ -31,11 +31,17 @@ type Image struct {
 // Message is one chat message. Reasoning is what an assistant thought before
 // answering; providers decide whether to send it back (see docs/providers.md).
 type Message struct {
-	Role      string // system | user | assistant
+	Role      string // system | user | assistant | tool
 	Content   string
 	Reasoning string
 	Images    []Image
 	Videos    []string // names of attached videos the model cannot see
+	// ToolCalls: role "assistant", the calls it made (Content may be "").
+	ToolCalls []ToolCall
+	// ToolCallID and ToolName: role "tool", the call this is the result of
+	// and its tool (Ollama's native API pairs results by name).
+	ToolCallID string
+	ToolName   string
 }
 
 // Request is one completion.
@@ -51,6 +57,8 @@ type Request struct {
 	// Continue: the last message is the assistant's own unfinished text,
 	// which the model goes on from (a prefill) instead of answering anew.
 	Continue bool
+	// Tools the model may call; none leaves tools off the wire.
+	Tools []Tool
 }
 
 // Usage counts tokens as the server reported them.
@@ -69,6 +77,7 @@ const (
 	EventReasoning EventKind = iota + 1
 	EventContent
 	EventUsage
+	EventToolCalls
 )
 
 func (k EventKind) String() string {
@@ -79,16 +88,21 @@ func (k EventKind) String() string {
 		return "content"
 	case EventUsage:
 		return "usage"
+	case EventToolCalls:
+		return "tool_calls"
 	}
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }
 
 // Event is one piece of a streamed completion. Text is set for reasoning and
-// content, Usage for EventUsage.
+// content, Usage for EventUsage, ToolCalls for EventToolCalls: at most one
+// such event per completion, once the answer is complete, with every call
+// of it in order (before usage).
 type Event struct {
-	Kind  EventKind
-	Text  string
-	Usage *Usage
+	Kind      EventKind
+	Text      string
+	Usage     *Usage
+	ToolCalls []ToolCall
 }
 
 // Provider is a model server.

@@ -27,12 +27,15 @@ type olRequest struct {
 	// for models with levels such as gpt-oss), or absent.
 	Think   any        `json:"think,omitempty"`
 	Options *olOptions `json:"options,omitempty"`
+	Tools   []wireTool `json:"tools,omitempty"`
 }
 
 type olMessage struct {
-	Role    string    `json:"role"`
-	Content string    `json:"content"`
-	Images  []b64JSON `json:"images,omitempty"`
+	Role      string       `json:"role"`
+	Content   string       `json:"content"`
+	Images    []b64JSON    `json:"images,omitempty"`
+	ToolCalls []olToolCall `json:"tool_calls,omitempty"`
+	ToolName  string       `json:"tool_name,omitempty"`
 }
 
 // buildOllamaMessages leaves past reasoning out: Ollama's templates drop
@@ -40,7 +43,10 @@ type olMessage struct {
 func buildOllamaMessages(msgs []Message) []olMessage {
 	out := make([]olMessage, 0, len(msgs))
 	for _, m := range msgs {
-		om := olMessage{Role: m.Role, Content: m.Content}
+		om := olMessage{Role: m.Role, Content: m.Content, ToolName: m.ToolName}
+		if len(m.ToolCalls) > 0 {
+			om.ToolCalls = buildOllamaToolCalls(m.ToolCalls)
+		}
 		for _, img := range m.Images {
 			om.Images = append(om.Images, b64JSON{data: img.Data})
 		}
@@ -70,12 +76,17 @@ func thinkValues(effort string) []any {
 }
 
 func (p *ollama) Stream(ctx context.Context, req Request, emit func(Event) error) error {
-	body := olRequest{Model: req.Model, Messages: buildOllamaMessages(req.Messages), Stream: true, Options: ollamaOptions(req)}
+	body := olRequest{Model: req.Model, Messages: buildOllamaMessages(req.Messages), Stream: true, Options: ollamaOptions(req), Tools: buildTools(req.Tools)}
 	tries := thinkValues(req.ReasoningEffort)
 	for i := 0; ; i++ {
 		body.Think = tries[i]
 		k, err := p.c.open(ctx, http.MethodPost, "/api/chat", body, req.Model)
 		if err != nil {
+			// Checked first: the caller retries without tools, and a
+			// tools refusal must not be taken for a thinking one.
+			if te := p.c.asToolsRefusal(err, len(body.Tools) > 0, req.Model); te != nil {
+				return te
+			}
 			var e *Error
 			if i+1 < len(tries) && errors.As(err, &e) && e.Status == http.StatusBadRequest &&
 				strings.Contains(strings.ToLower(e.said), "think") {
@@ -92,8 +103,9 @@ func (p *ollama) Stream(ctx context.Context, req Request, emit func(Event) error
 type olChunk struct {
 	Model   string `json:"model"`
 	Message struct {
-		Content  string `json:"content"`
-		Thinking string `json:"thinking"`
+		Content   string       `json:"content"`
+		Thinking  string       `json:"thinking"`
+		ToolCalls []olToolCall `json:"tool_calls"`
 	} `json:"message"`
 	Done            bool            `json:"done"`
 	DoneReason      string          `json:"done_reason"`
@@ -111,6 +123,9 @@ func (p *ollama) read(k *call, model string, out emitter) error {
 	sp := newThinkSplitter(holdFor(model))
 	nd := newNDJSONReader(k.body())
 	first := true
+	// Ollama sends each call whole, in a line of its own or beside text,
+	// before the final line; they are handed over together at the end.
+	var calls []ToolCall
 	for {
 		line, err := nd.next()
 		if err != nil {
@@ -149,6 +164,14 @@ func (p *ollama) read(k *call, model string, out emitter) error {
 				return err
 			}
 		}
+		if len(ch.Message.ToolCalls) > 0 {
+			got, err := ollamaCalls(ch.Message.ToolCalls)
+			if err != nil {
+				out.salvage(sp)
+				return p.c.malformedError(line, err)
+			}
+			calls = append(calls, got...)
+		}
 		if ch.Done {
 			if ch.DoneReason == "length" {
 				p.c.log.Info("answer cut at the token limit", "model", model)
@@ -158,7 +181,7 @@ func (p *ollama) read(k *call, model string, out emitter) error {
 				CompletionTokens: ch.EvalCount,
 				TotalTokens:      ch.PromptEvalCount + ch.EvalCount,
 			}
-			return finish(sp, usage, out)
+			return finish(sp, calls, usage, out)
 		}
 	}
 }

@@ -29,6 +29,7 @@ type oaRequest struct {
 	ReasoningEffort string          `json:"reasoning_effort,omitempty"`
 	Temperature     *float64        `json:"temperature,omitempty"`
 	TopP            *float64        `json:"top_p,omitempty"`
+	Tools           []wireTool      `json:"tools,omitempty"`
 	// A continued answer: vLLM's (and SGLang's) way to go on from the last
 	// assistant message instead of opening a new one; llama.cpp's server
 	// does so for a trailing assistant message by itself.
@@ -43,8 +44,10 @@ type oaStreamOption struct {
 // oaMessage carries Content as a plain string when there is only text (what
 // every server accepts) and as a parts array when images or videos come along.
 type oaMessage struct {
-	Role    string `json:"role"`
-	Content any    `json:"content"`
+	Role       string       `json:"role"`
+	Content    any          `json:"content"`
+	ToolCalls  []oaToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string       `json:"tool_call_id,omitempty"`
 }
 
 type oaPart struct {
@@ -69,8 +72,18 @@ func videoNote(name string) string {
 func buildOpenAIMessages(msgs []Message) []oaMessage {
 	out := make([]oaMessage, 0, len(msgs))
 	for _, m := range msgs {
+		if len(m.ToolCalls) > 0 {
+			// Content is null, not "", beside calls: that is what OpenAI
+			// sends, and some templates render "" as an empty turn.
+			om := oaMessage{Role: m.Role, ToolCalls: buildOpenAIToolCalls(m.ToolCalls)}
+			if m.Content != "" {
+				om.Content = m.Content
+			}
+			out = append(out, om)
+			continue
+		}
 		if len(m.Images) == 0 && len(m.Videos) == 0 {
-			out = append(out, oaMessage{Role: m.Role, Content: m.Content})
+			out = append(out, oaMessage{Role: m.Role, Content: m.Content, ToolCallID: m.ToolCallID})
 			continue
 		}
 		parts := make([]oaPart, 0, 1+len(m.Images)+len(m.Videos))
@@ -84,7 +97,7 @@ func buildOpenAIMessages(msgs []Message) []oaMessage {
 		for _, v := range m.Videos {
 			parts = append(parts, oaPart{Type: "text", Text: videoNote(v)})
 		}
-		out = append(out, oaMessage{Role: m.Role, Content: parts})
+		out = append(out, oaMessage{Role: m.Role, Content: parts, ToolCallID: m.ToolCallID})
 	}
 	return out
 }
@@ -109,6 +122,7 @@ func (p *openAI) Stream(ctx context.Context, req Request, emit func(Event) error
 		ReasoningEffort: req.ReasoningEffort,
 		Temperature:     req.Temperature,
 		TopP:            req.TopP,
+		Tools:           buildTools(req.Tools),
 	}
 	if req.Continue {
 		yes, no := true, false
@@ -117,6 +131,11 @@ func (p *openAI) Stream(ctx context.Context, req Request, emit func(Event) error
 	for {
 		k, err := p.c.open(ctx, http.MethodPost, "/chat/completions", body, req.Model)
 		if err != nil {
+			// Checked first: a tools refusal is the caller's to handle, and
+			// must not pass for a refusal of an optional field.
+			if te := p.c.asToolsRefusal(err, len(body.Tools) > 0, req.Model); te != nil {
+				return te
+			}
 			var e *Error
 			if errors.As(err, &e) && e.Status == http.StatusBadRequest {
 				low := strings.ToLower(e.said)
@@ -164,6 +183,7 @@ type oaDelta struct {
 	Content          json.RawMessage `json:"content"`
 	ReasoningContent string          `json:"reasoning_content"`
 	Reasoning        string          `json:"reasoning"`
+	ToolCalls        []oaDeltaCall   `json:"tool_calls"`
 }
 
 type oaUsage struct {
@@ -182,6 +202,7 @@ func (p *openAI) read(k *call, model string, out emitter) error {
 	}
 	sp := newThinkSplitter(holdFor(model))
 	sse := newSSEReader(k.body())
+	var calls callAssembler
 	var usage *Usage
 	first, finished := true, false
 	for {
@@ -195,7 +216,7 @@ func (p *openAI) read(k *call, model string, out emitter) error {
 				// The answer is complete (finish_reason came); only the end
 				// marker is missing, which some servers skip.
 				p.c.log.Debug("stream ended after finish_reason without [DONE]")
-				return finish(sp, usage, out)
+				return finish(sp, calls.done(), usage, out)
 			}
 			out.salvage(sp)
 			if err == io.EOF {
@@ -212,7 +233,7 @@ func (p *openAI) read(k *call, model string, out emitter) error {
 			continue
 		}
 		if data == "[DONE]" {
-			return finish(sp, usage, out)
+			return finish(sp, calls.done(), usage, out)
 		}
 		var ch oaChunk
 		if err := json.Unmarshal([]byte(data), &ch); err != nil {
@@ -238,6 +259,9 @@ func (p *openAI) read(k *call, model string, out emitter) error {
 			}
 			if err := p.delta(sp, choice.Delta, out); err != nil {
 				return err
+			}
+			if err := calls.add(choice.Delta.ToolCalls); err != nil {
+				return p.c.malformedError([]byte(data), err)
 			}
 			if choice.FinishReason != nil && *choice.FinishReason != "" {
 				finished = true
@@ -295,12 +319,22 @@ func (p *openAI) readWhole(k *call, model string, out emitter) error {
 		return p.c.streamError(said)
 	}
 	sp := newThinkSplitter(max(holdFor(model), holdFor(whole.Model)))
+	var calls callAssembler
 	if len(whole.Choices) > 0 {
-		if err := p.delta(sp, whole.Choices[0].Message, out); err != nil {
+		msg := whole.Choices[0].Message
+		if err := p.delta(sp, msg, out); err != nil {
 			return err
 		}
+		// A whole message lists each call once, complete; the index the
+		// stream needs is usually absent here.
+		for i := range msg.ToolCalls {
+			msg.ToolCalls[i].Index = &i
+		}
+		if err := calls.add(msg.ToolCalls); err != nil {
+			return p.c.malformedError(b, err)
+		}
 	}
-	return finish(sp, toUsage(whole.Usage), out)
+	return finish(sp, calls.done(), toUsage(whole.Usage), out)
 }
 
 func toUsage(u *oaUsage) *Usage {
@@ -350,10 +384,16 @@ func deltaContent(raw json.RawMessage) (content, reasoning string, err error) {
 	return c.String(), r.String(), nil
 }
 
-// finish is the normal end: the splitter's remainder, then usage.
-func finish(sp *thinkSplitter, usage *Usage, out emitter) error {
+// finish is the normal end: the splitter's remainder, the tool calls, then
+// usage.
+func finish(sp *thinkSplitter, calls []ToolCall, usage *Usage, out emitter) error {
 	if err := out.segments(sp.flush()); err != nil {
 		return err
+	}
+	if len(calls) > 0 {
+		if err := out.emit(Event{Kind: EventToolCalls, ToolCalls: calls}); err != nil {
+			return err
+		}
 	}
 	if usage != nil {
 		return out.emit(Event{Kind: EventUsage, Usage: usage})
