@@ -35,6 +35,11 @@ type Status struct {
 
 // ManagerOptions configures a Manager.
 type ManagerOptions struct {
+	// ConfigPath is the mcp.json that Load and Watch read.
+	ConfigPath string
+	// ConfigExplicit: the user named ConfigPath (--mcp-config,
+	// HEARTH_MCP_CONFIG), so its absence is worth a warning.
+	ConfigExplicit bool
 	// LogDir holds one log file per stdio server (its stderr).
 	LogDir string
 	Logger *slog.Logger
@@ -57,15 +62,23 @@ type Manager struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// applyMu keeps two Applies (a reload and another) from interleaving.
+	applyMu sync.Mutex
 
 	mu      sync.Mutex
 	servers map[string]*running
+	// configErr is what is wrong with the config file, for the statuses.
+	configErr string
 }
 
 type running struct {
 	srv    Server
 	status Status
 	sess   *Session
+	// stop ends this server alone (Apply removing or changing it); done
+	// closes when its goroutine has returned.
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 // NewManager makes a manager; Start gives it servers.
@@ -87,19 +100,21 @@ func NewManager(opts ManagerOptions) *Manager {
 }
 
 // Start runs each server in the background and returns at once.
-func (m *Manager) Start(servers []Server) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, s := range servers {
-		r := &running{srv: s, status: Status{Name: s.Name, Transport: s.Transport, State: StateStarting}}
-		m.servers[s.Name] = r
-		if s.Disabled {
-			r.status.State = StateDisabled
-			continue
-		}
-		m.wg.Add(1)
-		go m.run(r)
+func (m *Manager) Start(servers []Server) { m.Apply(servers) }
+
+// launch registers s and starts it in the background; m.mu is held.
+func (m *Manager) launch(s Server) {
+	ctx, stop := context.WithCancel(m.ctx)
+	r := &running{srv: s, status: Status{Name: s.Name, Transport: s.Transport, State: StateStarting},
+		stop: stop, done: make(chan struct{})}
+	m.servers[s.Name] = r
+	if s.Disabled {
+		r.status.State = StateDisabled
+		close(r.done)
+		return
 	}
+	m.wg.Add(1)
+	go m.run(ctx, r)
 }
 
 // Statuses lists every server, in name order.
@@ -130,7 +145,10 @@ func (m *Manager) Session(name string) (*Session, bool) {
 // Close stops every server and waits for them (stdio: stdin closed, then
 // SIGTERM after a grace period), or for ctx.
 func (m *Manager) Close(ctx context.Context) error {
+	// Under mu, so that no Apply starts a server after this.
+	m.mu.Lock()
 	m.cancel()
+	m.mu.Unlock()
 	done := make(chan struct{})
 	go func() { m.wg.Wait(); close(done) }()
 	select {
@@ -150,15 +168,17 @@ func (m *Manager) set(r *running, f func(st *Status)) {
 	}
 }
 
-// run keeps one server up until the manager closes.
-func (m *Manager) run(r *running) {
+// run keeps one server up until ctx (the manager's, or this server's
+// alone) ends.
+func (m *Manager) run(ctx context.Context, r *running) {
 	defer m.wg.Done()
+	defer close(r.done)
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			m.set(r, func(st *Status) { st.Restarts = attempt })
 		}
-		upFor, err := m.once(r)
-		if m.ctx.Err() != nil {
+		upFor, err := m.once(ctx, r)
+		if ctx.Err() != nil {
 			return
 		}
 		if upFor > time.Minute {
@@ -167,7 +187,7 @@ func (m *Manager) run(r *running) {
 		wait := Backoff(attempt, m.opts.BackoffBase, m.opts.BackoffMax)
 		m.log.Warn("MCP server stopped; starting it again", "server", r.srv.Name, "err", err, "in", wait)
 		select {
-		case <-m.ctx.Done():
+		case <-ctx.Done():
 			return
 		case <-time.After(wait):
 		}
@@ -176,7 +196,7 @@ func (m *Manager) run(r *running) {
 
 // once starts the server, serves until its connection ends, and says how
 // long it was ready and why it ended.
-func (m *Manager) once(r *running) (time.Duration, error) {
+func (m *Manager) once(ctx context.Context, r *running) (time.Duration, error) {
 	m.set(r, func(st *Status) { st.State, st.Error = StateStarting, "" })
 	tail := &tailWriter{max: 2048}
 	var stderr io.Writer = tail
@@ -194,8 +214,16 @@ func (m *Manager) once(r *running) (time.Duration, error) {
 		})
 		return 0, err
 	}
-	cctx, cancel := context.WithTimeout(m.ctx, m.opts.ConnectTimeout)
-	sess, err := Connect(cctx, r.srv, stderr)
+	cctx, cancel := context.WithTimeout(ctx, m.opts.ConnectTimeout)
+	// The SDK calls the handler on its reading goroutine: a request from
+	// there would wait on itself, so the tools are listed below instead.
+	toolsChanged := make(chan struct{}, 1)
+	sess, err := connect(cctx, r.srv, stderr, func() {
+		select {
+		case toolsChanged <- struct{}{}:
+		default:
+		}
+	})
 	if err != nil {
 		cancel()
 		return fail(err)
@@ -216,23 +244,35 @@ func (m *Manager) once(r *running) (time.Duration, error) {
 	}
 	ended := make(chan error, 1)
 	go func() { ended <- sess.cs.Wait() }()
-	select {
-	case <-m.ctx.Done():
-		_ = sess.Close()
-		<-ended
-		m.mu.Lock()
-		r.sess = nil
-		m.mu.Unlock()
-		return time.Since(up), m.ctx.Err()
-	case err := <-ended:
-		m.mu.Lock()
-		r.sess = nil
-		m.mu.Unlock()
-		if err == nil {
-			err = errors.New("the server closed the connection")
+	for {
+		select {
+		case <-toolsChanged:
+			lctx, cancel := context.WithTimeout(ctx, m.opts.ConnectTimeout)
+			tools, err := sess.Tools(lctx)
+			cancel()
+			if err != nil {
+				m.log.Warn("MCP server changed its tools but could not list them", "server", r.srv.Name, "err", err)
+				continue
+			}
+			m.set(r, func(st *Status) { st.Tools = tools })
+			continue
+		case <-ctx.Done():
+			_ = sess.Close()
+			<-ended
+			m.mu.Lock()
+			r.sess = nil
+			m.mu.Unlock()
+			return time.Since(up), ctx.Err()
+		case err := <-ended:
+			m.mu.Lock()
+			r.sess = nil
+			m.mu.Unlock()
+			if err == nil {
+				err = errors.New("the server closed the connection")
+			}
+			_, ferr := fail(fmt.Errorf("the server stopped: %w", err))
+			return time.Since(up), ferr
 		}
-		_, ferr := fail(fmt.Errorf("the server stopped: %w", err))
-		return time.Since(up), ferr
 	}
 }
 

@@ -74,7 +74,7 @@ func TestManagerRunsAndRestartsServers(t *testing.T) {
 	})
 
 	ready := waitStatus(t, m, changed, "good", func(st Status) bool { return st.State == StateReady })
-	if len(ready.Tools) != 5 || ready.Transport != TransportStdio {
+	if len(ready.Tools) != 6 || ready.Transport != TransportStdio {
 		t.Fatalf("ready server %+v", ready)
 	}
 	failed := waitStatus(t, m, changed, "broken", func(st Status) bool { return st.State == StateFailed && st.Restarts > 0 })
@@ -97,7 +97,7 @@ func TestManagerRunsAndRestartsServers(t *testing.T) {
 		t.Fatal("the crash call answered")
 	}
 	again := waitStatus(t, m, changed, "good", func(st Status) bool { return st.State == StateReady && st.Restarts >= 1 })
-	if len(again.Tools) != 5 {
+	if len(again.Tools) != 6 {
 		t.Fatalf("restarted server %+v", again)
 	}
 	if s2, ok := m.Session("good"); !ok || s2 == s {

@@ -52,6 +52,13 @@ var clientInfo = sdk.Implementation{Name: "hearth", Version: "1"}
 // Connect starts (stdio) or reaches (http, sse) the server and opens a
 // session. A stdio server's stderr goes to stderr (its log file).
 func Connect(ctx context.Context, s Server, stderr io.Writer) (*Session, error) {
+	return connect(ctx, s, stderr, nil)
+}
+
+// connect is Connect that calls toolsChanged (when not nil) each time the
+// server says its tool list changed. toolsChanged runs on the session's
+// reading goroutine and must not call the server.
+func connect(ctx context.Context, s Server, stderr io.Writer, toolsChanged func()) (*Session, error) {
 	var t sdk.Transport
 	switch s.Transport {
 	case TransportStdio:
@@ -70,7 +77,11 @@ func Connect(ctx context.Context, s Server, stderr io.Writer) (*Session, error) 
 	default:
 		return nil, fmt.Errorf("server %s: unknown transport %q", s.Name, s.Transport)
 	}
-	c := sdk.NewClient(&clientInfo, nil)
+	var opts *sdk.ClientOptions
+	if toolsChanged != nil {
+		opts = &sdk.ClientOptions{ToolListChangedHandler: func(context.Context, *sdk.ToolListChangedRequest) { toolsChanged() }}
+	}
+	c := sdk.NewClient(&clientInfo, opts)
 	cs, err := c.Connect(ctx, t, nil)
 	if err != nil {
 		return nil, fmt.Errorf("server %s: connect: %w", s.Name, err)

@@ -117,7 +117,7 @@ func TestStdioServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTools(t, ctx, s, "local", "crash echo fail image slow")
+	checkTools(t, ctx, s, "local", "crash echo fail grow image slow")
 	checkCalls(t, ctx, s)
 	if _, err := s.Call(ctx, "slow", nil); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("slow call: %v, want a timeout", err)

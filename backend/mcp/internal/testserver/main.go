@@ -1,7 +1,9 @@
 // Command testserver is a small MCP server for Hearth's tests: over stdio
 // by default, over streamable HTTP with -http ADDR. Its tools: echo (read
 // only), fail (a tool error), image (one PNG), crash (the process exits)
-// and slow (waits until the call is cancelled, then says so on stderr).
+// slow (waits until the call is cancelled, then says so on stderr) and grow
+// (adds a tool named extra, so the server tells its clients that its tool
+// list changed).
 package main
 
 import (
@@ -47,6 +49,14 @@ func server() *sdk.Server {
 			<-ctx.Done()
 			fmt.Fprintln(os.Stderr, "slow: cancelled")
 			return nil, nil, ctx.Err()
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "grow", Description: "Adds the tool extra."},
+		func(_ context.Context, _ *sdk.CallToolRequest, _ none) (*sdk.CallToolResult, any, error) {
+			sdk.AddTool(s, &sdk.Tool{Name: "extra", Description: "Added by grow."},
+				func(_ context.Context, _ *sdk.CallToolRequest, _ none) (*sdk.CallToolResult, any, error) {
+					return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "extra"}}}, nil, nil
+				})
+			return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "grown"}}}, nil, nil
 		})
 	return s
 }
