@@ -30,6 +30,10 @@ type Chat struct {
 	LastSeq      int64     `json:"last_seq"`
 	MessageCount int       `json:"message_count"`
 	Running      bool      `json:"running"`
+	// ToolsOff names the MCP servers switched off for the chat.
+	ToolsOff []string `json:"tools_off"`
+	// AwaitingApproval: a tool call of the running turn waits for the user.
+	AwaitingApproval bool `json:"awaiting_approval,omitempty"`
 }
 
 // Usage counts tokens as the provider reported them.
@@ -74,6 +78,8 @@ type Message struct {
 	// chat); Siblings place it among the others with the same parent.
 	ParentID *int64   `json:"parent_id"`
 	Siblings Siblings `json:"siblings"`
+	// Tools are an answer's tool calls, in order.
+	Tools []ToolCall `json:"tools,omitempty"`
 }
 
 // Model is one model the provider offers. Every field but ID is set only
@@ -212,6 +218,18 @@ type Event struct {
 	LeafID   *int64    `json:"leaf_id,omitempty"`
 	ParentID *int64    `json:"parent_id,omitempty"`
 	Siblings *Siblings `json:"siblings,omitempty"`
+
+	// tools (Server and Name above name the MCP server and the tool)
+	CallID    string          `json:"call_id,omitempty"`
+	Arguments json.RawMessage `json:"arguments,omitempty"`
+	Offset    *int            `json:"offset,omitempty"`
+	AllowedBy string          `json:"allowed_by,omitempty"`
+	Hints     *ToolHints      `json:"hints,omitempty"`
+	ExpiresAt string          `json:"expires_at,omitempty"` // RFC 3339
+	Decision  string          `json:"decision,omitempty"`
+	By        string          `json:"by,omitempty"`
+	Content   *string         `json:"content,omitempty"`
+	Images    []ToolImage     `json:"images,omitempty"`
 }
 
 // Encode marshals an event; events are plain data, so failure means a programming error.

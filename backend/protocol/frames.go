@@ -43,6 +43,11 @@ type Frame struct {
 	Temporary       *bool           `json:"temporary,omitempty"`
 	Params          *ParamsInput    `json:"params,omitempty"`
 	Preset          *string         `json:"preset,omitempty"`
+	CallID          *string         `json:"call_id,omitempty"`
+	Decision        *string         `json:"decision,omitempty"`
+	Server          *string         `json:"server,omitempty"`
+	Tool            *string         `json:"tool,omitempty"`
+	ToolsOff        *[]string       `json:"tools_off,omitempty"`
 }
 
 // Commands are what the router asks the server to do. Each carries the request id
@@ -73,6 +78,8 @@ type (
 		// Temporary: never written to disk, gone when its last client
 		// detaches or Hearth stops.
 		Temporary bool
+		// ToolsOff: MCP servers switched off (nil: the settings' default).
+		ToolsOff *[]string
 	}
 	// Attach subscribes to a chat; Since nil means "only the running turn".
 	Attach struct {
@@ -134,6 +141,8 @@ type (
 		Params               *Params
 		// Preset applies the named preset (its system, model and params).
 		Preset *string
+		// ToolsOff replaces the MCP servers switched off for the chat.
+		ToolsOff *[]string
 	}
 	// DeleteChat deletes a chat and everything in it.
 	DeleteChat struct {

@@ -250,7 +250,7 @@ func checkCommand(t *testing.T, data []byte, cmd Command) {
 		}
 	case UpdateChat:
 		checkChat(t, data, c.ChatID)
-		if c.Title == nil && c.Model == nil && c.System == nil && c.Pinned == nil && c.Archived == nil && c.Params == nil && c.Preset == nil {
+		if c.Title == nil && c.Model == nil && c.System == nil && c.Pinned == nil && c.Archived == nil && c.Params == nil && c.Preset == nil && c.ToolsOff == nil {
 			t.Fatalf("Route(%q): empty update", data)
 		}
 		if c.Title != nil && (*c.Title == "" || strings.TrimSpace(*c.Title) != *c.Title || len(*c.Title) > MaxTitleBytes) {
@@ -276,6 +276,16 @@ func checkCommand(t *testing.T, data []byte, cmd Command) {
 			t.Fatalf("Route(%q): query %q", data, c.Query)
 		}
 		checkLimit(t, data, c.Limit)
+	case Approve:
+		checkChat(t, data, c.ChatID)
+		if c.CallID == "" || len(c.CallID) > MaxToolNameBytes || !decisions[c.Decision] {
+			t.Fatalf("Route(%q): approve %+v", data, c)
+		}
+	case ListToolGrants:
+	case RevokeToolGrant:
+		if c.Server == "" || c.Tool == "" || len(c.Server) > MaxToolNameBytes || len(c.Tool) > MaxToolNameBytes {
+			t.Fatalf("Route(%q): revoke %+v", data, c)
+		}
 	default:
 		t.Fatalf("Route(%q): unexpected command type %T", data, cmd)
 	}

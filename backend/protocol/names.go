@@ -65,6 +65,11 @@ func EventNames() []string {
 		EvTurnEnd,
 		EvTurnStart,
 		EvUserMessage,
+		EvToolCall,
+		EvApprovalRequest,
+		EvApprovalResolved,
+		EvToolResult,
+		EvToolGrants,
 	}
 }
 
@@ -128,6 +133,9 @@ func CommandNames() []string {
 		CmdListPresets,
 		CmdSavePreset,
 		CmdDeletePreset,
+		CmdApprove,
+		CmdListToolGrants,
+		CmdRevokeToolGrant,
 	}
 }
 

@@ -26,6 +26,8 @@ const (
 	ReasonShuttingDown   = "shutting_down"
 	ReasonInvalidSetting = "invalid_setting"
 	ReasonNotSupported   = "not_supported"
+	// An approve named a call someone already answered (or whose wait ended).
+	ReasonAlreadyResolved = "already_resolved"
 
 	// Media: what an attachment was refused for.
 	ReasonUnsupportedType = "unsupported_type"
@@ -79,6 +81,7 @@ func Reasons() []ReasonSpec {
 		{ReasonShuttingDown, http.StatusServiceUnavailable, "Hearth is shutting down."},
 		{ReasonInvalidSetting, http.StatusBadRequest, "That setting cannot be used."},
 		{ReasonNotSupported, http.StatusNotImplemented, "The model server cannot do this."},
+		{ReasonAlreadyResolved, http.StatusConflict, "This tool call was already answered."},
 		{ReasonUnsupportedType, http.StatusUnsupportedMediaType, "This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime, PDF and text files)."},
 		{ReasonSVGRefused, http.StatusUnsupportedMediaType, "SVG images are refused, as they can carry scripts."},
 		{ReasonTooManyImages, http.StatusBadRequest, "Too many images for one message."},

@@ -195,8 +195,11 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 				return *d
 			}
 		}
+		if d := checkToolsOff(reqID, f.ToolsOff); d != nil {
+			return *d
+		}
 		return Decision{Cmd: NewChat{Base: base, Title: deref(f.Title), Model: deref(f.Model), System: deref(f.System),
-			Preset: trimmed(f.Preset), Params: f.Params.get(), Temporary: f.Temporary != nil && *f.Temporary}}
+			Preset: trimmed(f.Preset), Params: f.Params.get(), Temporary: f.Temporary != nil && *f.Temporary, ToolsOff: f.ToolsOff}}
 	case CmdAttach:
 		id, d := needChat(f, reqID)
 		if d != nil {
@@ -315,11 +318,14 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 				return *d
 			}
 		}
-		if f.Title == nil && f.Model == nil && f.System == nil && f.Pinned == nil && f.Archived == nil && f.Params == nil && f.Preset == nil {
-			return fail(reqID, ReasonMissingField, "nothing to update: give title, model, system, pinned, archived, params or preset")
+		if d := checkToolsOff(reqID, f.ToolsOff); d != nil {
+			return *d
+		}
+		if f.Title == nil && f.Model == nil && f.System == nil && f.Pinned == nil && f.Archived == nil && f.Params == nil && f.Preset == nil && f.ToolsOff == nil {
+			return fail(reqID, ReasonMissingField, "nothing to update: give title, model, system, pinned, archived, params, preset or tools_off")
 		}
 		return Decision{Cmd: UpdateChat{Base: base, ChatID: id, Title: f.Title, Model: f.Model, System: f.System, Pinned: f.Pinned,
-			Archived: f.Archived, Params: f.Params.get(), Preset: f.Preset}}
+			Archived: f.Archived, Params: f.Params.get(), Preset: f.Preset, ToolsOff: f.ToolsOff}}
 	case CmdDeleteChat:
 		id, d := needChat(f, reqID)
 		if d != nil {
@@ -382,6 +388,9 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 		return Decision{Cmd: CancelPull{Base: base, PullID: id, Model: name}}
 	case CmdListPulls:
 		return Decision{Cmd: ListPulls{base}}
+	}
+	if d, ok := routeTools(typ, f, reqID); ok {
+		return d
 	}
 	if d, ok := routeTree(typ, f, reqID); ok {
 		return d

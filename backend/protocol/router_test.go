@@ -269,6 +269,20 @@ var routeCases = []routeCase{
 	{name: "update system too long", in: `{"type":"update_chat","chat_id":"c1","system":"` + system65k + `"}`, reason: ReasonTooLarge, detail: "system"},
 	{name: "update pinned string", in: `{"type":"update_chat","chat_id":"c1","pinned":"yes"}`, reason: ReasonInvalidField, detail: `"pinned"`},
 	{name: "update archived", in: `{"type":"update_chat","chat_id":"c1","archived":true}`, want: UpdateChat{ChatID: "c1", Archived: bp(true)}},
+	{name: "update tools_off", in: `{"type":"update_chat","chat_id":"c1","tools_off":["fs"]}`, want: UpdateChat{ChatID: "c1", ToolsOff: &[]string{"fs"}}},
+	{name: "update tools_off empty name", in: `{"type":"update_chat","chat_id":"c1","tools_off":[" "]}`, reason: ReasonInvalidField, detail: "tools_off"},
+	{name: "new chat tools_off", in: `{"type":"new_chat","tools_off":[]}`, want: NewChat{ToolsOff: &[]string{}}},
+
+	// --- tools ---
+	{name: "approve", in: `{"type":"approve","chat_id":"c1","call_id":"call_1","decision":"always","req_id":"a"}`, reqID: "a",
+		want: Approve{Base: Base{"a"}, ChatID: "c1", CallID: "call_1", Decision: DecisionAlways}},
+	{name: "approve without call", in: `{"type":"approve","chat_id":"c1","decision":"once"}`, reason: ReasonMissingField, detail: "call_id"},
+	{name: "approve without decision", in: `{"type":"approve","chat_id":"c1","call_id":"x"}`, reason: ReasonMissingField, detail: "decision"},
+	{name: "approve odd decision", in: `{"type":"approve","chat_id":"c1","call_id":"x","decision":"maybe"}`, reason: ReasonInvalidField, detail: "decision"},
+	{name: "approve without chat", in: `{"type":"approve","call_id":"x","decision":"deny"}`, reason: ReasonMissingField, detail: "chat_id"},
+	{name: "list grants", in: `{"type":"list_tool_grants"}`, want: ListToolGrants{}},
+	{name: "revoke grant", in: `{"type":"revoke_tool_grant","server":"fs","tool":"write_file"}`, want: RevokeToolGrant{Server: "fs", Tool: "write_file"}},
+	{name: "revoke grant without tool", in: `{"type":"revoke_tool_grant","server":"fs"}`, reason: ReasonMissingField, detail: "tool"},
 	{name: "update unarchive and pin", in: `{"type":"update_chat","chat_id":"c1","archived":false,"pinned":true}`, want: UpdateChat{ChatID: "c1", Pinned: bp(true), Archived: bp(false)}},
 	{name: "update no chat", in: `{"type":"update_chat","pinned":true}`, reason: ReasonMissingField, detail: "chat_id"},
 

@@ -21,6 +21,7 @@ func Chat(c store.Chat, running bool) protocol.Chat {
 		ID: c.ID, Title: c.Title, Model: c.Model, System: c.System, Pinned: c.Pinned, Archived: c.Archived,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), LastSeq: c.LastSeq,
 		MessageCount: c.MessageCount, Running: running, Temporary: ids.IsTemporary(c.ID), LeafID: c.ActiveLeaf, Params: c.Params, Preset: c.Preset,
+		ToolsOff: c.ToolsOff,
 	}
 }
 
@@ -50,5 +51,6 @@ func Message(m store.Message, url MediaURL) protocol.Message {
 	for _, md := range m.Media {
 		out.Media = append(out.Media, protocol.Media{ID: md.ID, MIME: md.MIME, Size: md.Size, Name: md.Name, URL: url(md.ID)})
 	}
+	out.Tools = Tools(m.Events)
 	return out
 }

@@ -51,6 +51,16 @@ export interface Event {
   leaf_id?: number;
   parent_id?: number;
   siblings?: Siblings;
+  call_id?: string;
+  arguments?: unknown;
+  offset?: number;
+  allowed_by?: string;
+  hints?: ToolHints;
+  expires_at?: string;
+  decision?: string;
+  by?: string;
+  content?: string;
+  images?: ToolImage[];
 }
 
 /** protocol.Chat, as the server writes it. */
@@ -70,6 +80,8 @@ export interface Chat {
   last_seq: number;
   message_count: number;
   running: boolean;
+  tools_off: string[] | null;
+  awaiting_approval?: boolean;
 }
 
 /** protocol.Message, as the server writes it. */
@@ -93,6 +105,7 @@ export interface Message {
   queued?: boolean;
   parent_id: number | null;
   siblings: Siblings;
+  tools?: ToolCall[];
 }
 
 /** protocol.Media, as the server writes it. */
@@ -186,6 +199,11 @@ export interface Frame {
   temporary?: boolean;
   params?: ParamsInput;
   preset?: string;
+  call_id?: string;
+  decision?: string;
+  server?: string;
+  tool?: string;
+  tools_off?: string[];
 }
 
 /** protocol.MediaItem, as the server reads it (the router says which fields a frame type needs). */
@@ -202,12 +220,40 @@ export interface Siblings {
   ids: number[] | null;
 }
 
+/** protocol.ToolHints, as the server writes it. */
+export interface ToolHints {
+  read_only: boolean;
+  destructive: boolean;
+}
+
+/** protocol.ToolImage, as the server writes it. */
+export interface ToolImage {
+  mime: string;
+  url: string;
+}
+
 /** protocol.Params, as the server writes it. */
 export interface Params {
   temperature?: number;
   top_p?: number;
   context_length?: number;
   reasoning_effort?: string;
+}
+
+/** protocol.ToolCall, as the server writes it. */
+export interface ToolCall {
+  call_id: string;
+  seq: number;
+  server: string;
+  name: string;
+  arguments: unknown;
+  offset: number;
+  allowed_by?: string;
+  approval?: Approval;
+  status?: string;
+  content?: string;
+  images?: ToolImage[];
+  duration_ms?: number;
 }
 
 /** protocol.SnippetPart, as the server writes it. */
@@ -222,6 +268,14 @@ export interface ParamsInput {
   top_p?: number;
   context_length?: number;
   reasoning_effort?: string;
+}
+
+/** protocol.Approval, as the server writes it. */
+export interface Approval {
+  hints: ToolHints;
+  expires_at: string;
+  decision?: string;
+  by?: string;
 }
 
 /** media.DefaultLimits: what a server enforces unless configured otherwise (until `ready` says). */
@@ -265,6 +319,11 @@ export const EVENT_NAMES = [
   'turn_end',
   'turn_start',
   'user_message',
+  'tool_call',
+  'approval_request',
+  'approval_resolved',
+  'tool_result',
+  'tool_grants',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
@@ -296,6 +355,9 @@ export const COMMAND_NAMES = [
   'list_presets',
   'save_preset',
   'delete_preset',
+  'approve',
+  'list_tool_grants',
+  'revoke_tool_grant',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -321,6 +383,7 @@ export const SERVER_REASONS = {
   shutting_down: 'Hearth is shutting down.',
   invalid_setting: 'That setting cannot be used.',
   not_supported: 'The model server cannot do this.',
+  already_resolved: 'This tool call was already answered.',
   unsupported_type: 'This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime, PDF and text files).',
   svg_refused: 'SVG images are refused, as they can carry scripts.',
   too_many_images: 'Too many images for one message.',
