@@ -126,6 +126,19 @@ type Config struct {
 	// exchange, the model is asked for a short title.
 	AutoTitles bool
 
+	// MCPConfig (mcp_config, --mcp-config, HEARTH_MCP_CONFIG) is the
+	// mcpServers file naming the MCP servers Hearth runs.
+	MCPConfig string
+	// ToolSteps (tool_steps): model requests one turn may make while the
+	// model keeps calling tools.
+	ToolSteps int
+	// ToolResultChars (tool_result_chars): the characters of one tool
+	// result the model reads; the rest is cut, with a note.
+	ToolResultChars int
+	// ApprovalTimeout (approval_timeout): how long a tool call waits for
+	// the user before it is denied.
+	ApprovalTimeout time.Duration
+
 	// sources records where each setting came from (see Source), so that
 	// the settings form and error messages follow the precedence Load
 	// applied instead of guessing it again.

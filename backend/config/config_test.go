@@ -82,6 +82,11 @@ func TestDefaults(t *testing.T) {
 		ImageTurns:          4,
 		DocumentChars:       16000,
 		AutoTitles:          true,
+
+		MCPConfig:       filepath.Join(filepath.Dir(c.ConfigFile), "mcp.json"),
+		ToolSteps:       20,
+		ToolResultChars: 16000,
+		ApprovalTimeout: 10 * time.Minute,
 	}
 	if c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)

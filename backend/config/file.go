@@ -35,6 +35,7 @@ type fileConfig struct {
 	MaxReasoningBytes   *int64        `toml:"max_reasoning_bytes"`
 	Params              *fileParams   `toml:"params"`
 	AutoTitles          *bool         `toml:"auto_titles"`
+	fileTools
 }
 
 // fileDuration is a duration in the config file: a string such as "90s" or

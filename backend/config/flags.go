@@ -22,6 +22,8 @@ type Overrides struct {
 	AllowRemote *bool
 
 	ProviderIdleTimeout *string
+	// MCPConfig is --mcp-config, the MCP servers file.
+	MCPConfig *string
 }
 
 // RegisterFlags adds the common flags to fs. The returned Overrides is
@@ -43,6 +45,7 @@ func RegisterFlags(fs *flag.FlagSet) *Overrides {
 		{"api-key", &ov.APIKey, "API `key` of the model server (env HEARTH_API_KEY, OPENAI_API_KEY)"},
 		{"provider-idle-timeout", &ov.ProviderIdleTimeout, "how long the model server may send nothing before a turn ends as stalled: a `duration` such as 90s or 5m (env HEARTH_PROVIDER_IDLE_TIMEOUT; default 60s)"},
 		{"token", &ov.Token, "fixed access `token` instead of a generated one (env HEARTH_TOKEN)"},
+		{"mcp-config", &ov.MCPConfig, "MCP servers `file` (mcpServers JSON) (env HEARTH_MCP_CONFIG; default $XDG_CONFIG_HOME/hearth/mcp.json)"},
 		{"log-level", &ov.LogLevel, "log `level`: debug|info|warn|error (env HEARTH_LOG_LEVEL; default " + DefaultLogLevel + ")"},
 	} {
 		fs.Var(&stringFlag{dst: f.dst}, f.name, f.usage)

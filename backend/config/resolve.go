@@ -145,6 +145,7 @@ func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath strin
 	c.WSReadLimit = r.num("ws_read_limit", fc.WSReadLimit, DefaultWSReadLimit)
 	c.Params = r.resolveParams(fc.Params)
 	c.AutoTitles = r.autoTitles(fc.AutoTitles)
+	r.tools(ov, fc, dirs, &c)
 	return c, nil
 }
 

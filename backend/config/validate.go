@@ -72,6 +72,7 @@ func validate(c Config, goos string) error {
 		add("media.document_chars", fmt.Errorf("media.document_chars is at most %d, got %d", MaxDocumentChars, c.DocumentChars))
 	}
 	validateParams(c.Params, add)
+	validateTools(c, add)
 	return errors.Join(errs...)
 }
 
