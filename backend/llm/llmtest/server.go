@@ -49,12 +49,20 @@ const (
 	// FailNoSampling: 400 as OpenAI's reasoning models answer a request
 	// with temperature or top_p.
 	FailNoSampling = "no_sampling"
+
+	// FailNoTools: a request with tools gets 400 as Ollama answers for a
+	// model without tool support (/api/chat) or llama.cpp without --jinja
+	// (/v1); without tools, the steps' text is answered and no tool called.
+	FailNoTools = "no_tools"
 )
 
 // Step is one chunk of the reply. Delay is waited before it is sent.
+// ToolCalls are sent after the step's text, in the wire format of the
+// request; a reply with any ends as a call for tools.
 type Step struct {
 	Reasoning, Content string
 	Delay              time.Duration
+	ToolCalls          []ToolCall
 }
 
 // Script is one scripted reply. Usage, when nil, is made up from word counts.
@@ -82,6 +90,11 @@ type RecordedMessage struct {
 	Reasoning     string
 	ReasoningSent bool
 	Images        []RecordedImage
+	// ToolCalls: an assistant message's calls. ToolCallID (/v1) and
+	// ToolName (/api/chat's tool_name): a tool message's call.
+	ToolCalls  []RecordedToolCall
+	ToolCallID string
+	ToolName   string
 }
 
 // RecordedRequest is one request as the server received it.
@@ -103,6 +116,8 @@ type RecordedRequest struct {
 	// ContinueFinalMessage: vLLM's flag to go on from the last assistant
 	// message (OpenAI-compatible requests only).
 	ContinueFinalMessage bool
+	// Tools offered, in order; nil when the request had none.
+	Tools []RecordedTool
 }
 
 // LastUser returns the content of the last user message.
@@ -410,6 +425,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, ollama bool) {
 			writeError(w, ollama, http.StatusBadRequest, "Unsupported parameter: 'temperature' is not supported with this model.", "invalid_request_error")
 			return
 		}
+	case FailNoTools:
+		if len(rec.Tools) > 0 {
+			writeError(w, ollama, http.StatusBadRequest, noToolsMessage(ollama, model), "invalid_request_error")
+			return
+		}
+		sc.Steps = withoutCalls(sc.Steps)
 	}
 	st := &stream{w: w, rc: http.NewResponseController(w), ctx: r.Context(), closing: s.closing}
 	var ok bool

@@ -25,11 +25,14 @@ func decodeRequest(r *http.Request, ollama bool) (RecordedRequest, error) {
 		var in struct {
 			Model    string `json:"model"`
 			Messages []struct {
-				Role     string   `json:"role"`
-				Content  string   `json:"content"`
-				Thinking *string  `json:"thinking"`
-				Images   []string `json:"images"`
+				Role      string     `json:"role"`
+				Content   string     `json:"content"`
+				Thinking  *string    `json:"thinking"`
+				Images    []string   `json:"images"`
+				ToolCalls []wireCall `json:"tool_calls"`
+				ToolName  string     `json:"tool_name"`
 			} `json:"messages"`
+			Tools   []wireTool      `json:"tools"`
 			Stream  *bool           `json:"stream"`
 			Think   json.RawMessage `json:"think"`
 			Options struct {
@@ -44,8 +47,12 @@ func decodeRequest(r *http.Request, ollama bool) (RecordedRequest, error) {
 		rec.Model, rec.Think = in.Model, string(in.Think)
 		rec.Temperature, rec.TopP, rec.NumCtx = in.Options.Temperature, in.Options.TopP, in.Options.NumCtx
 		rec.Stream = in.Stream == nil || *in.Stream // Ollama streams unless told not to
+		rec.Tools = recordTools(in.Tools)
 		for _, m := range in.Messages {
-			rm := RecordedMessage{Role: m.Role, Content: m.Content}
+			rm := RecordedMessage{Role: m.Role, Content: m.Content, ToolName: m.ToolName}
+			if rm.ToolCalls, err = recordCalls(m.ToolCalls); err != nil {
+				return rec, err
+			}
 			if m.Thinking != nil {
 				rm.Reasoning, rm.ReasoningSent = *m.Thinking, true
 			}
@@ -63,8 +70,11 @@ func decodeRequest(r *http.Request, ollama bool) (RecordedRequest, error) {
 			Content          json.RawMessage `json:"content"`
 			ReasoningContent *string         `json:"reasoning_content"`
 			Reasoning        *string         `json:"reasoning"`
+			ToolCalls        []wireCall      `json:"tool_calls"`
+			ToolCallID       string          `json:"tool_call_id"`
 		} `json:"messages"`
-		Stream        bool `json:"stream"`
+		Tools         []wireTool `json:"tools"`
+		Stream        bool       `json:"stream"`
 		StreamOptions *struct {
 			IncludeUsage bool `json:"include_usage"`
 		} `json:"stream_options"`
@@ -80,8 +90,12 @@ func decodeRequest(r *http.Request, ollama bool) (RecordedRequest, error) {
 	rec.Model, rec.Stream, rec.ReasoningEffort = in.Model, in.Stream, in.ReasoningEffort
 	rec.Temperature, rec.TopP = in.Temperature, in.TopP
 	rec.IncludeUsage = in.StreamOptions != nil && in.StreamOptions.IncludeUsage
+	rec.Tools = recordTools(in.Tools)
 	for _, m := range in.Messages {
-		rm := RecordedMessage{Role: m.Role}
+		rm := RecordedMessage{Role: m.Role, ToolCallID: m.ToolCallID}
+		if rm.ToolCalls, err = recordCalls(m.ToolCalls); err != nil {
+			return rec, err
+		}
 		for _, r := range []*string{m.ReasoningContent, m.Reasoning} {
 			if r != nil {
 				rm.Reasoning, rm.ReasoningSent = rm.Reasoning+*r, true
@@ -298,23 +312,30 @@ func (st *stream) openAI(sc Script, model string, rec RecordedRequest, id int) b
 		return false
 	}
 	tags := thinkTagger{noOpen: format == FormatThinkNoOpen}
+	calls := 0
 	for _, step := range sc.Steps {
 		if !st.wait(step.Delay) {
 			return false
 		}
-		delta := map[string]any{}
-		switch format {
-		case FormatReasoning:
-			delta["content"] = step.Content
-			if step.Reasoning != "" {
-				delta["reasoning"] = step.Reasoning
+		if len(step.ToolCalls) > 0 {
+			if step.Content != "" || step.Reasoning != "" {
+				if !st.send(chunk(textDelta(format, &tags, step), nil)) {
+					return false
+				}
 			}
-		case FormatThink, FormatThinkNoOpen:
-			delta["content"] = tags.text(step)
-		default:
-			delta["content"], delta["reasoning_content"] = nullIfEmpty(step.Content), nullIfEmpty(step.Reasoning)
+			// A model ends its reasoning before it calls.
+			if tail := tags.close(); tail != "" && !st.send(chunk(map[string]any{"content": tail}, nil)) {
+				return false
+			}
+			for _, d := range openAICallChunks(step.ToolCalls, calls) {
+				if !st.send(chunk(d, nil)) {
+					return false
+				}
+			}
+			calls += len(step.ToolCalls)
+			continue
 		}
-		if !st.send(chunk(delta, nil)) {
+		if !st.send(chunk(textDelta(format, &tags, step), nil)) {
 			return false
 		}
 	}
@@ -334,7 +355,11 @@ func (st *stream) openAI(sc Script, model string, rec RecordedRequest, id int) b
 	if tail := tags.close(); tail != "" && !st.send(chunk(map[string]any{"content": tail}, nil)) {
 		return false
 	}
-	if !st.send(chunk(map[string]any{}, "stop")) {
+	finish := "stop"
+	if calls > 0 {
+		finish = "tool_calls"
+	}
+	if !st.send(chunk(map[string]any{}, finish)) {
 		return false
 	}
 	if rec.IncludeUsage {
@@ -348,6 +373,23 @@ func (st *stream) openAI(sc Script, model string, rec RecordedRequest, id int) b
 	return st.send([]byte("data: [DONE]\n\n"))
 }
 
+// textDelta is a step's text in the chunk format of the script.
+func textDelta(format string, tags *thinkTagger, step Step) map[string]any {
+	delta := map[string]any{}
+	switch format {
+	case FormatReasoning:
+		delta["content"] = step.Content
+		if step.Reasoning != "" {
+			delta["reasoning"] = step.Reasoning
+		}
+	case FormatThink, FormatThinkNoOpen:
+		delta["content"] = tags.text(step)
+	default:
+		delta["content"], delta["reasoning_content"] = nullIfEmpty(step.Content), nullIfEmpty(step.Reasoning)
+	}
+	return delta
+}
+
 // ollama writes /api/chat NDJSON: one object per step, then the final
 // done:true object with the counters Ollama reports.
 func (st *stream) ollama(sc Script, model string, rec RecordedRequest) bool {
@@ -359,8 +401,9 @@ func (st *stream) ollama(sc Script, model string, rec RecordedRequest) bool {
 		return append(b, '\n')
 	}
 	now := func() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+	calls := 0
 	for _, step := range sc.Steps {
-		if rec.Think == "false" && step.Content == "" {
+		if rec.Think == "false" && step.Content == "" && len(step.ToolCalls) == 0 {
 			continue // thinking off: the model does not reason
 		}
 		if !st.wait(step.Delay) {
@@ -369,6 +412,10 @@ func (st *stream) ollama(sc Script, model string, rec RecordedRequest) bool {
 		msg := map[string]any{"role": "assistant", "content": step.Content}
 		if step.Reasoning != "" && rec.Think != "false" {
 			msg["thinking"] = step.Reasoning
+		}
+		if len(step.ToolCalls) > 0 {
+			msg["tool_calls"] = ollamaCalls(step.ToolCalls, calls)
+			calls += len(step.ToolCalls)
 		}
 		if !st.send(line(olChunk{Model: model, CreatedAt: now(), Message: msg})) {
 			return false
@@ -450,6 +497,9 @@ func usageFor(sc Script, rec RecordedRequest) llm.Usage {
 	}
 	for _, s := range sc.Steps {
 		u.CompletionTokens += len(strings.Fields(s.Reasoning)) + len(strings.Fields(s.Content))
+		for _, c := range s.ToolCalls {
+			u.CompletionTokens += 4 + len(strings.Fields(c.Arguments))
+		}
 	}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	return u
