@@ -8,14 +8,43 @@
 import type * as wire from './protocol.gen';
 import type { CommandName, EventName, ServerReason } from './protocol.gen';
 
-export type { Chat, CommandName, EventName, Limits, Media, SearchHit, ServerReason, SnippetPart, Usage } from './protocol.gen';
+export type { CommandName, EventName, Limits, Media, SearchHit, ServerReason, SnippetPart, ToolHints, ToolImage, Usage } from './protocol.gen';
 export { COMMAND_NAMES, DEFAULT_LIMITS, EVENT_NAMES, PROTOCOL_VERSION, SERVER_REASONS } from './protocol.gen';
 
 export type TurnStatus = 'done' | 'cancelled' | 'error' | 'interrupted';
 export type MessageStatus = 'done' | 'streaming' | TurnStatus;
 
-export interface Message extends Omit<wire.Message, 'role' | 'status' | 'parent_id' | 'siblings'> {
+/** A chat; tools_off is absent from a server older than tool calls. */
+export interface Chat extends Omit<wire.Chat, 'tools_off'> {
+  tools_off?: string[] | null;
+}
+
+/** How a tool call ended (tool_result's status). */
+export type ToolStatus = 'ok' | 'error' | 'denied' | 'timeout' | 'cancelled';
+export type ApprovalDecision = 'once' | 'chat' | 'always' | 'deny';
+/** Why a call ran without asking. */
+export type AllowedBy = 'auto_approve' | 'always' | 'chat';
+
+/** One tool call of an answer as a history page carries it (its events folded). */
+export interface ToolCall extends Omit<wire.ToolCall, 'status' | 'allowed_by' | 'approval'> {
+  allowed_by?: AllowedBy;
+  approval?: Approval;
+  status?: ToolStatus;
+}
+export interface Approval extends Omit<wire.Approval, 'decision'> {
+  decision?: ApprovalDecision;
+}
+/** An "always" grant: a tool allowed in every chat. */
+export interface ToolGrant {
+  server: string;
+  tool: string;
+  created_at: string;
+}
+
+export interface Message extends Omit<wire.Message, 'role' | 'status' | 'parent_id' | 'siblings' | 'tools'> {
   role: 'user' | 'assistant';
+  /** An answer's tool calls, in call order. */
+  tools?: ToolCall[];
   status: MessageStatus;
   /** null for a chat's first message; absent from a server older than chat trees. */
   parent_id?: number | null;
@@ -62,7 +91,7 @@ type ChatEv<N extends EventName, Req extends keyof WireEvent = never, Opt extend
 
 export type ServerEvent =
   | Ev<'ready', 'client_id' | 'protocol', 'chat_id' | 'server' | 'limits'>
-  | (Ev<'attached', 'chat_id' | 'last_seq', 'turn_id' | 'chat'> & { status: 'idle' | 'running' })
+  | (Ev<'attached', 'chat_id' | 'last_seq', 'turn_id'> & { status: 'idle' | 'running'; chat?: Chat })
   | Ev<'detached', 'chat_id'>
   // In a replay a user message names no turn: the answer follows it.
   | (ChatEv<'user_message', never, 'turn_id' | 'queued'> & { message: Message })
@@ -80,10 +109,17 @@ export type ServerEvent =
   | ChatEv<'delta', 'turn_id' | 'text'>
   | ChatEv<'stream_end', 'turn_id', 'text'>
   | (ChatEv<'turn_end', 'turn_id', 'latency_ms' | 'usage' | 'error'> & { status: TurnStatus })
-  | (Ev<'chats', never, 'has_more' | 'next_before'> & { items: wire.Chat[] })
+  // Tool calls of a running (or replayed) answer; offset places the call in the answer's text.
+  | (ChatEv<'tool_call', 'turn_id' | 'call_id' | 'server' | 'name' | 'offset', 'arguments'> & { allowed_by?: AllowedBy })
+  | ChatEv<'approval_request', 'turn_id' | 'call_id' | 'server' | 'name' | 'hints' | 'expires_at', 'arguments'>
+  | (ChatEv<'approval_resolved', 'turn_id' | 'call_id' | 'by'> & { decision: ApprovalDecision })
+  | (ChatEv<'tool_result', 'turn_id' | 'call_id', 'content' | 'images' | 'duration_ms'> & { status: ToolStatus })
+  // Answers list_tool_grants and revoke_tool_grant; broadcast when the grants change.
+  | (Ev<'tool_grants'> & { items: ToolGrant[] })
+  | (Ev<'chats', never, 'has_more' | 'next_before'> & { items: Chat[] })
   | (Ev<'history', 'chat_id' | 'has_more' | 'last_seq', 'has_newer'> & { items: Message[] })
-  | Ev<'chat_created', 'chat', 'chat_id'>
-  | Ev<'chat_updated', 'chat', 'chat_id'>
+  | (Ev<'chat_created', never, 'chat_id'> & { chat: Chat })
+  | (Ev<'chat_updated', never, 'chat_id'> & { chat: Chat })
   | Ev<'chat_deleted', 'chat_id'>
   | (Ev<'models', never, 'provider' | 'url'> & { items: ModelInfo[] })
   // Broadcast when the model server goes away, comes back or changes its models.
@@ -130,7 +166,7 @@ type Cmd<N extends CommandName, Req extends keyof WireFrame = never, Opt extends
 } & { [P in Req]-?: NonNullable<WireFrame[P]> } & { [P in Opt]?: WireFrame[P] };
 
 export type ClientFrame =
-  | Cmd<'new_chat', never, 'title' | 'model' | 'system' | 'preset' | 'params' | 'temporary'>
+  | Cmd<'new_chat', never, 'title' | 'model' | 'system' | 'preset' | 'params' | 'temporary' | 'tools_off'>
   | Cmd<'attach', 'chat_id', 'since'>
   | Cmd<'detach', 'chat_id'>
   | (Cmd<'message', 'chat_id' | 'content', 'model' | 'reasoning_effort' | 'queue'> & { media?: MediaRef[] })
@@ -138,7 +174,7 @@ export type ClientFrame =
   | Cmd<'list_chats', never, 'limit' | 'before' | 'archived'>
   | Cmd<'history', 'chat_id', 'before_seq' | 'after_seq' | 'around_seq' | 'limit' | 'leaf_id'>
   | Cmd<'rename_chat', 'chat_id' | 'title'>
-  | Cmd<'update_chat', 'chat_id', 'title' | 'model' | 'system' | 'pinned' | 'archived' | 'params' | 'preset'>
+  | Cmd<'update_chat', 'chat_id', 'title' | 'model' | 'system' | 'pinned' | 'archived' | 'params' | 'preset' | 'tools_off'>
   | Cmd<'delete_chat', 'chat_id'>
   | Cmd<'list_models'>
   | Cmd<'pull_model', 'name'>
@@ -155,7 +191,10 @@ export type ClientFrame =
   | Cmd<'fork_chat', 'chat_id' | 'message_id'>
   | Cmd<'list_presets'>
   | Cmd<'save_preset', 'name', 'system' | 'model' | 'params'>
-  | Cmd<'delete_preset', 'name'>;
+  | Cmd<'delete_preset', 'name'>
+  | (Cmd<'approve', 'chat_id' | 'call_id'> & { decision: ApprovalDecision })
+  | Cmd<'list_tool_grants'>
+  | Cmd<'revoke_tool_grant', 'server' | 'tool'>;
 
 /** Every frame type the server accepts can be sent (fails to compile otherwise). */
 export type EveryCommandHasAShape = Assert<[Exclude<CommandName, ClientFrame['type']>] extends [never] ? true : false>;
@@ -171,4 +210,8 @@ export const CHAT_EVENTS = new Set<EventName>([
   'stream_end',
   'turn_end',
   'branch_switched',
+  'tool_call',
+  'approval_request',
+  'approval_resolved',
+  'tool_result',
 ]);
