@@ -261,6 +261,7 @@ func (p *openAI) read(k *call, model string, out emitter) error {
 				return err
 			}
 			if err := calls.add(choice.Delta.ToolCalls); err != nil {
+				out.salvage(sp)
 				return p.c.malformedError([]byte(data), err)
 			}
 			if choice.FinishReason != nil && *choice.FinishReason != "" {
