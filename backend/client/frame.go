@@ -110,6 +110,8 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 	case protocol.DeletePreset:
 		typ = protocol.CmdDeletePreset
 		f.Name = &c.PresetName
+	case protocol.ListMCPServers:
+		typ = protocol.CmdListMCPServers
 	default:
 		return protocol.Frame{}, fmt.Errorf("the client cannot send a %T", cmd)
 	}

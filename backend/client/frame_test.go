@@ -69,6 +69,7 @@ func TestFramesRoundTripThroughTheRouter(t *testing.T) {
 		protocol.SavePreset{Base: base, Preset: protocol.Preset{Name: "coder", System: system, Model: model,
 			Params: protocol.Params{Temperature: &temp, TopP: &topP, ContextLength: &ctxLen, ReasoningEffort: "low"}}},
 		protocol.DeletePreset{Base: base, PresetName: "coder"},
+		protocol.ListMCPServers{Base: base},
 	}
 	sent := map[string]bool{}
 	for _, cmd := range cmds {

@@ -49,6 +49,8 @@ type Deps struct {
 	Turns    *turns.Engine
 	Chats    *chats.Service
 	Settings Settings
+	// MCP lists the MCP servers; nil lists none.
+	MCP MCP
 	// Pulls downloads models; nil refuses pull_model.
 	Pulls  *pulls.Service
 	Logger *slog.Logger
@@ -70,6 +72,9 @@ func New(d Deps) *Dispatcher {
 		t[name] = h
 	}
 	for name, h := range presetHandlers(d) {
+		t[name] = h
+	}
+	for name, h := range mcpHandlers(d) {
 		t[name] = h
 	}
 	return &Dispatcher{table: t, log: d.Logger}

@@ -214,6 +214,9 @@ type Event struct {
 	// provider_status
 	State string `json:"state,omitempty"`
 
+	// mcp_servers
+	ConfigPath string `json:"config_path,omitempty"`
+
 	// branches
 	LeafID   *int64    `json:"leaf_id,omitempty"`
 	ParentID *int64    `json:"parent_id,omitempty"`

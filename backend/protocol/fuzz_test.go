@@ -282,6 +282,7 @@ func checkCommand(t *testing.T, data []byte, cmd Command) {
 			t.Fatalf("Route(%q): approve %+v", data, c)
 		}
 	case ListToolGrants:
+	case ListMCPServers:
 	case RevokeToolGrant:
 		if c.Server == "" || c.Tool == "" || len(c.Server) > MaxToolNameBytes || len(c.Tool) > MaxToolNameBytes {
 			t.Fatalf("Route(%q): revoke %+v", data, c)

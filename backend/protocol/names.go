@@ -70,6 +70,7 @@ func EventNames() []string {
 		EvApprovalResolved,
 		EvToolResult,
 		EvToolGrants,
+		EvMCPServers,
 	}
 }
 
@@ -136,6 +137,7 @@ func CommandNames() []string {
 		CmdApprove,
 		CmdListToolGrants,
 		CmdRevokeToolGrant,
+		CmdListMCPServers,
 	}
 }
 

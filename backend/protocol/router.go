@@ -395,6 +395,9 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 	if d, ok := routeTree(typ, f, reqID); ok {
 		return d
 	}
+	if d, ok := routeMCP(typ, f, reqID); ok {
+		return d
+	}
 	return fail(reqID, ReasonUnknownType, "unknown type %s", strconv.Quote(typ))
 }
 

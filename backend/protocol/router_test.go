@@ -311,6 +311,10 @@ var routeCases = []routeCase{
 	{name: "set_settings empty url", in: `{"type":"set_settings","provider_url":""}`, reason: ReasonInvalidSetting, detail: "provider_url"},
 	{name: "set_settings model too long", in: `{"type":"set_settings","model":"` + model201 + `"}`, reason: ReasonTooLarge, detail: "model"},
 
+	// --- MCP servers ---
+	{name: "list_mcp_servers", in: `{"type":"list_mcp_servers","req_id":"m"}`, want: ListMCPServers{Base{"m"}}, reqID: "m"},
+	{name: "list_mcp_servers extra fields", in: `{"type":"list_mcp_servers","chat_id":"c1"}`, want: ListMCPServers{}},
+
 	// --- pulls ---
 	{name: "pull_model", in: `{"type":"pull_model","name":" qwen3:8b ","req_id":"p"}`, want: PullModel{Base: Base{"p"}, Model: "qwen3:8b"}, reqID: "p"},
 	{name: "pull_model namespaced", in: `{"type":"pull_model","name":"hf.co/org/m:Q4_K_M"}`, want: PullModel{Model: "hf.co/org/m:Q4_K_M"}},

@@ -48,6 +48,7 @@ export interface Event {
   total?: number;
   bytes_per_sec?: number;
   state?: string;
+  config_path?: string;
   leaf_id?: number;
   parent_id?: number;
   siblings?: Siblings;
@@ -167,6 +168,17 @@ export interface Limits {
   max_document_bytes: number;
 }
 
+/** protocol.MCPServer, as the server writes it. */
+export interface MCPServer {
+  name: string;
+  transport: string;
+  state: string;
+  error?: string;
+  stderr_tail?: string;
+  restarts: number;
+  tools: MCPTool[] | null;
+}
+
 /** protocol.Frame, as the server reads it (the router says which fields a frame type needs). */
 export interface Frame {
   type?: string;
@@ -262,6 +274,15 @@ export interface SnippetPart {
   match?: boolean;
 }
 
+/** protocol.MCPTool, as the server writes it. */
+export interface MCPTool {
+  name: string;
+  description?: string;
+  read_only: boolean;
+  destructive: boolean;
+  auto_approve: boolean;
+}
+
 /** protocol.ParamsInput, as the server reads it (the router says which fields a frame type needs). */
 export interface ParamsInput {
   temperature?: number;
@@ -324,6 +345,7 @@ export const EVENT_NAMES = [
   'approval_resolved',
   'tool_result',
   'tool_grants',
+  'mcp_servers',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
@@ -358,6 +380,7 @@ export const COMMAND_NAMES = [
   'approve',
   'list_tool_grants',
   'revoke_tool_grant',
+  'list_mcp_servers',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 

@@ -39,6 +39,7 @@ var roots = []root{
 	{protocol.Pull{}, outbound},
 	{protocol.SearchHit{}, outbound},
 	{protocol.Limits{}, outbound},
+	{protocol.MCPServer{}, outbound},
 	{protocol.Frame{}, inbound},
 	{protocol.MediaItem{}, inbound},
 }
