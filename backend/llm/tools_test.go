@@ -545,11 +545,16 @@ func TestToolsRefusedByOtherServers(t *testing.T) {
 		name   string
 		status int
 		body   string
+		ollama bool
 	}{
-		{"vLLM without a tool parser", 400, `{"object":"error","message":"\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set","type":"BadRequestError","param":null,"code":400}`},
-		{"Ollama /v1", 400, `{"error":{"message":"registry.ollama.ai/library/gemma3:1b does not support tools","type":"api_error","param":null,"code":null}}`},
-		{"llama.cpp as a 500", 500, `{"error":{"code":500,"message":"tools param requires --jinja flag","type":"server_error"}}`},
-		{"a proxy", 422, `{"detail":"Tool use is not supported for this model."}`},
+		// Words that the retries of reasoning_effort and think look for
+		// too: the tools refusal must win.
+		{"naming reasoning", 400, `{"error":{"message":"tool use is not supported for reasoning models"}}`, false},
+		{"naming thinking, Ollama", 400, `{"error":"thinking models here do not support tools"}`, true},
+		{"vLLM without a tool parser", 400, `{"object":"error","message":"\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set","type":"BadRequestError","param":null,"code":400}`, false},
+		{"Ollama /v1", 400, `{"error":{"message":"registry.ollama.ai/library/gemma3:1b does not support tools","type":"api_error","param":null,"code":null}}`, false},
+		{"llama.cpp as a 500", 500, `{"error":{"code":500,"message":"tools param requires --jinja flag","type":"server_error"}}`, false},
+		{"a proxy", 422, `{"detail":"Tool use is not supported for this model."}`, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -562,7 +567,11 @@ func TestToolsRefusedByOtherServers(t *testing.T) {
 			})
 			req := askWithTools("m", "go", weatherTool)
 			req.ReasoningEffort = "low"
-			s := streamAll(t, provider(t, llm.KindOpenAI, url), req)
+			p := provider(t, llm.KindOpenAI, url)
+			if tc.ollama {
+				p = provider(t, llm.KindOllama, url)
+			}
+			s := streamAll(t, p, req)
 			if !errors.Is(s.err, llm.ErrToolsUnsupported) || llm.CodeOf(s.err) != llm.CodeToolsUnsupported {
 				t.Fatalf("error %v is not ErrToolsUnsupported", s.err)
 			}
