@@ -60,7 +60,7 @@ func New(opts Options) *Service {
 }
 
 func (s *Service) chatJSON(c store.Chat) protocol.Chat {
-	return view.Chat(c, s.opts.Turns.IsRunning(c.ID))
+	return s.opts.Turns.ChatView(c)
 }
 
 // NewChat creates a chat, announces it, and attaches sink to it.

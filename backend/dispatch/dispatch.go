@@ -26,6 +26,9 @@ type Settings interface {
 type Session struct {
 	// DefaultChat is where a frame that names no chat goes (nanobot's frames).
 	DefaultChat string
+	// ClientID names the connection (ready's client_id): who answered an
+	// approval request.
+	ClientID string
 	// Sink is the connection: the engine sends replies that must keep their
 	// place in a chat's stream (attached after a replay, message_accepted
 	// before the turn's first event) straight to it.
@@ -72,6 +75,9 @@ func New(d Deps) *Dispatcher {
 		t[name] = h
 	}
 	for name, h := range presetHandlers(d) {
+		t[name] = h
+	}
+	for name, h := range toolHandlers(d) {
 		t[name] = h
 	}
 	for name, h := range mcpHandlers(d) {

@@ -124,3 +124,16 @@ func reframe(data json.RawMessage, chatID string, seq int64) (json.RawMessage, e
 	}
 	return out, nil
 }
+
+// CallKnown reports whether a tool call with this id was made in the chat.
+func (s *Store) CallKnown(ctx context.Context, chatID, callID string) (bool, error) {
+	var n int
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM message_events WHERE chat_id = ? AND call_id = ? AND kind = 'tool_call'`,
+			chatID, callID).Scan(&n)
+	})
+	if err != nil {
+		return false, fmt.Errorf("look up call %q: %w", callID, err)
+	}
+	return n > 0, nil
+}

@@ -166,7 +166,9 @@ func (e *Engine) Attach(ctx context.Context, chatID string, since *int64, sink S
 		sink.Send(f.data)
 	}
 	r.subs[sink] = struct{}{}
-	sink.Send(encode(protocol.Attached(reqID, view.Chat(c, r.turn != nil), r.lastSeqLocked(), status, turnID)))
+	cv := view.Chat(c, r.turn != nil)
+	cv.AwaitingApproval = r.waitingLocked() > 0
+	sink.Send(encode(protocol.Attached(reqID, cv, r.lastSeqLocked(), status, turnID)))
 	return nil
 }
 

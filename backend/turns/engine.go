@@ -51,6 +51,14 @@ type Options struct {
 	// Params are the default sampling parameters (config.toml's [params]);
 	// a chat's own override them one by one.
 	Params protocol.Params
+	// Tools are the MCP servers' tools (nil: none). ToolSteps bounds the
+	// model requests of one answer (default 20), ToolResultChars what the
+	// model reads of one result (default 16,000), ApprovalTimeout how long
+	// a call waits for the user before it is denied (default 10 minutes).
+	Tools           Toolbox
+	ToolSteps       int
+	ToolResultChars int
+	ApprovalTimeout time.Duration
 }
 
 // defaultMaxTextBytes caps an answer and its reasoning when the caller sets no cap
@@ -81,6 +89,9 @@ type Engine struct {
 	// mu guards rooms; it is taken before a room's lock, never after.
 	mu    sync.Mutex
 	rooms map[string]*room
+	// toolsMu guards noTools: the models that refused tools in this run.
+	toolsMu sync.Mutex
+	noTools map[string]bool
 }
 
 var (
@@ -119,8 +130,17 @@ func New(opts Options) *Engine {
 	if opts.MediaURL == nil {
 		opts.MediaURL = func(id string) string { return "/media/" + id }
 	}
+	if opts.ToolSteps <= 0 {
+		opts.ToolSteps = defaultToolSteps
+	}
+	if opts.ToolResultChars <= 0 {
+		opts.ToolResultChars = defaultToolResultChars
+	}
+	if opts.ApprovalTimeout <= 0 {
+		opts.ApprovalTimeout = defaultApprovalTimeout
+	}
 	ctx, stop := context.WithCancelCause(context.Background())
-	return &Engine{opts: opts, log: opts.Logger, ctx: ctx, stop: stop, rooms: map[string]*room{}}
+	return &Engine{opts: opts, log: opts.Logger, ctx: ctx, stop: stop, rooms: map[string]*room{}, noTools: map[string]bool{}}
 }
 
 // Recover marks turns that were streaming when the last process died as
@@ -236,7 +256,18 @@ func (e *Engine) broadcastChat(ctx context.Context, chatID string) {
 	if err != nil {
 		return
 	}
-	e.opts.Broadcast(encode(protocol.ChatUpdated("", view.Chat(c, e.IsRunning(c.ID)))))
+	e.opts.Broadcast(encode(protocol.ChatUpdated("", e.ChatView(c))))
+}
+
+// ChatView is a chat as clients see it, with what only the engine knows:
+// whether a turn runs in it and whether a call waits for the user.
+func (e *Engine) ChatView(c store.Chat) protocol.Chat {
+	v := view.Chat(c, false)
+	e.inRoom(c.ID, func(r *room) {
+		v.Running = r.turn != nil
+		v.AwaitingApproval = r.waitingLocked() > 0
+	})
+	return v
 }
 
 // Cancel stops the running turn of a chat (or removes a queued one by id)

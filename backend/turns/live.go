@@ -66,6 +66,8 @@ type liveTurn struct {
 	text                         *liveText
 	parentID                     *int64
 	siblings                     protocol.Siblings
+	// events are the tool events, each a frame with its seq.
+	events []frame
 }
 
 // maxReplayText caps the text merged into one replayed delta frame.
@@ -118,5 +120,10 @@ func replayLive(t liveTurn, since int64, maxText int) []frame {
 		}
 	}
 	emitEnd(1<<63 - 1)
+	for _, f := range t.events {
+		if f.seq > since {
+			out = append(out, f)
+		}
+	}
 	return out
 }

@@ -24,6 +24,9 @@ func snapshotFrames(m store.Message, url view.MediaURL) []frame {
 	if m.Reasoning != "" && m.ReasoningEndSeq > 0 {
 		out = append(out, frame{seq: m.ReasoningEndSeq, data: encode(protocol.ReasoningEnd(m.ChatID, m.ReasoningEndSeq, m.TurnID, msg.ReasoningMS, m.Reasoning))})
 	}
+	for _, ev := range m.Events {
+		out = append(out, frame{seq: ev.Seq, data: ev.Data})
+	}
 	if m.StreamEndSeq > 0 {
 		out = append(out, frame{seq: m.StreamEndSeq, data: encode(protocol.StreamEnd(m.ChatID, m.StreamEndSeq, m.TurnID, m.Content))})
 	}

@@ -51,6 +51,8 @@ type room struct {
 	// evicted: this room left Engine.rooms while idle; whoever locked it
 	// after that must look the chat up again (lockRoom does).
 	evicted bool
+	// approvals are the running turn's calls waiting for the user, by call id.
+	approvals map[string]*pendingApproval
 }
 
 func newRoom(id string, lastSeq, hwm int64) *room {

@@ -133,7 +133,7 @@ func (e *Engine) nameChat(ctx context.Context, chatID, content string) {
 			}
 		}
 	}
-	e.opts.Broadcast(encode(protocol.ChatUpdated("", view.Chat(c, e.IsRunning(c.ID)))))
+	e.opts.Broadcast(encode(protocol.ChatUpdated("", e.ChatView(c))))
 }
 
 // titleFrom makes a short title from a message: its first non-empty line, cut at

@@ -200,7 +200,7 @@ func (e *Engine) autoTitle(ctx context.Context, chatID, model string, questionID
 	if err != nil || !changed {
 		return err
 	}
-	e.opts.Broadcast(encode(protocol.ChatUpdated("", view.Chat(nc, e.IsRunning(chatID)))))
+	e.opts.Broadcast(encode(protocol.ChatUpdated("", e.ChatView(nc))))
 	return nil
 }
 

@@ -48,6 +48,9 @@ type turn struct {
 	usage            *store.Usage
 	// cut says why the answer was stopped at a size limit.
 	cut string
+	// events are the turn's tool events so far, for a late joiner's replay
+	// (the store has them too).
+	events []frame
 	// What the checkpointer has saved: bytes of each text and parts written.
 	savedContent, savedReasoning, savedParts int
 	savedStarted, savedEnded                 bool
@@ -61,7 +64,7 @@ func newTurn(parent context.Context, chatID string, userMsgID int64, model, effo
 // liveLocked is what a late joiner's replay needs. Caller holds the room's mu.
 func (t *turn) liveLocked() liveTurn {
 	lt := liveTurn{chatID: t.chatID, turnID: t.id, model: t.resolvedModel, msgID: t.msgID, startSeq: t.startSeq,
-		reasoningEndSeq: t.reasoningEndSeq, text: &t.live, parentID: t.parentID, siblings: t.siblings}
+		reasoningEndSeq: t.reasoningEndSeq, text: &t.live, parentID: t.parentID, siblings: t.siblings, events: t.events}
 	if t.reasoningStarted != nil && t.reasoningEnded != nil {
 		lt.reasoningMS = t.reasoningEnded.Sub(*t.reasoningStarted).Milliseconds()
 	}
@@ -115,8 +118,12 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 	req.Continue = t.prefix != ""
 	req = withParams(req, effectiveParams(t.effort, chat.Params, e.opts.Params))
 
+	var tools offered
+	if e.opts.Tools != nil {
+		tools = offerTools(e.opts.Tools.Tools(), chat.ToolsOff)
+	}
 	stopCP := e.startCheckpointer(ctx, r, t)
-	err = prov.Stream(t.ctx, req, func(ev llm.Event) error { return e.onEvent(ctx, r, t, ev) })
+	err = e.runSteps(ctx, r, t, prov, req, tools)
 	stopCP()
 
 	switch cause := context.Cause(t.ctx); {
@@ -225,7 +232,12 @@ func (e *Engine) request(ctx context.Context, model, effort string, in []turnInp
 	req := llm.Request{Model: model, ReasoningEffort: effort}
 	withImages := imageMessages(in, imageTurns)
 	for i, m := range in {
-		lm := llm.Message{Role: m.Role, Content: m.Content}
+		lm := llm.Message{Role: m.Role, Content: m.Content, ToolCalls: m.ToolCalls, ToolCallID: m.ToolCallID, ToolName: m.ToolName}
+		if m.Role == "tool" {
+			// Results are kept whole for the user; the model reads what
+			// it read when the call was made.
+			lm.Content = capText(m.Content, e.opts.ToolResultChars, "The result")
+		}
 		var docs []string
 		for _, md := range m.Media {
 			if kind, _ := media.KindOf(md.MIME); kind == media.KindDocument {
@@ -521,7 +533,7 @@ func (e *Engine) finish(ctx context.Context, r *room, t *turn, status, errText s
 	r.publishLocked(encode(protocol.TurnEnd(t.chatID, end, t.id, status, took.Milliseconds(), view.Usage(t.usage), errText)), nil)
 	e.log.Info("turn ended", "chat", t.chatID, "turn", t.id, "status", status, "ms", took.Milliseconds())
 	// The text lives in the store now; a finished turn replays from there.
-	t.live = liveText{}
+	t.live, t.events = liveText{}, nil
 	e.advanceLocked(r)
 	r.mu.Unlock()
 	e.broadcastChat(ctx, t.chatID)

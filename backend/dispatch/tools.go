@@ -1,0 +1,35 @@
+package dispatch
+
+import (
+	"context"
+
+	"github.com/hearth-app/hearth/backend/protocol"
+)
+
+// toolHandlers answer approve and the grant commands. An approve's effect
+// reaches every client of the chat as approval_resolved; its own reply is
+// empty unless it is refused.
+func toolHandlers(d Deps) Table {
+	return Table{
+		protocol.CmdApprove: {Run: of(func(ctx context.Context, s Session, c protocol.Approve) ([]protocol.Event, error) {
+			if err := d.Turns.Approve(ctx, c.ChatID, c.CallID, c.Decision, s.ClientID); err != nil {
+				return nil, err
+			}
+			return nil, nil
+		})},
+		protocol.CmdListToolGrants: {Run: of(func(ctx context.Context, _ Session, c protocol.ListToolGrants) ([]protocol.Event, error) {
+			items, err := d.Turns.Grants(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return reply(protocol.ToolGrants(c.ReqID, items)), nil
+		})},
+		protocol.CmdRevokeToolGrant: {Run: of(func(ctx context.Context, _ Session, c protocol.RevokeToolGrant) ([]protocol.Event, error) {
+			items, err := d.Turns.RevokeGrant(ctx, c.Server, c.Tool)
+			if err != nil {
+				return nil, err
+			}
+			return reply(protocol.ToolGrants(c.ReqID, items)), nil
+		})},
+	}
+}
