@@ -72,7 +72,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, viaProtocol str
 // its handler's (package dispatch).
 func (s *Server) readLoop(ctx context.Context, c *conn, defaultChat string) {
 	st := protocol.ConnState{Attached: func(chatID string) bool { return s.opts.Turns.Subscribed(chatID, c) }}
-	sess := dispatch.Session{DefaultChat: defaultChat, Sink: c}
+	sess := dispatch.Session{DefaultChat: defaultChat, Sink: c, ClientID: c.id}
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
