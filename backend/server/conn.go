@@ -39,6 +39,9 @@ type conn struct {
 	log          *slog.Logger
 	maxBytes     int
 	writeTimeout time.Duration
+	// nanobot, when set, rewrites tool events into nanobot's shape as they
+	// are written (live and replayed alike: both come through Send).
+	nanobot *nanobotShape
 
 	mu    sync.Mutex
 	queue [][]byte
@@ -254,7 +257,12 @@ func (c *conn) tookFramesSince(t time.Time) bool {
 func (c *conn) write(f []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.writeTimeout)
 	defer cancel()
-	err := c.ws.Write(ctx, websocket.MessageText, f)
+	out := f
+	if c.nanobot != nil {
+		out = c.nanobot.translate(f)
+	}
+	err := c.ws.Write(ctx, websocket.MessageText, out)
+	// held counted f as queued; what went out in its place is not counted.
 	c.wrote(len(f))
 	return err
 }

@@ -19,7 +19,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, viaProtocol str
 		return
 	}
 	defer s.handlers.Done()
-	protos := []string{"hearth.v1"}
+	shape, err := queryShape(r)
+	if err != nil {
+		s.httpRefusal(w, err)
+		return
+	}
+	// hearth.v1 comes first: a client that offers both speaks Hearth's shape.
+	protos := []string{"hearth.v1", subprotocolNanobot}
 	if viaProtocol != "" {
 		protos = append(protos, viaProtocol)
 	}
@@ -47,13 +53,16 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, viaProtocol str
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	c := newConn(clientID, ws, s.log, s.opts.QueueBytes)
+	if useNanobot(shape, ws.Subprotocol()) {
+		c.nanobot = newNanobotShape()
+	}
 	if s.opts.WriteTimeout > 0 {
 		c.writeTimeout = s.opts.WriteTimeout
 	}
 	via := listenerName(r)
 	c.Send(protocol.Encode(protocol.Ready(clientID, defaultChat, s.opts.Version, protocol.Limits(s.limits()))))
 	s.addConn(c)
-	s.log.Info("ws connected", "client", clientID, "via", via)
+	s.log.Info("ws connected", "client", clientID, "via", via, "nanobot_shape", c.nanobot != nil)
 	go c.writeLoop()
 	go c.pingLoop(s.opts.PingEvery)
 	s.readLoop(ctx, c, defaultChat)
