@@ -34,6 +34,12 @@ export interface ToolCall extends Omit<wire.ToolCall, 'status' | 'allowed_by' | 
 export interface Approval extends Omit<wire.Approval, 'decision'> {
   decision?: ApprovalDecision;
 }
+/** One MCP server of the config file, with its state and (when ready) its tools. */
+export interface McpServer extends Omit<wire.MCPServer, 'state'> {
+  state: 'starting' | 'ready' | 'failed' | 'disabled';
+}
+export type McpTool = wire.MCPTool;
+
 /** An "always" grant: a tool allowed in every chat. */
 export interface ToolGrant {
   server: string;
@@ -116,6 +122,8 @@ export type ServerEvent =
   | (ChatEv<'tool_result', 'turn_id' | 'call_id', 'content' | 'images' | 'duration_ms'> & { status: ToolStatus })
   // Answers list_tool_grants and revoke_tool_grant; broadcast when the grants change.
   | (Ev<'tool_grants'> & { items: ToolGrant[] })
+  // Answers list_mcp_servers; broadcast when a server's state or tools, or the config file, change.
+  | (Ev<'mcp_servers', never, 'config_path' | 'error'> & { items: McpServer[] })
   | (Ev<'chats', never, 'has_more' | 'next_before'> & { items: Chat[] })
   | (Ev<'history', 'chat_id' | 'has_more' | 'last_seq', 'has_newer'> & { items: Message[] })
   | (Ev<'chat_created', never, 'chat_id'> & { chat: Chat })
@@ -194,7 +202,8 @@ export type ClientFrame =
   | Cmd<'delete_preset', 'name'>
   | (Cmd<'approve', 'chat_id' | 'call_id'> & { decision: ApprovalDecision })
   | Cmd<'list_tool_grants'>
-  | Cmd<'revoke_tool_grant', 'server' | 'tool'>;
+  | Cmd<'revoke_tool_grant', 'server' | 'tool'>
+  | Cmd<'list_mcp_servers'>;
 
 /** Every frame type the server accepts can be sent (fails to compile otherwise). */
 export type EveryCommandHasAShape = Assert<[Exclude<CommandName, ClientFrame['type']>] extends [never] ? true : false>;

@@ -2,7 +2,7 @@
 // frames and server frames into store actions. Stream events are applied in
 // batches at most once per animation frame.
 
-import type { Chat, ClientFrame, EventOf, OutgoingMedia, SearchHit, ServerEvent } from '../protocol';
+import type { ApprovalDecision, Chat, ClientFrame, EventOf, OutgoingMedia, SearchHit, ServerEvent } from '../protocol';
 import { matchedTerms } from './search';
 import { Connection, ProtocolError } from '../net/connection';
 import { type Endpoint, wsUrlWithToken } from '../net/endpoint';
@@ -159,6 +159,12 @@ export class HearthClient {
         if (ev.status === 'done') void this.refreshModels();
         this.enqueue({ type: 'server', ev, now: this.sched.now() });
         return;
+      case 'tool_grants':
+        this.dispatch({ type: 'tool_settings', patch: { grants: ev.items ?? [] } });
+        return;
+      case 'mcp_servers':
+        this.dispatch({ type: 'tool_settings', patch: { servers: { config_path: ev.config_path ?? '', error: ev.error, items: ev.items ?? [] } } });
+        return;
       case 'error':
         if (!ev.req_id) this.dispatch({ type: 'notice', kind: 'error', text: reasonText(ev.reason, ev.detail), critical: true });
         return;
@@ -175,6 +181,7 @@ export class HearthClient {
     void this.loadSettings();
     void this.refreshPulls();
     void this.refreshPresets();
+    void this.refreshTools();
     const s = this.state;
     const ids = new Set(followedChats(s).map((v) => v.id));
     if (s.activeChatId) ids.add(s.activeChatId);
@@ -788,6 +795,50 @@ export class HearthClient {
   async updateChatSettings(id: string, patch: { system?: string; model?: string; params?: Params; preset?: string }): Promise<string | null> {
     try {
       const ev = await this.request<EventOf<'chat_updated'>>({ type: 'update_chat', chat_id: id, ...patch });
+      this.dispatch({ type: 'server', ev, now: this.sched.now() });
+      return null;
+    } catch (e) {
+      return e instanceof ProtocolError ? reasonText(e.reason, e.detail) : String(e);
+    }
+  }
+
+  // ------------------------------------------------------------ tools
+
+  /** The MCP servers and the "always" grants; both replies land in the store, as their broadcasts do. */
+  async refreshTools(): Promise<void> {
+    // An older server knows neither command: the settings then show no servers.
+    await Promise.all([this.request({ type: 'list_mcp_servers' }).catch(() => undefined), this.request({ type: 'list_tool_grants' }).catch(() => undefined)]);
+  }
+
+  /**
+   * Answers a call's approval request. The card changes on approval_resolved,
+   * which every window gets; returns an error sentence (another window
+   * answered first, the call is gone), or null.
+   */
+  async approve(chatId: string, callId: string, decision: ApprovalDecision): Promise<string | null> {
+    try {
+      await this.request({ type: 'approve', chat_id: chatId, call_id: callId, decision });
+      return null;
+    } catch (e) {
+      if (e instanceof ProtocolError && e.reason === 'already_resolved') return 'Already answered.';
+      if (e instanceof ProtocolError && e.reason === 'not_found') return 'This call no longer waits for an answer.';
+      return e instanceof ProtocolError ? reasonText(e.reason, e.detail) : String(e);
+    }
+  }
+
+  async revokeToolGrant(server: string, tool: string): Promise<string | null> {
+    try {
+      await this.request({ type: 'revoke_tool_grant', server, tool });
+      return null;
+    } catch (e) {
+      return e instanceof ProtocolError ? reasonText(e.reason, e.detail) : String(e);
+    }
+  }
+
+  /** The MCP servers switched off for a chat (replaces the list); the next turn offers the others' tools. */
+  async setToolsOff(id: string, toolsOff: string[]): Promise<string | null> {
+    try {
+      const ev = await this.request<EventOf<'chat_updated'>>({ type: 'update_chat', chat_id: id, tools_off: toolsOff });
       this.dispatch({ type: 'server', ev, now: this.sched.now() });
       return null;
     } catch (e) {

@@ -23,6 +23,7 @@ import type { Reason } from '../reasons';
 import type { Reach } from '../net/reach';
 import { followPath } from './branches';
 import { isTemporaryId } from './temporary';
+import { type ToolEvent, type ToolSettings, type ToolView, foldToolEvent, initialToolSettings, mergeTools } from './tools';
 
 // ---------------------------------------------------------------- types
 
@@ -44,6 +45,8 @@ export interface ViewMessage extends Omit<Message, 'id' | 'end_seq' | 'media' | 
   /** Reasoning is over (reasoning_end seen, the answer started, or loaded from history). */
   reasoningDone?: boolean;
   latency_ms?: number;
+  /** An answer's tool calls, live or from its page. */
+  tools?: ToolView[];
 }
 
 export interface SendError {
@@ -178,6 +181,10 @@ export interface State {
   draftPreset: string | null;
   /** The draft becomes a temporary chat (new_chat {temporary}); opening a chat ends the choice. */
   draftTemporary: boolean;
+  /** This connection's client_id (from ready): approval_resolved's `by` is "you" when it matches. */
+  clientId: string | null;
+  /** The MCP servers and the "always" tool grants, as the server last sent them. */
+  tools: ToolSettings;
 }
 
 /** around: the page around a search hit; newer: the next page down; latest: back to the newest page. */
@@ -213,7 +220,8 @@ export type Action =
   | { type: 'delete_undone'; chatId: string }
   | { type: 'delete_committed'; chatId: string }
   | { type: 'notice'; kind: Notice['kind']; text: string; critical?: boolean }
-  | { type: 'notice_dismiss'; id: number };
+  | { type: 'notice_dismiss'; id: number }
+  | { type: 'tool_settings'; patch: Partial<ToolSettings> };
 
 /** Large base so that pages prepended above can take lower indices. */
 export const FIRST_INDEX = 1_000_000_000;
@@ -248,6 +256,8 @@ export function initialState(): State {
     presets: null,
     draftPreset: null,
     draftTemporary: false,
+    clientId: null,
+    tools: initialToolSettings(),
   };
 }
 
@@ -412,6 +422,8 @@ export function reduce(state: State, action: Action): State {
       };
     case 'notice_dismiss':
       return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };
+    case 'tool_settings':
+      return { ...state, tools: { ...state.tools, ...action.patch } };
   }
 }
 
@@ -447,7 +459,7 @@ function onServer(state: State, ev: ServerEvent, now: number): State {
   if (CHAT_EVENTS.has(ev.event)) return onChatEvent(state, ev as ChatEvent, now);
   switch (ev.event) {
     case 'ready':
-      return ev.limits ? { ...state, limits: ev.limits } : state;
+      return { ...state, clientId: ev.client_id, limits: ev.limits ?? state.limits };
     case 'attached':
       return onAttached(state, ev);
     case 'detached':
@@ -623,6 +635,12 @@ function onChatEvent(state: State, ev: ChatEvent, now: number): State {
       break;
     case 'branch_switched':
       v.pathReload = ev.seq;
+      break;
+    case 'tool_call':
+    case 'approval_request':
+    case 'approval_resolved':
+    case 'tool_result':
+      v = patchAssistant(v, ev, (m) => ({ ...m, tools: foldToolEvent(m.tools, ev as ToolEvent, now) }));
       break;
     case 'turn_end': {
       v = patchAssistant(v, ev, (m) => ({
@@ -864,7 +882,7 @@ export function mergeMessages(have: readonly ViewMessage[], page: readonly ViewM
     // Keep a message we are streaming live: it is ahead of the store.
     if (old && old.status === 'streaming' && m.status === 'streaming') continue;
     // The page says which questions still wait (absent when not).
-    byId.set(m.id, old ? { ...old, ...m, queued: Boolean(m.queued) } : m);
+    byId.set(m.id, old ? { ...old, ...m, queued: Boolean(m.queued), tools: mergeTools(old.tools, m.tools) } : m);
   }
   // A live stream we created before we knew the stored id ("turn:…") is replaced by the stored one.
   for (const m of page) {
