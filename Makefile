@@ -28,8 +28,18 @@ help:
 deps-run:
 	@scripts/ensure-packages.sh $(RUN_PKGS)
 
-deps-test:
+deps-test: mcp-servers
 	@scripts/ensure-packages.sh $(TEST_PKGS)
+
+# The reference MCP servers the integration tests run (server-everything,
+# server-filesystem), pinned by testdata/mcp-servers/package-lock.json: the
+# tests find them there and never fetch anything themselves.
+testdata/mcp-servers/node_modules/.package-lock.json: testdata/mcp-servers/package-lock.json testdata/mcp-servers/package.json
+	cd testdata/mcp-servers && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: mcp-servers
+mcp-servers: testdata/mcp-servers/node_modules/.package-lock.json
 
 frontend/node_modules/.package-lock.json: frontend/package-lock.json frontend/package.json
 	cd frontend && $(NPM) ci --no-audit --no-fund

@@ -179,9 +179,9 @@ func TestServeNewToken(t *testing.T) {
 
 // The contract's commands and shared flags, as `hearth --help` lists them.
 var (
-	contractCommands = []string{"serve", "chat", "ls", "attach", "fork", "models", "search", "export", "import", "backup", "version", "completion", "help"}
+	contractCommands = []string{"serve", "chat", "ls", "attach", "fork", "models", "search", "export", "import", "backup", "mcp", "version", "completion", "help"}
 	sharedFlags      = []string{"--data-dir", "--socket", "--listen", "--provider-url", "--model", "--api-key", "--provider", "--allow-remote",
-		"--config", "--token", "--log-level", "--provider-idle-timeout"}
+		"--config", "--token", "--log-level", "--provider-idle-timeout", "--mcp-config"}
 )
 
 func TestHelpListsCommandsAndFlags(t *testing.T) {

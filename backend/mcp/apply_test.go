@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -173,7 +174,9 @@ func TestWatchReloadsTheFile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, changed := newTestManager(t, ManagerOptions{ConfigPath: path, ConfigExplicit: true})
+	var logged syncBuffer
+	m, changed := newTestManager(t, ManagerOptions{ConfigPath: path, ConfigExplicit: true,
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	m.Watch(20 * time.Millisecond)
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
@@ -187,6 +190,9 @@ func TestWatchReloadsTheFile(t *testing.T) {
 		}
 	}
 	waitFor("missing explicit file reported", func() bool { return strings.Contains(m.ConfigError(), "does not exist") })
+	if !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), "does not exist") {
+		t.Errorf("no warning in the log: %s", logged.String())
+	}
 
 	write(`{"mcpServers": {"a": {"command": "` + bin + `"}, "bad": {"command": "x", "url": "http://y"}}}`)
 	waitFor("a ready", func() bool { return names(m.Statuses()) == "a:ready" })
