@@ -40,6 +40,9 @@ func (hello) Name() string                                { return "openai" }
 func (hello) BaseURL() string                             { return "http://test" }
 func (p hello) Provider() (llm.Provider, string)          { return p, "m" }
 
+// shapeToken guards shapeServer's TCP listener.
+const shapeToken = "tok"
+
 // shapeServer is a real server on a unix socket, with a real store and engine.
 func shapeServer(t *testing.T) (*Server, string) {
 	t.Helper()
@@ -57,7 +60,7 @@ func shapeServer(t *testing.T) (*Server, string) {
 	eng := turns.New(turns.Options{Store: st, Providers: hello{}, Logger: log})
 	cs := chats.New(chats.Options{Store: st, Turns: eng, Providers: hello{}, Logger: log})
 	d := dispatch.New(dispatch.Deps{Turns: eng, Chats: cs, Logger: log})
-	s := New(Options{Dispatch: d, Turns: eng, Chats: cs, Store: st, Logger: log})
+	s := New(Options{Dispatch: d, Turns: eng, Chats: cs, Store: st, Logger: log, Token: shapeToken})
 	sock := filepath.Join(dir, "h.sock")
 	if err := s.ListenUnix(sock); err != nil {
 		t.Fatal(err)
@@ -202,6 +205,32 @@ func TestNanobotShapeOverTheSocket(t *testing.T) {
 				t.Fatalf("nanobot frame %d:\n got  %s\n want %s", i, got, compact(t, w))
 			}
 		}
+	}
+}
+
+// On TCP the token can come as a subprotocol too: a nanobot client offers
+// both, and nanobot is the one selected.
+func TestNanobotSubprotocolBesideTheBearerToken(t *testing.T) {
+	s, _ := shapeServer(t)
+	addr, err := s.ListenTCP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws://"+addr.String()+"/ws", &websocket.DialOptions{Subprotocols: []string{"nanobot", "bearer." + shapeToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	if got := ws.Subprotocol(); got != "nanobot" {
+		t.Fatalf("selected %q, want nanobot", got)
+	}
+	c := &shapeClient{t, ws}
+	c.next() // ready
+	s.Broadcast(protocol.Encode(protocol.ToolCallEvent("ch", 1, "t", protocol.ToolCall{CallID: "c1", Server: "fs", Name: "ls"})))
+	if got := string(c.next()); !strings.HasPrefix(got, `{"event":"message"`) || !strings.Contains(got, `"kind":"tool_hint"`) {
+		t.Fatalf("got %s", got)
 	}
 }
 
