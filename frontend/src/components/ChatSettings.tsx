@@ -6,6 +6,7 @@ import { useEffect, useId, useRef, useState, type SVGProps } from 'react';
 import { useClient, useHearth } from '../app/hooks';
 import type { Preset } from '../protocol';
 import { EFFORTS, describePreset, formFromParams, paramsFromForm, presetExists, presetName, type ParamsForm } from '../state/presets';
+import { ChatToolsSection } from './ToolSettings';
 import './chatSettings.css';
 
 const IconSliders = (p: SVGProps<SVGSVGElement>) => (
@@ -236,6 +237,7 @@ function ChatSettingsDialog({ chatId, open, onClose }: { chatId: string; open: b
             ))}
           </ul>
         )}
+        <ChatToolsSection chatId={chatId} />
       </form>
     </dialog>
   );

@@ -3,7 +3,6 @@ import { useClient } from '../app/hooks';
 import { resolveUrl } from '../net/endpoint';
 import type { Media } from '../protocol';
 import { reasonText } from '../reasons';
-import { Markdown } from '../markdown/Markdown';
 import type { PendingMessage, ViewMessage } from '../state/store';
 import { answerMeta } from './answerMeta';
 import { formatBytes } from '../app/format';
@@ -12,6 +11,7 @@ import { IconCopy, IconFile, IconPencil } from './Icons';
 import { userWords } from '../state/provider';
 import { useOpenSettings } from './settingsLink';
 import { Reasoning } from './Reasoning';
+import { AnswerText } from './AnswerText';
 import { ForkButton, RegenerateButton, ShortEndActions, VersionSwitcher, useBranchBlock } from './MessageActions';
 import { MessageEditor } from './MessageEditor';
 import { storedId } from '../state/branches';
@@ -100,7 +100,7 @@ export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) 
   }
   const streaming = m.status === 'streaming';
   const reasoningLive = streaming && !m.reasoningDone && Boolean(m.reasoning);
-  const waiting = streaming && !m.content && !m.reasoning;
+  const waiting = streaming && !m.content && !m.reasoning && !m.tools?.length;
   return (
     <article className="msg assistant" aria-label="Answer" data-seq={m.seq} aria-busy={streaming}>
       {m.reasoning ? (
@@ -112,11 +112,7 @@ export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) 
           <span className="sr-only">Waiting for the model…</span>
         </div>
       )}
-      {m.content && (
-        <div className="answer">
-          <Markdown text={m.content} streaming={streaming} />
-        </div>
-      )}
+      <AnswerText m={m} />
       {m.status === 'error' && <AnswerError m={m} />}
       {(m.status === 'cancelled' || m.status === 'interrupted') && (
         <div className={`msg-note ${m.status}`}>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useClient, useHearth } from '../app/hooks';
 import { saveTheme, savedTheme, type Theme } from '../app/theme';
 import { settingsErrorWords } from '../state/provider';
+import { McpSettingsSection } from './ToolSettings';
 
 export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const client = useClient();
@@ -138,6 +139,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
             {saving ? 'Saving…' : 'Save'}
           </button>
         </div>
+        <McpSettingsSection />
       </form>
     </dialog>
   );

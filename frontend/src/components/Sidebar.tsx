@@ -11,6 +11,7 @@ import { IconPencil, IconPlus, IconSearch, IconTrash, IconX } from './Icons';
 import { neighbourAfterRemoval, rovingTarget, tabStop } from './roving';
 import { isTemporaryChat, TEMPORARY_NOT_ORGANISED, temporaryFirst, withTemporaryGroup } from '../state/temporary';
 import { TemporaryBadge, TemporaryChatButton } from './Temporary';
+import { ApprovalMark } from './ApprovalMark';
 
 interface Props {
   open: boolean;
@@ -375,6 +376,7 @@ function ChatRow({ chat, active, tabbable, onOpen }: { chat: Chat; active: boole
         >
           <span className="chat-name">{name}</span>
           <span className="chat-sub">
+            {chat.awaiting_approval && <ApprovalMark />}
             {chat.running && <span className="live-dot" role="img" aria-label="replying" />}
             {temporary && <TemporaryBadge />}
             {relativeTime(chat.updated_at)}
