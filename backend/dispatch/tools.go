@@ -8,14 +8,14 @@ import (
 
 // toolHandlers answer approve and the grant commands. An approve's effect
 // reaches every client of the chat as approval_resolved; its own reply is
-// empty unless it is refused.
+// approve_accepted.
 func toolHandlers(d Deps) Table {
 	return Table{
 		protocol.CmdApprove: {Run: of(func(ctx context.Context, s Session, c protocol.Approve) ([]protocol.Event, error) {
 			if err := d.Turns.Approve(ctx, c.ChatID, c.CallID, c.Decision, s.ClientID); err != nil {
 				return nil, err
 			}
-			return nil, nil
+			return reply(protocol.ApproveAccepted(c.ReqID, c.ChatID, c.CallID, c.Decision)), nil
 		})},
 		protocol.CmdListToolGrants: {Run: of(func(ctx context.Context, _ Session, c protocol.ListToolGrants) ([]protocol.Event, error) {
 			items, err := d.Turns.Grants(ctx)

@@ -70,6 +70,7 @@ func EventNames() []string {
 		EvApprovalResolved,
 		EvToolResult,
 		EvToolGrants,
+		EvApproveAccepted,
 		EvMCPServers,
 	}
 }

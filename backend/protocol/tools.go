@@ -15,6 +15,7 @@ const (
 	EvApprovalResolved = "approval_resolved"
 	EvToolResult       = "tool_result"
 	EvToolGrants       = "tool_grants"
+	EvApproveAccepted  = "approve_accepted"
 
 	CmdApprove         = "approve"
 	CmdListToolGrants  = "list_tool_grants"
@@ -143,6 +144,12 @@ func ApprovalResolved(chatID string, seq int64, turnID, callID, decision, by str
 func ToolResult(chatID string, seq int64, turnID, callID, status, content string, images []ToolImage, durationMS int64) Event {
 	return Event{Event: EvToolResult, ChatID: chatID, Seq: seq, TurnID: turnID, CallID: callID, Status: status,
 		Content: &content, Images: images, DurationMS: i64(durationMS)}
+}
+
+// ApproveAccepted answers approve: the decision was taken (its
+// approval_resolved goes to every client of the chat).
+func ApproveAccepted(reqID, chatID, callID, decision string) Event {
+	return Event{Event: EvApproveAccepted, ReqID: reqID, ChatID: chatID, CallID: callID, Decision: decision}
 }
 
 // ToolGrants answers list_tool_grants and revoke_tool_grant, and goes to

@@ -345,6 +345,7 @@ export const EVENT_NAMES = [
   'approval_resolved',
   'tool_result',
   'tool_grants',
+  'approve_accepted',
   'mcp_servers',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -46,6 +46,7 @@ func server() *sdk.Server {
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "slow", Description: "Waits until cancelled."},
 		func(ctx context.Context, _ *sdk.CallToolRequest, _ none) (*sdk.CallToolResult, any, error) {
+			fmt.Fprintln(os.Stderr, "slow: started")
 			<-ctx.Done()
 			fmt.Fprintln(os.Stderr, "slow: cancelled")
 			return nil, nil, ctx.Err()
