@@ -37,6 +37,9 @@ type Options struct {
 	Broadcast func(frame []byte)
 	MediaURL  view.MediaURL
 	Logger    *slog.Logger
+	// ToolsOff are the MCP servers a new chat starts with switched off
+	// (config.toml's tools_off), unless new_chat says otherwise.
+	ToolsOff []string
 }
 
 // Service manages chats.
@@ -194,7 +197,7 @@ func parseChatCursor(before string) (*time.Time, string, bool, error) {
 // UpdateChat changes metadata and tells everyone.
 func (s *Service) UpdateChat(ctx context.Context, cmd protocol.UpdateChat) (protocol.Chat, error) {
 	patch := store.ChatPatch{Title: cmd.Title, Model: cmd.Model, System: cmd.System, Pinned: cmd.Pinned,
-		Archived: cmd.Archived}
+		Archived: cmd.Archived, ToolsOff: cmd.ToolsOff}
 	if err := s.settingsPatch(ctx, cmd, &patch); err != nil {
 		return protocol.Chat{}, err
 	}

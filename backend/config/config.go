@@ -138,6 +138,9 @@ type Config struct {
 	// ApprovalTimeout (approval_timeout): how long a tool call waits for
 	// the user before it is denied.
 	ApprovalTimeout time.Duration
+	// ToolsOff (tools_off): the MCP servers a new chat starts with
+	// switched off (each chat can switch them on).
+	ToolsOff []string
 
 	// sources records where each setting came from (see Source), so that
 	// the settings form and error messages follow the precedence Load

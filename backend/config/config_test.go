@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,7 @@ func TestDefaults(t *testing.T) {
 		ToolResultChars: 16000,
 		ApprovalTimeout: 10 * time.Minute,
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
 	}
 	if !strings.HasSuffix(c.ConfigFile, "/hearth/config.toml") {

@@ -71,7 +71,7 @@ var settingKeys = [...]string{
 	"max_answer_bytes", "max_reasoning_bytes", "ws_read_limit",
 	"params.temperature", "params.top_p", "params.context_length", "params.reasoning_effort",
 	"auto_titles",
-	"mcp_config", "tool_steps", "tool_result_chars", "approval_timeout",
+	"mcp_config", "tool_steps", "tool_result_chars", "approval_timeout", "tools_off",
 }
 
 // sources is the record, one entry per settingKeys entry. It is an array,

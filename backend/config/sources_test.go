@@ -346,7 +346,7 @@ func TestPlanFormSave(t *testing.T) {
 			if err := save.Write(); err != nil {
 				t.Fatal(err)
 			}
-			if r := reload(t, c, tt.lc); r != n {
+			if r := reload(t, c, tt.lc); !reflect.DeepEqual(r, n) {
 				t.Errorf("a restart gives another configuration\nsaved  %+v\nreload %+v", n, r)
 			}
 		})

@@ -27,7 +27,7 @@ const (
 )
 
 func init() {
-	for _, k := range []string{"mcp_config", "tool_steps", "tool_result_chars", "approval_timeout"} {
+	for _, k := range []string{"mcp_config", "tool_steps", "tool_result_chars", "approval_timeout", "tools_off"} {
 		knownKeys[k] = true
 	}
 }
@@ -38,6 +38,7 @@ type fileTools struct {
 	ToolSteps       *int64           `toml:"tool_steps"`
 	ToolResultChars *int64           `toml:"tool_result_chars"`
 	ApprovalTimeout *approvalTimeout `toml:"approval_timeout"`
+	ToolsOff        []string         `toml:"tools_off"`
 }
 
 // approvalTimeout is fileDuration with its own key in errors.
@@ -72,6 +73,12 @@ func (r resolver) tools(ov *Overrides, fc fileConfig, dirs baseDirs, c *Config) 
 		c.ApprovalTimeout = DefaultApprovalTimeout
 		r.src.set("approval_timeout", Source{})
 	}
+	c.ToolsOff = nil
+	r.src.set("tools_off", Source{})
+	if fc.ToolsOff != nil {
+		c.ToolsOff = fc.ToolsOff
+		r.src.set("tools_off", r.fromFile())
+	}
 }
 
 // MCPConfigNamed reports whether the user named the MCP config file (flag,
@@ -97,6 +104,11 @@ func validateTools(c Config, add func(key string, err error)) {
 	}
 	if c.ToolResultChars <= 0 || c.ToolResultChars > MaxToolResultChars {
 		add("tool_result_chars", fmt.Errorf("tool_result_chars must be between 1 and %d, got %d", MaxToolResultChars, c.ToolResultChars))
+	}
+	for _, s := range c.ToolsOff {
+		if strings.TrimSpace(s) == "" || len(s) > 200 {
+			add("tools_off", fmt.Errorf("tools_off holds MCP server names (1 to 200 bytes), got %q", s))
+		}
 	}
 	if c.ApprovalTimeout <= 0 || c.ApprovalTimeout > MaxApprovalTimeout {
 		add("approval_timeout", fmt.Errorf("approval_timeout must be above 0 and at most %v, got %v", MaxApprovalTimeout, c.ApprovalTimeout))

@@ -89,3 +89,17 @@ func TestToolKeysRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestToolsOffForNewChats(t *testing.T) {
+	c, err := loadWith(t, loadCase{}, "linux")
+	if err != nil || c.ToolsOff != nil || c.Source("tools_off").Layer != LayerDefault {
+		t.Fatalf("default tools_off = %v (%v), %v", c.ToolsOff, c.Source("tools_off"), err)
+	}
+	c, err = loadWith(t, loadCase{file: "tools_off = [\"web\", \"shell\"]\n"}, "linux")
+	if err != nil || strings.Join(c.ToolsOff, ",") != "web,shell" || c.Source("tools_off").Layer != LayerFile {
+		t.Fatalf("tools_off = %v (%v), %v", c.ToolsOff, c.Source("tools_off"), err)
+	}
+	if _, err := loadWith(t, loadCase{file: "tools_off = [\" \"]\n"}, "linux"); err == nil || !strings.Contains(err.Error(), "tools_off") {
+		t.Errorf("a blank server name: %v", err)
+	}
+}

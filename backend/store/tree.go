@@ -400,8 +400,12 @@ func (s *Store) ForkChat(ctx context.Context, chatID string, messageID int64, ti
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ?, params = ?, preset = ? WHERE id = ?`,
-			nullID(parent), string(params), src.Preset, chat.ID); err != nil {
+		off, err := json.Marshal(nonNil(src.ToolsOff))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ?, params = ?, preset = ?, tools_off = ? WHERE id = ?`,
+			nullID(parent), string(params), src.Preset, string(off), chat.ID); err != nil {
 			return err
 		}
 		out, err = getChat(ctx, tx, chat.ID)
