@@ -120,6 +120,8 @@ export type ServerEvent =
   | ChatEv<'approval_request', 'turn_id' | 'call_id' | 'server' | 'name' | 'hints' | 'expires_at', 'arguments'>
   | (ChatEv<'approval_resolved', 'turn_id' | 'call_id' | 'by'> & { decision: ApprovalDecision })
   | (ChatEv<'tool_result', 'turn_id' | 'call_id', 'content' | 'images' | 'duration_ms'> & { status: ToolStatus })
+  // The reply to approve: the decision was taken (approval_resolved tells every client of the chat).
+  | (Ev<'approve_accepted', 'chat_id' | 'call_id'> & { decision: ApprovalDecision })
   // Answers list_tool_grants and revoke_tool_grant; broadcast when the grants change.
   | (Ev<'tool_grants'> & { items: ToolGrant[] })
   // Answers list_mcp_servers; broadcast when a server's state or tools, or the config file, change.

@@ -153,6 +153,7 @@ export class HearthClient {
       case 'chats':
       case 'cancel_accepted':
       case 'pulls':
+      case 'approve_accepted':
         return; // replies, handled where they were requested
       case 'pull_done':
         // A model that just arrived belongs in every window's picker.
