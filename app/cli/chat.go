@@ -222,8 +222,20 @@ func (h *hearth) streamTurn(ctx, conn context.Context, c *client.Client, chatID,
 	defer stopEvents()
 	var unconfirmed <-chan time.Time
 	wroteAnswer := false
+	// Calls waiting for the user are asked about here when stdin is a
+	// terminal; otherwise the app (or another client) answers them.
+	askHere := isTerminal(h.io.In)
+	ap := &approvals{in: h.io.In, out: stderr, send: func(callID, decision string) {
+		_, _ = c.Send(conn, protocol.Approve{ChatID: chatID, CallID: callID, Decision: decision})
+	}}
 	for {
 		select {
+		case line, ok := <-ap.input():
+			if !ok {
+				ap.lines = nil
+				continue
+			}
+			ap.answer(line)
 		case <-ctx.Done():
 			_, _ = c.Send(conn, protocol.Cancel{ChatID: chatID, TurnID: turnID})
 			unconfirmed = time.After(cancelConfirmWait)
@@ -253,6 +265,31 @@ func (h *hearth) streamTurn(ctx, conn context.Context, c *client.Client, chatID,
 				endReasoning()
 				fmt.Fprint(stdout, deref(ev.Text))
 				wroteAnswer = true
+			case protocol.EvToolCall:
+				endReasoning()
+				if wroteAnswer {
+					fmt.Fprintln(stdout)
+				}
+				line := "→ " + callLine(ev.Server, ev.Name, ev.Arguments)
+				if ev.AllowedBy != "" {
+					line += "  (allowed: " + strings.ReplaceAll(ev.AllowedBy, "_", " ") + ")"
+				}
+				fmt.Fprintln(stderr, line)
+			case protocol.EvApprovalRequest:
+				if askHere {
+					ap.ask(ev.Event)
+				} else {
+					fmt.Fprintf(stderr, "  %s waits for your approval in the Hearth app\n", callLine(ev.Server, ev.Name, nil))
+				}
+			case protocol.EvApprovalResolved:
+				ap.resolved(ev.CallID)
+				fmt.Fprintf(stderr, "  %s (%s)\n", decisionWords(ev.Decision), ev.By)
+			case protocol.EvToolResult:
+				ms := int64(0)
+				if ev.DurationMS != nil {
+					ms = *ev.DurationMS
+				}
+				fmt.Fprintln(stderr, resultLine(ev.Status, ms, deref(ev.Content)))
 			case protocol.EvTurnEnd:
 				endReasoning()
 				if wroteAnswer {

@@ -20,6 +20,7 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 		typ = protocol.CmdNewChat
 		f.Title, f.Model, f.System = opt(c.Title), opt(c.Model), opt(c.System)
 		f.Preset, f.Params = opt(c.Preset), (*protocol.ParamsInput)(c.Params)
+		f.ToolsOff = c.ToolsOff
 		if c.Temporary {
 			f.Temporary = &c.Temporary
 		}
@@ -60,6 +61,7 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 		f.Title, f.Model, f.System, f.Pinned = c.Title, c.Model, c.System, c.Pinned
 		f.Archived = c.Archived
 		f.Params, f.Preset = (*protocol.ParamsInput)(c.Params), c.Preset
+		f.ToolsOff = c.ToolsOff
 	case protocol.DeleteChat:
 		typ = protocol.CmdDeleteChat
 		f.ChatID = &c.ChatID
@@ -112,6 +114,14 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 		f.Name = &c.PresetName
 	case protocol.ListMCPServers:
 		typ = protocol.CmdListMCPServers
+	case protocol.Approve:
+		typ = protocol.CmdApprove
+		f.ChatID, f.CallID, f.Decision = &c.ChatID, &c.CallID, &c.Decision
+	case protocol.ListToolGrants:
+		typ = protocol.CmdListToolGrants
+	case protocol.RevokeToolGrant:
+		typ = protocol.CmdRevokeToolGrant
+		f.Server, f.Tool = &c.Server, &c.Tool
 	default:
 		return protocol.Frame{}, fmt.Errorf("the client cannot send a %T", cmd)
 	}

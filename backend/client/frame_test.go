@@ -23,6 +23,7 @@ func TestFramesRoundTripThroughTheRouter(t *testing.T) {
 		protocol.NewChat{Base: base},
 		protocol.NewChat{Base: base, Title: title, Model: model, System: system},
 		protocol.NewChat{Base: base, Title: title, Temporary: true},
+		protocol.NewChat{Base: base, ToolsOff: &[]string{"web"}},
 		protocol.Attach{Base: base, ChatID: "c1"},
 		protocol.Attach{Base: base, ChatID: "c1", Since: &since},
 		protocol.Attach{Base: base, ChatID: "c1", Since: &zero},
@@ -70,6 +71,9 @@ func TestFramesRoundTripThroughTheRouter(t *testing.T) {
 			Params: protocol.Params{Temperature: &temp, TopP: &topP, ContextLength: &ctxLen, ReasoningEffort: "low"}}},
 		protocol.DeletePreset{Base: base, PresetName: "coder"},
 		protocol.ListMCPServers{Base: base},
+		protocol.Approve{Base: base, ChatID: "c1", CallID: "call_1", Decision: protocol.DecisionChat},
+		protocol.ListToolGrants{Base: base},
+		protocol.RevokeToolGrant{Base: base, Server: "fs", Tool: "write_file"},
 	}
 	sent := map[string]bool{}
 	for _, cmd := range cmds {
