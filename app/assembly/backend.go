@@ -24,6 +24,7 @@ import (
 	"github.com/hearth-app/hearth/backend/health"
 	"github.com/hearth-app/hearth/backend/ingest"
 	"github.com/hearth-app/hearth/backend/instance"
+	"github.com/hearth-app/hearth/backend/mcp"
 	"github.com/hearth-app/hearth/backend/media"
 	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/pulls"
@@ -69,6 +70,10 @@ type Backend struct {
 	// stopHealth ends the model server watcher; healthDone closes when it has.
 	stopHealth context.CancelFunc
 	healthDone chan struct{}
+	// mcp runs the MCP servers of cfg.MCPConfig; mcpBroadcast tells every
+	// connection when their statuses change (see mcpAnnouncer).
+	mcp          *mcp.Manager
+	mcpBroadcast *mcpAnnouncer
 }
 
 // MediaGrace is how long an upload no message uses is kept: the composer
@@ -136,6 +141,9 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 	watch := health.New(health.Options{Source: providers, Broadcast: broadcast, Clients: func() int { return srv.Clients() }, Logger: log})
 	watched := watch.Source(providers)
 	providers.saved = watch.Kick
+	b.mcpBroadcast = newMCPAnnouncer(broadcast)
+	b.mcp = mcp.NewManager(mcp.ManagerOptions{ConfigPath: cfg.MCPConfig, ConfigExplicit: cfg.MCPConfigNamed(),
+		LogDir: cfg.MCPLogDir(), Logger: log.With("component", "mcp"), OnChange: b.mcpBroadcast.changed})
 	b.engine = turns.New(turns.Options{
 		Store: b.store, Temp: b.temp, Files: files, Ingest: in, Providers: watched, Logger: log,
 		MaxAnswerBytes: int(cfg.MaxAnswerBytes), MaxReasoningBytes: int(cfg.MaxReasoningBytes), ImageTurns: cfg.ImageTurns,
@@ -151,7 +159,7 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 	// anything about the server's health, and the puller is the provider.
 	b.pulls = pulls.New(pulls.Options{Providers: providers, Broadcast: broadcast, Logger: log})
 	srv = server.New(server.Options{
-		Dispatch: dispatch.New(dispatch.Deps{Turns: b.engine, Chats: cs, Settings: providers, Pulls: b.pulls, Logger: log}),
+		Dispatch: dispatch.New(dispatch.Deps{Turns: b.engine, Chats: cs, Settings: providers, Pulls: b.pulls, MCP: b.mcp, Logger: log}),
 		Turns:    b.engine, Chats: cs, Ingest: in, Store: b.store, Files: files,
 		Token: b.Token, MediaSecret: secret, UI: ui, ReadLimit: cfg.WSReadLimit, QueueBytes: opts.QueueBytes,
 		AllowRemote: cfg.AllowRemote, ExtraOrigins: opts.ExtraOrigins, Version: opts.Version,
@@ -203,6 +211,10 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 	if err := instance.WriteEndpoint(b.endpoint, instance.Endpoint{Socket: cfg.Socket, URL: b.URL, WS: b.WS, Token: b.Token, PID: os.Getpid(), MovedFrom: movedFrom}); err != nil {
 		return nil, err
 	}
+	// Only now, so that no server delays start-up: they start in the
+	// background, and clients learn their states from mcp_servers.
+	b.mcpBroadcast.start(b.mcp)
+	b.mcp.Watch(0)
 	log.Info("hearth listening", "socket", cfg.Socket, "url", b.URL, "data", cfg.DataDir, "provider", cfg.Provider, "provider_url", config.RedactURL(cfg.ProviderURL))
 	if cfg.APIKeyNote != "" {
 		log.Warn(cfg.APIKeyNote)
@@ -316,6 +328,12 @@ func (b *Backend) close(ctx context.Context) error {
 	}
 	if b.engine != nil {
 		errs = append(errs, b.engine.Shutdown(ctx))
+	}
+	// After the turns (none calls a tool any more), before the stores.
+	if b.mcp != nil {
+		errs = append(errs, b.mcp.Close(ctx))
+		b.mcpBroadcast.stop()
+		b.mcp = nil
 	}
 	if b.server != nil {
 		errs = append(errs, b.server.Shutdown(ctx))
