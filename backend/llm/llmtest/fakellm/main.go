@@ -6,6 +6,10 @@
 // and exits on SIGINT or SIGTERM. What it answers depends on the last user
 // message:
 //
+//	"use tool NAME {JSON}"
+//	                  when the request offers NAME: a sentence, then a call of
+//	                  NAME with those arguments; once the result is back, an
+//	                  answer quoting it (for tool-call tests)
 //	contains "fail"   HTTP 500
 //	contains "slow"   a word every 100 ms until the turn is cancelled (for
 //	                  stop/cancel tests: however slow the machine, the answer
@@ -93,6 +97,9 @@ const slowWords = 10_000
 // reply scripts the answer to one request.
 func reply(r llmtest.RecordedRequest) llmtest.Script {
 	prompt := r.LastUser()
+	if sc, ok := toolReply(r, prompt); ok {
+		return sc
+	}
 	docs, ask := documents(prompt)
 	// The person's own words choose the answer, not a document's text.
 	low := strings.ToLower(ask)
@@ -243,4 +250,38 @@ func settingsAnswer(r llmtest.RecordedRequest) string {
 	}
 	return fmt.Sprintf("system: %s\n\nmodel: %s\n\ntemperature: %s\n\ntop_p: %s\n\nnum_ctx: %s\n\nreasoning_effort: %s\n",
 		system, r.Model, f(r.Temperature), f(r.TopP), numCtx, effort)
+}
+
+// useTool reads "use tool NAME {JSON}" out of a prompt.
+var useTool = regexp.MustCompile(`use tool ([A-Za-z0-9_-]+)\s*(\{.*\})?`)
+
+// toolReply calls the tool a prompt names, if the request offers it, and
+// answers with the result once it is back.
+func toolReply(r llmtest.RecordedRequest, prompt string) (llmtest.Script, bool) {
+	m := useTool.FindStringSubmatch(prompt)
+	if m == nil {
+		return llmtest.Script{}, false
+	}
+	if r.LastRole() == "tool" {
+		res := r.Messages[len(r.Messages)-1].Content
+		if len(res) > 200 {
+			res = res[:200] + "…"
+		}
+		return llmtest.Script{Steps: answerSteps(fmt.Sprintf("The tool %s returned: %s", m[1], res))}, true
+	}
+	offered := false
+	for _, t := range r.Tools {
+		offered = offered || t.Name == m[1]
+	}
+	if !offered {
+		return llmtest.Script{Steps: answerSteps(fmt.Sprintf("No tool named %s is offered to me.", m[1]))}, true
+	}
+	args := m[2]
+	if args == "" {
+		args = "{}"
+	}
+	return llmtest.Script{Steps: []llmtest.Step{
+		{Content: "Let me use " + m[1] + ". "},
+		{ToolCalls: []llmtest.ToolCall{{ID: "call_" + strconv.Itoa(len(r.Messages)), Name: m[1], Arguments: args}}},
+	}}, true
 }

@@ -56,3 +56,29 @@ func TestSettingsReply(t *testing.T) {
 		}
 	}
 }
+
+func TestUseTool(t *testing.T) {
+	ask := llmtest.RecordedRequest{Tools: []llmtest.RecordedTool{{Name: "echo"}},
+		Messages: []llmtest.RecordedMessage{{Role: "user", Content: `please use tool echo {"message":"hi"}`}}}
+	sc := reply(ask)
+	if len(sc.Steps) != 2 || len(sc.Steps[1].ToolCalls) != 1 || sc.Steps[1].ToolCalls[0].Name != "echo" || sc.Steps[1].ToolCalls[0].Arguments != `{"message":"hi"}` {
+		t.Fatalf("call: %+v", sc)
+	}
+	ask.Messages = append(ask.Messages, llmtest.RecordedMessage{Role: "assistant"}, llmtest.RecordedMessage{Role: "tool", Content: "Echo: hi"})
+	var text string
+	for _, s := range reply(ask).Steps {
+		text += s.Content
+	}
+	if text != "The tool echo returned: Echo: hi" {
+		t.Errorf("answer %q", text)
+	}
+	ask.Tools = nil
+	ask.Messages = ask.Messages[:1]
+	text = ""
+	for _, s := range reply(ask).Steps {
+		text += s.Content
+	}
+	if !strings.Contains(text, "No tool named echo") {
+		t.Errorf("without the tool: %q", text)
+	}
+}
