@@ -167,6 +167,10 @@ func TestEveryCommandGetsExactlyOneReply(t *testing.T) {
 	no(protocol.CmdForkChat, "r17", map[string]any{"chat_id": other, "message_id": 999999}, protocol.ReasonNotFound)
 	no(protocol.CmdSavePreset, "r18", map[string]any{}, protocol.ReasonMissingField)
 	no(protocol.CmdDeletePreset, "r19", map[string]any{"name": "no such preset"}, protocol.ReasonNotFound)
+	no(protocol.CmdApprove, "r20", map[string]any{"chat_id": other, "call_id": "call_none", "decision": "once"}, protocol.ReasonNotFound)
+	no(protocol.CmdRevokeToolGrant, "r21", map[string]any{"server": "s", "tool": "t"}, protocol.ReasonNotFound)
+	ok(protocol.CmdListToolGrants, "r22", map[string]any{}, protocol.EvToolGrants)
+	ok(protocol.CmdListMCPServers, "r23", map[string]any{}, protocol.EvMCPServers)
 
 	// Whatever a handler sends after its reply comes before the reply to a
 	// later request on the same connection: a last ping closes the count.

@@ -150,10 +150,11 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 		Titles:        turns.TitleOptions{Enabled: cfg.AutoTitles},
 		DocumentChars: cfg.DocumentChars, Broadcast: broadcast, MediaURL: mediaURL,
 		Params: protocol.Params(cfg.Params),
+		Tools:  toolbox{b.mcp}, ToolSteps: cfg.ToolSteps, ToolResultChars: cfg.ToolResultChars, ApprovalTimeout: cfg.ApprovalTimeout,
 	})
 	cs := chats.New(chats.Options{
 		Store: b.store, Temp: b.temp, Files: files, Ingest: in, Turns: b.engine, Providers: watched,
-		Broadcast: broadcast, MediaURL: mediaURL, Logger: log,
+		Broadcast: broadcast, MediaURL: mediaURL, Logger: log, ToolsOff: cfg.ToolsOff,
 	})
 	// The unwrapped set: a download is not a request whose failure says
 	// anything about the server's health, and the puller is the provider.
