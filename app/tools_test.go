@@ -601,3 +601,77 @@ func TestPerChatTools(t *testing.T) {
 		t.Errorf("new_chat with tools_off [] = %v", c["tools_off"])
 	}
 }
+
+// Calls through the reference servers from npm: server-filesystem over
+// stdio (a destructive write the user approves, then a read-only read)
+// and server-everything over streamable HTTP.
+func TestToolCallsThroughTheNpmServers(t *testing.T) {
+	bin := mcpServersBin(t)
+	httpURL := everythingHTTP(t, bin)
+	fake := llmtestNew(t)
+	cfg := testConfig(t, fake)
+	cfg.AutoTitles = false
+	root := t.TempDir()
+	cfg.MCPConfig = filepath.Join(filepath.Dir(cfg.ConfigFile), "mcp.json")
+	writeMCPConfig(t, cfg.MCPConfig, map[string]any{
+		"fs":         map[string]any{"command": filepath.Join(bin, "mcp-server-filesystem"), "args": []string{root}, "autoApprove": []string{"read_text_file"}},
+		"everything": map[string]any{"url": httpURL},
+	})
+	note := filepath.Join(root, "note.txt")
+	fake.Use(func(r llmtest.RecordedRequest) (llmtest.Script, bool) {
+		if res := toolResults(r); len(res) > 0 {
+			return textScript("Result: " + res[0].Content), true
+		}
+		switch q := r.LastUser(); {
+		case strings.Contains(q, "write"):
+			return callStep(llmtest.ToolCall{ID: "call_w", Name: "write_file", Arguments: fmt.Sprintf(`{"path":%q,"content":"written by a tool"}`, note)}), true
+		case strings.Contains(q, "read"):
+			return callStep(llmtest.ToolCall{ID: "call_r", Name: "read_text_file", Arguments: fmt.Sprintf(`{"path":%q}`, note)}), true
+		default:
+			return callStep(llmtest.ToolCall{ID: "call_e", Name: "echo", Arguments: `{"message":"over http"}`}), true
+		}
+	})
+	h := startWith(t, cfg, fake)
+	a := h.dial(t)
+	a.waitServerReady("fs")
+	a.waitServerReady("everything")
+	chat := a.newChat()
+
+	a.sendMessage(chat, "write a note")
+	req := a.expect("approval_request")
+	hints, _ := req["hints"].(map[string]any)
+	if str(req, "server") != "fs" || str(req, "name") != "write_file" || hints["read_only"] != false || hints["destructive"] != true {
+		t.Errorf("approval_request %v", req)
+	}
+	if _, err := os.Stat(note); err == nil {
+		t.Fatal("the file was written before the user approved")
+	}
+	a.send(map[string]any{"type": "approve", "chat_id": chat, "call_id": str(req, "call_id"), "decision": "once"})
+	evs := a.collectTurn()
+	if r := eventsOf(evs, "tool_result"); len(r) != 1 || str(r[0], "status") != "ok" {
+		t.Fatalf("write result %v", r)
+	}
+	if b, err := os.ReadFile(note); err != nil || string(b) != "written by a tool" {
+		t.Fatalf("the note: %q %v", b, err)
+	}
+
+	a.sendMessage(chat, "read it back")
+	evs = a.collectTurn()
+	if c := eventsOf(evs, "tool_call"); len(c) != 1 || str(c[0], "allowed_by") != "auto_approve" {
+		t.Errorf("read call %v", c)
+	}
+	if r := eventsOf(evs, "tool_result"); len(r) != 1 || str(r[0], "content") != "written by a tool" {
+		t.Errorf("read result %v", r)
+	}
+
+	a.sendMessage(chat, "echo over http")
+	req = a.expect("approval_request")
+	if str(req, "server") != "everything" {
+		t.Errorf("echo asked for %v", req)
+	}
+	a.send(map[string]any{"type": "approve", "chat_id": chat, "call_id": str(req, "call_id"), "decision": "once"})
+	evs = a.collectTurn()
+	if r := eventsOf(evs, "tool_result"); len(r) != 1 || str(r[0], "status") != "ok" || !strings.Contains(str(r[0], "content"), "over http") {
+		t.Errorf("echo result %v", r)
+	}
+}
