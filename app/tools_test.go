@@ -675,3 +675,41 @@ func TestToolCallsThroughTheNpmServers(t *testing.T) {
 		t.Errorf("echo result %v", r)
 	}
 }
+
+// Hearth stopping while a call waits for the user ends the wait and marks
+// the turn interrupted; after the restart the call is kept as it ended.
+func TestRestartWhileACallWaits(t *testing.T) {
+	h, fake := toolHearth(t, "openai", nil)
+	fake.SetDefault(callStep(echoCall("call_w", "x")))
+	a := h.dial(t)
+	a.waitServerReady("t")
+	chat := a.newChat()
+	a.sendMessage(chat, "echo x")
+	a.expect("approval_request")
+	done := make(chan struct{})
+	go func() { h.stop(t); close(done) }()
+	evs := a.collectTurn()
+	<-done
+	if res := eventsOf(evs, "approval_resolved"); len(res) != 1 || str(res[0], "by") != "shutdown" || str(res[0], "decision") != "deny" {
+		t.Errorf("resolved %v", res)
+	}
+	if r := eventsOf(evs, "tool_result"); len(r) != 1 || str(r[0], "status") != "cancelled" {
+		t.Errorf("result %v", r)
+	}
+	if end := eventsOf(evs, "turn_end"); str(end[0], "status") != "interrupted" {
+		t.Errorf("turn_end %v", end)
+	}
+	h2 := startWith(t, h.cfg, fake)
+	b := h2.dial(t)
+	hist := b.request(map[string]any{"type": "history", "chat_id": chat})
+	items, _ := hist["items"].([]any)
+	ans, _ := items[len(items)-1].(map[string]any)
+	tools, _ := ans["tools"].([]any)
+	if ans["status"] != "interrupted" || len(tools) != 1 || tools[0].(map[string]any)["status"] != "cancelled" {
+		t.Errorf("after the restart: %v", ans)
+	}
+	// Nothing waits any more.
+	if ev := b.request(map[string]any{"type": "approve", "chat_id": chat, "call_id": "call_w", "decision": "once"}); ev["reason"] != "already_resolved" {
+		t.Errorf("approve after the restart: %v", ev)
+	}
+}
