@@ -90,12 +90,13 @@ func attachEvents(ctx context.Context, q queryer, msgs []Message) error {
 	return nil
 }
 
-// copyEvents writes events (of one message of another chat) under the
-// message id and seqs of a copy: fork and import renumber a chat.
-// reframe rewrites each frame for its new chat and seq.
-func copyEvents(ctx context.Context, tx *sql.Tx, chatID string, msgID int64, events []Event, seqs []int64) error {
+// copyEvents writes events (of one message of another chat, or read from an
+// export) under the message id, turn id and seqs of a copy: fork and import
+// renumber a chat. reframe rewrites each frame for its new chat, seq and
+// turn, so a replay matches each event to its answer.
+func copyEvents(ctx context.Context, tx *sql.Tx, chatID string, msgID int64, turnID string, events []Event, seqs []int64) error {
 	for i, ev := range events {
-		data, err := reframe(ev.Data, chatID, seqs[i])
+		data, err := reframe(ev.Data, chatID, seqs[i], turnID)
 		if err != nil {
 			return err
 		}
@@ -108,16 +109,17 @@ func copyEvents(ctx context.Context, tx *sql.Tx, chatID string, msgID int64, eve
 	return nil
 }
 
-// reframe sets a stored frame's chat_id and seq, keeping every other field
-// as it was.
-func reframe(data json.RawMessage, chatID string, seq int64) (json.RawMessage, error) {
+// reframe sets a stored frame's chat_id, seq and turn_id, keeping every
+// other field as it was.
+func reframe(data json.RawMessage, chatID string, seq int64, turnID string) (json.RawMessage, error) {
 	var f map[string]json.RawMessage
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("tool event: %w", err)
 	}
 	c, _ := json.Marshal(chatID)
 	sq, _ := json.Marshal(seq)
-	f["chat_id"], f["seq"] = c, sq
+	tu, _ := json.Marshal(turnID)
+	f["chat_id"], f["seq"], f["turn_id"] = c, sq, tu
 	out, err := json.Marshal(f)
 	if err != nil {
 		return nil, fmt.Errorf("tool event: %w", err)

@@ -70,7 +70,10 @@ func (s *Store) ImportChat(ctx context.Context, c Chat, msgs []Message) (Chat, e
 // keep their slice order and are renumbered from seq 1, or from above the
 // seqs of a deleted chat that had the ID (see importSeqs), since the original
 // event stream is not part of an export; a row exported mid-stream becomes
-// 'interrupted', and nothing is waiting for a turn. The chat keeps its
+// 'interrupted', and nothing is waiting for a turn. An answer's Events (its
+// tool calls, rebuilt from the file) are stored in their order, each frame
+// given the new chat id, a seq between the answer's start and its end, and
+// the answer's turn id (a fresh one when TurnID is empty). The chat keeps its
 // pinned and archived flags, params, preset, CreatedAt and UpdatedAt (now
 // when zero), so export → import → export reads the same. Media must
 // already be stored (ErrMissingMedia).
@@ -88,6 +91,9 @@ func (s *Store) ImportChatTree(ctx context.Context, c Chat, msgs []Message, tree
 		case "", StatusStreaming, StatusDone, StatusCancelled, StatusError, StatusInterrupted:
 		default:
 			return Chat{}, fmt.Errorf("import chat: %w: message %d has status %q", ErrInvalid, i, m.Status)
+		}
+		if err := checkImportEvents(m); err != nil {
+			return Chat{}, fmt.Errorf("import chat: %w: message %d: %v", ErrInvalid, i, err)
 		}
 	}
 	params, err := json.Marshal(c.Params)
@@ -139,6 +145,11 @@ func (s *Store) ImportChatTree(ctx context.Context, c Chat, msgs []Message, tree
 				m.ParentID = &newIDs[pi]
 			}
 			m.OnPath, m.Waiting = onPath[i], false
+			if m.Role == RoleAssistant && m.TurnID == "" {
+				// A replay finds an answer's tool events by turn id, so
+				// each imported answer needs its own.
+				m.TurnID = ids.Turn()
+			}
 			mc, mu := now, now
 			if !m.CreatedAt.IsZero() {
 				mc = m.CreatedAt.UnixMilli()
@@ -151,11 +162,14 @@ func (s *Store) ImportChatTree(ctx context.Context, c Chat, msgs []Message, tree
 				return fmt.Errorf("message %d: %w", i, err)
 			}
 			newIDs[i] = id
-			ids := make([]string, len(m.Media))
+			refs := make([]string, len(m.Media))
 			for j, r := range m.Media {
-				ids[j] = r.ID
+				refs[j] = r.ID
 			}
-			if err := linkMedia(ctx, tx, id, ids); err != nil {
+			if err := linkMedia(ctx, tx, id, refs); err != nil {
+				return fmt.Errorf("message %d: %w", i, err)
+			}
+			if err := copyEvents(ctx, tx, chat.ID, id, m.TurnID, m.Events, p.events); err != nil {
 				return fmt.Errorf("message %d: %w", i, err)
 			}
 		}
@@ -189,7 +203,8 @@ type ChatTree struct {
 	Waiting  int
 }
 
-// ReadChatTree reads a chat and all its messages, with media, for an export.
+// ReadChatTree reads a chat and all its messages, with media and tool
+// events, for an export.
 func (s *Store) ReadChatTree(ctx context.Context, chatID string) (ChatTree, error) {
 	var t ChatTree
 	err := s.read(ctx, func(tx *sql.Tx) error {
@@ -207,7 +222,10 @@ func (s *Store) ReadChatTree(ctx context.Context, chatID string) (ChatTree, erro
 				t.Waiting++
 			}
 		}
-		return attachMedia(ctx, tx, t.Messages)
+		if err := attachMedia(ctx, tx, t.Messages); err != nil {
+			return err
+		}
+		return attachEvents(ctx, tx, t.Messages)
 	})
 	if err != nil {
 		return ChatTree{}, fmt.Errorf("read chat tree of %q: %w", chatID, err)
@@ -248,4 +266,28 @@ func importSeqs(msgs []Message, base int64) ([]importSeq, int64) {
 		plan[i] = p
 	}
 	return plan, next - 1
+}
+
+// checkImportEvents refuses tool events an import could not store as the
+// engine would have: on a question, of an unknown kind, or whose frame is
+// not a JSON object.
+func checkImportEvents(m Message) error {
+	if len(m.Events) > 0 && m.Role != RoleAssistant {
+		return fmt.Errorf("only an answer has tool calls, this is a %s message", m.Role)
+	}
+	for j, ev := range m.Events {
+		switch ev.Kind {
+		case EventToolCall, EventApprovalRequest, EventApprovalResolved, EventToolResult:
+		default:
+			return fmt.Errorf("event %d is of kind %q", j, ev.Kind)
+		}
+		var f map[string]json.RawMessage
+		if json.Unmarshal(ev.Data, &f) != nil || f == nil {
+			return fmt.Errorf("event %d: its frame is not a JSON object", j)
+		}
+		if ev.CallID == "" || ev.Step < 0 || ev.At < 0 || ev.At > len(m.Content) {
+			return fmt.Errorf("event %d: call %q at step %d, byte %d of %d", j, ev.CallID, ev.Step, ev.At, len(m.Content))
+		}
+	}
+	return nil
 }

@@ -391,7 +391,7 @@ func (s *Store) ForkChat(ctx context.Context, chatID string, messageID int64, ti
 			if err := linkMedia(ctx, tx, id, refs); err != nil {
 				return err
 			}
-			if err := copyEvents(ctx, tx, chat.ID, id, m.Events, p.events); err != nil {
+			if err := copyEvents(ctx, tx, chat.ID, id, m.TurnID, m.Events, p.events); err != nil {
 				return err
 			}
 			parent = &id
