@@ -908,7 +908,8 @@ function pageState(ev: EventOf<'chats'>): Pick<State, 'chatsMore' | 'chatsNext' 
 }
 
 function upsertChat(state: State, chat: Chat): State {
-  return { ...state, chats: { ...state.chats, [chat.id]: { ...state.chats[chat.id], ...chat } } };
+  // The server leaves awaiting_approval out when false: absent ends an earlier true.
+  return { ...state, chats: { ...state.chats, [chat.id]: { ...state.chats[chat.id], ...chat, awaiting_approval: Boolean(chat.awaiting_approval) } } };
 }
 
 function patchChat(state: State, id: string, patch: Partial<Chat>): State {

@@ -287,3 +287,14 @@ describe('words', () => {
     expect(toggleToolsOff(['gone', 'files'], 'files', true)).toEqual(['gone']);
   });
 });
+
+describe('the chat list mark', () => {
+  it('goes when a chat_updated leaves awaiting_approval out (false)', () => {
+    let s = opened();
+    s = reduce(s, srv({ event: 'chat_updated', chat: { ...chat(), awaiting_approval: true } }));
+    expect(s.chats[C]!.awaiting_approval).toBe(true);
+    const { awaiting_approval: _gone, ...without } = { ...chat(), awaiting_approval: true };
+    s = reduce(s, srv({ event: 'chat_updated', chat: without }));
+    expect(s.chats[C]!.awaiting_approval).toBe(false);
+  });
+});
