@@ -686,6 +686,17 @@ func TestRestartWhileACallWaits(t *testing.T) {
 	chat := a.newChat()
 	a.sendMessage(chat, "echo x")
 	a.expect("approval_request")
+	// A client attaching now gets the waiting request in its replay, and
+	// the chat says it waits.
+	zero := int64(0)
+	late := h.dial(t)
+	rep := late.attach(chat, &zero)
+	if r := eventsOf(rep, "approval_request"); len(r) != 1 || len(eventsOf(rep, "approval_resolved")) != 0 {
+		t.Errorf("late replay: %v", names(rep))
+	}
+	if c, _ := rep[len(rep)-1]["chat"].(map[string]any); c["awaiting_approval"] != true || rep[len(rep)-1]["status"] != "running" {
+		t.Errorf("attached %v", rep[len(rep)-1])
+	}
 	done := make(chan struct{})
 	go func() { h.stop(t); close(done) }()
 	evs := a.collectTurn()

@@ -139,7 +139,17 @@ func TestNanobotShapeOfARealToolTurn(t *testing.T) {
 
 	hearth = append(hearth, plain.until("turn_end")...)
 	live = append(live, nb.until("turn_end")...)
-	checkShapes(t, "live", fromTurnStart(hearth), fromTurnStart(live))
+	// approve_accepted is the approver's own reply, not a chat event.
+	var chatEvents []string
+	for _, f := range hearth {
+		if !strings.HasPrefix(f, `{"event":"approve_accepted"`) {
+			chatEvents = append(chatEvents, f)
+		}
+	}
+	if len(chatEvents) != len(hearth)-1 {
+		t.Errorf("the approver got %d approve_accepted replies, want 1", len(hearth)-len(chatEvents))
+	}
+	checkShapes(t, "live", fromTurnStart(chatEvents), fromTurnStart(live))
 
 	// A nanobot client that comes later gets the stored turn, translated.
 	late := dialShape(t, sock, "?client_id=late&shape=nanobot")
