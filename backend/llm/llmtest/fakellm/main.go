@@ -6,7 +6,7 @@
 // and exits on SIGINT or SIGTERM. What it answers depends on the last user
 // message:
 //
-//	"use tool NAME {JSON}"
+//	"use tool NAME {JSON}" (or "tool:NAME {JSON}")
 //	                  when the request offers NAME: a sentence, then a call of
 //	                  NAME with those arguments; once the result is back, an
 //	                  answer quoting it (for tool-call tests)
@@ -252,8 +252,8 @@ func settingsAnswer(r llmtest.RecordedRequest) string {
 		system, r.Model, f(r.Temperature), f(r.TopP), numCtx, effort)
 }
 
-// useTool reads "use tool NAME {JSON}" out of a prompt.
-var useTool = regexp.MustCompile(`use tool ([A-Za-z0-9_-]+)\s*(\{.*\})?`)
+// useTool reads "use tool NAME {JSON}" or "tool:NAME {JSON}" out of a prompt.
+var useTool = regexp.MustCompile(`(?:use tool |tool:)([A-Za-z0-9_-]+)\s*(\{.*\})?`)
 
 // toolReply calls the tool a prompt names, if the request offers it, and
 // answers with the result once it is back.

@@ -72,6 +72,10 @@ func TestUseTool(t *testing.T) {
 	if text != "The tool echo returned: Echo: hi" {
 		t.Errorf("answer %q", text)
 	}
+	short := llmtest.RecordedRequest{Tools: ask.Tools, Messages: []llmtest.RecordedMessage{{Role: "user", Content: `tool:echo {"message":"x"}`}}}
+	if sc := reply(short); len(sc.Steps) != 2 || sc.Steps[1].ToolCalls[0].Arguments != `{"message":"x"}` {
+		t.Errorf("tool:NAME form: %+v", sc)
+	}
 	ask.Tools = nil
 	ask.Messages = ask.Messages[:1]
 	text = ""
