@@ -724,3 +724,29 @@ func TestRestartWhileACallWaits(t *testing.T) {
 		t.Errorf("approve after the restart: %v", ev)
 	}
 }
+
+// The model reads a result cut to tool_result_chars, with a note; clients
+// get all of it.
+func TestToolResultCapForTheModel(t *testing.T) {
+	long := strings.Repeat("abcdefghij", 30)
+	h, fake := toolHearth(t, "openai", func(c *config.Config) { c.ToolResultChars = 50 }, "echo")
+	fake.Use(func(r llmtest.RecordedRequest) (llmtest.Script, bool) {
+		if len(toolResults(r)) > 0 {
+			return textScript("ok"), true
+		}
+		return callStep(echoCall("call_l", long)), true
+	})
+	a := h.dial(t)
+	a.waitServerReady("t")
+	chat := a.newChat()
+	a.sendMessage(chat, "long echo")
+	evs := a.collectTurn()
+	if r := eventsOf(evs, "tool_result"); len(r) != 1 || str(r[0], "content") != "echo: "+long {
+		t.Fatalf("the client's result %v", r)
+	}
+	reqs := fake.Requests()
+	res := toolResults(reqs[len(reqs)-1])
+	if len(res) != 1 || !strings.HasPrefix(res[0].Content, ("echo: " + long)[:50]+"\n[The result was cut: only its first 50 of 306 characters") {
+		t.Errorf("the model read %q", res)
+	}
+}
