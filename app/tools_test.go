@@ -747,6 +747,6 @@ func TestToolResultCapForTheModel(t *testing.T) {
 	reqs := fake.Requests()
 	res := toolResults(reqs[len(reqs)-1])
 	if len(res) != 1 || !strings.HasPrefix(res[0].Content, ("echo: " + long)[:50]+"\n[The result was cut: only its first 50 of 306 characters") {
-		t.Errorf("the model read %q", res)
+		t.Errorf("the model read %+v", res)
 	}
 }
