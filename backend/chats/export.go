@@ -61,6 +61,8 @@ type ExportMessage struct {
 	LatencyMS   int64           `json:"latency_ms,omitempty"`
 	CreatedAt   time.Time       `json:"created_at"`
 	Media       []ExportMedia   `json:"media,omitempty"`
+	// Tools are an answer's tool calls in the order they were made.
+	Tools []ExportToolCall `json:"tools,omitempty"`
 }
 
 // ExportMedia is an attachment with its bytes (base64 in JSON).
@@ -104,7 +106,7 @@ func (s *Service) Export(ctx context.Context, chatID string) (ExportDoc, error) 
 		pm := view.Message(m, s.opts.MediaURL)
 		em := ExportMessage{ID: m.ID, Role: m.Role, Content: m.Content, Reasoning: m.Reasoning,
 			ReasoningMS: pm.ReasoningMS, Model: m.Model, Status: m.Status, Error: m.Error, Usage: pm.Usage,
-			LatencyMS: m.LatencyMS, CreatedAt: pm.CreatedAt}
+			LatencyMS: m.LatencyMS, CreatedAt: pm.CreatedAt, Tools: exportTools(m.Events)}
 		if p := parents[i]; p >= 0 {
 			em.Parent = &p
 		}
@@ -230,6 +232,9 @@ func (s *Service) Import(ctx context.Context, doc ExportDoc) (protocol.Chat, err
 			start, end := m.CreatedAt, m.CreatedAt.Add(time.Duration(m.ReasoningMS)*time.Millisecond)
 			sm.ReasoningStartedAt, sm.ReasoningEndedAt = &start, &end
 		}
+		if sm.Events, err = importEvents(i, m); err != nil {
+			return protocol.Chat{}, err
+		}
 		for j, md := range m.Media {
 			blobs = append(blobs, ingest.Blob{Where: fmt.Sprintf("message %d: media[%d]", i, j), Name: md.Name, Data: md.Data})
 			owner = append(owner, i)
@@ -262,7 +267,7 @@ func (s *Service) Import(ctx context.Context, doc ExportDoc) (protocol.Chat, err
 }
 
 // Markdown renders an export for reading: the active path, the conversation
-// as the chat shows it.
+// as the chat shows it, each tool call a line at its place in its answer.
 func Markdown(doc ExportDoc) string {
 	var b strings.Builder
 	path := activePath(doc)
@@ -286,7 +291,9 @@ func Markdown(doc ExportDoc) string {
 		if m.Reasoning != "" {
 			fmt.Fprintf(&b, "<details><summary>Thought for %.0f s</summary>\n\n%s\n\n</details>\n\n", float64(m.ReasoningMS)/1000, m.Reasoning)
 		}
-		if m.Content != "" {
+		if len(m.Tools) > 0 {
+			writeAnswer(&b, m.Content, m.Tools)
+		} else if m.Content != "" {
 			b.WriteString(m.Content)
 			b.WriteString("\n")
 		}
