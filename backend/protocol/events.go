@@ -34,6 +34,8 @@ type Chat struct {
 	ToolsOff []string `json:"tools_off"`
 	// AwaitingApproval: a tool call of the running turn waits for the user.
 	AwaitingApproval bool `json:"awaiting_approval,omitempty"`
+	// Agent names the agent that answers the chat ("": the built-in model).
+	Agent string `json:"agent,omitempty"`
 }
 
 // Usage counts tokens as the provider reported them.
@@ -233,6 +235,10 @@ type Event struct {
 	By        string          `json:"by,omitempty"`
 	Content   *string         `json:"content,omitempty"`
 	Images    []ToolImage     `json:"images,omitempty"`
+
+	// agents (Name above names the agent; System and Model the chat's)
+	Messages []TurnMessage `json:"messages,omitempty"`
+	System   string        `json:"system,omitempty"`
 }
 
 // Encode marshals an event; events are plain data, so failure means a programming error.

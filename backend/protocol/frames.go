@@ -48,6 +48,14 @@ type Frame struct {
 	Server          *string         `json:"server,omitempty"`
 	Tool            *string         `json:"tool,omitempty"`
 	ToolsOff        *[]string       `json:"tools_off,omitempty"`
+	// agents
+	Description *string         `json:"description,omitempty"`
+	Agent       *string         `json:"agent,omitempty"`
+	Text        *string         `json:"text,omitempty"`
+	Arguments   json.RawMessage `json:"arguments,omitempty"`
+	Status      *string         `json:"status,omitempty"`
+	Error       *string         `json:"error,omitempty"`
+	Usage       *UsageInput     `json:"usage,omitempty"`
 }
 
 // Commands are what the router asks the server to do. Each carries the request id
@@ -80,6 +88,8 @@ type (
 		Temporary bool
 		// ToolsOff: MCP servers switched off (nil: the settings' default).
 		ToolsOff *[]string
+		// Agent binds the chat to an agent ("": the built-in model).
+		Agent string
 	}
 	// Attach subscribes to a chat; Since nil means "only the running turn".
 	Attach struct {
@@ -143,6 +153,8 @@ type (
 		Preset *string
 		// ToolsOff replaces the MCP servers switched off for the chat.
 		ToolsOff *[]string
+		// Agent binds the chat to an agent ("": back to the built-in model).
+		Agent *string
 	}
 	// DeleteChat deletes a chat and everything in it.
 	DeleteChat struct {

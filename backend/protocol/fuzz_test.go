@@ -250,7 +250,7 @@ func checkCommand(t *testing.T, data []byte, cmd Command) {
 		}
 	case UpdateChat:
 		checkChat(t, data, c.ChatID)
-		if c.Title == nil && c.Model == nil && c.System == nil && c.Pinned == nil && c.Archived == nil && c.Params == nil && c.Preset == nil && c.ToolsOff == nil {
+		if c.Title == nil && c.Model == nil && c.System == nil && c.Pinned == nil && c.Archived == nil && c.Params == nil && c.Preset == nil && c.ToolsOff == nil && c.Agent == nil {
 			t.Fatalf("Route(%q): empty update", data)
 		}
 		if c.Title != nil && (*c.Title == "" || strings.TrimSpace(*c.Title) != *c.Title || len(*c.Title) > MaxTitleBytes) {
@@ -280,6 +280,15 @@ func checkCommand(t *testing.T, data []byte, cmd Command) {
 		checkChat(t, data, c.ChatID)
 		if c.CallID == "" || len(c.CallID) > MaxToolNameBytes || !decisions[c.Decision] {
 			t.Fatalf("Route(%q): approve %+v", data, c)
+		}
+	case RegisterAgent:
+		if !ValidAgentName(c.AgentName) || len(c.Description) > MaxAgentDescriptionBytes {
+			t.Fatalf("Route(%q): register %+v", data, c)
+		}
+	case ListAgents:
+	case AgentFrame:
+		if c.TurnID == "" || !agentFrames[c.Kind] {
+			t.Fatalf("Route(%q): agent frame %+v", data, c)
 		}
 	case ListToolGrants:
 	case ListMCPServers:

@@ -71,6 +71,13 @@ func EventNames() []string {
 		EvToolResult,
 		EvToolGrants,
 		EvApproveAccepted,
+		EvAgentRegistered,
+		EvAgents,
+		EvAgentOnline,
+		EvAgentOffline,
+		EvTurnRequest,
+		EvTurnCancel,
+		EvFrameAccepted,
 		EvMCPServers,
 	}
 }
@@ -139,6 +146,15 @@ func CommandNames() []string {
 		CmdListToolGrants,
 		CmdRevokeToolGrant,
 		CmdListMCPServers,
+		CmdRegisterAgent,
+		CmdListAgents,
+		AgentReasoningDelta,
+		AgentReasoningEnd,
+		AgentDelta,
+		AgentToolCall,
+		AgentToolResult,
+		AgentApprovalRequest,
+		AgentTurnEnd,
 	}
 }
 

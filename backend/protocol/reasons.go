@@ -28,6 +28,12 @@ const (
 	ReasonNotSupported   = "not_supported"
 	// An approve named a call someone already answered (or whose wait ended).
 	ReasonAlreadyResolved = "already_resolved"
+	// register_agent named an agent a live connection already is.
+	ReasonNameTaken = "name_taken"
+	// A chat's agent is not connected.
+	ReasonAgentOffline = "agent_offline"
+	// A turn frame from a connection that is not the agent of that turn.
+	ReasonNotYourTurn = "not_your_turn"
 
 	// Media: what an attachment was refused for.
 	ReasonUnsupportedType = "unsupported_type"
@@ -82,6 +88,9 @@ func Reasons() []ReasonSpec {
 		{ReasonInvalidSetting, http.StatusBadRequest, "That setting cannot be used."},
 		{ReasonNotSupported, http.StatusNotImplemented, "The model server cannot do this."},
 		{ReasonAlreadyResolved, http.StatusConflict, "This tool call was already answered."},
+		{ReasonNameTaken, http.StatusConflict, "Another connection is already that agent."},
+		{ReasonAgentOffline, http.StatusServiceUnavailable, "The chat's agent is not connected."},
+		{ReasonNotYourTurn, http.StatusForbidden, "That turn is not this agent's, or it has ended."},
 		{ReasonUnsupportedType, http.StatusUnsupportedMediaType, "This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime, PDF and text files)."},
 		{ReasonSVGRefused, http.StatusUnsupportedMediaType, "SVG images are refused, as they can carry scripts."},
 		{ReasonTooManyImages, http.StatusBadRequest, "Too many images for one message."},

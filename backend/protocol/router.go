@@ -198,8 +198,12 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 		if d := checkToolsOff(reqID, f.ToolsOff); d != nil {
 			return *d
 		}
+		if d := checkAgent(reqID, f.Agent); d != nil {
+			return *d
+		}
 		return Decision{Cmd: NewChat{Base: base, Title: deref(f.Title), Model: deref(f.Model), System: deref(f.System),
-			Preset: trimmed(f.Preset), Params: f.Params.get(), Temporary: f.Temporary != nil && *f.Temporary, ToolsOff: f.ToolsOff}}
+			Preset: trimmed(f.Preset), Params: f.Params.get(), Temporary: f.Temporary != nil && *f.Temporary, ToolsOff: f.ToolsOff,
+			Agent: trimmed(f.Agent)}}
 	case CmdAttach:
 		id, d := needChat(f, reqID)
 		if d != nil {
@@ -321,11 +325,19 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 		if d := checkToolsOff(reqID, f.ToolsOff); d != nil {
 			return *d
 		}
-		if f.Title == nil && f.Model == nil && f.System == nil && f.Pinned == nil && f.Archived == nil && f.Params == nil && f.Preset == nil && f.ToolsOff == nil {
-			return fail(reqID, ReasonMissingField, "nothing to update: give title, model, system, pinned, archived, params, preset or tools_off")
+		if d := checkAgent(reqID, f.Agent); d != nil {
+			return *d
+		}
+		if f.Title == nil && f.Model == nil && f.System == nil && f.Pinned == nil && f.Archived == nil && f.Params == nil && f.Preset == nil && f.ToolsOff == nil && f.Agent == nil {
+			return fail(reqID, ReasonMissingField, "nothing to update: give title, model, system, pinned, archived, params, preset, tools_off or agent")
+		}
+		var agent *string
+		if f.Agent != nil {
+			a := strings.TrimSpace(*f.Agent)
+			agent = &a
 		}
 		return Decision{Cmd: UpdateChat{Base: base, ChatID: id, Title: f.Title, Model: f.Model, System: f.System, Pinned: f.Pinned,
-			Archived: f.Archived, Params: f.Params.get(), Preset: f.Preset, ToolsOff: f.ToolsOff}}
+			Archived: f.Archived, Params: f.Params.get(), Preset: f.Preset, ToolsOff: f.ToolsOff, Agent: agent}}
 	case CmdDeleteChat:
 		id, d := needChat(f, reqID)
 		if d != nil {
@@ -388,6 +400,9 @@ func routeTyped(typ string, f Frame, reqID string, st ConnState) Decision {
 		return Decision{Cmd: CancelPull{Base: base, PullID: id, Model: name}}
 	case CmdListPulls:
 		return Decision{Cmd: ListPulls{base}}
+	}
+	if d, ok := routeAgents(typ, f, reqID); ok {
+		return d
 	}
 	if d, ok := routeTools(typ, f, reqID); ok {
 		return d

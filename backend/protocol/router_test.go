@@ -273,6 +273,26 @@ var routeCases = []routeCase{
 	{name: "update tools_off empty name", in: `{"type":"update_chat","chat_id":"c1","tools_off":[" "]}`, reason: ReasonInvalidField, detail: "tools_off"},
 	{name: "new chat tools_off", in: `{"type":"new_chat","tools_off":[]}`, want: NewChat{ToolsOff: &[]string{}}},
 
+	// --- agents ---
+	{name: "register agent", in: `{"type":"register_agent","name":" echo-bot ","description":"says it back"}`, want: RegisterAgent{AgentName: "echo-bot", Description: "says it back"}},
+	{name: "register agent bad name", in: `{"type":"register_agent","name":"two words"}`, reason: ReasonInvalidField, detail: "name"},
+	{name: "register agent no name", in: `{"type":"register_agent"}`, reason: ReasonMissingField, detail: "name"},
+	{name: "list agents", in: `{"type":"list_agents"}`, want: ListAgents{}},
+	{name: "agent delta", in: `{"type":"delta","turn_id":"t1","text":"hi"}`, want: AgentFrame{Kind: AgentDelta, TurnID: "t1", Text: "hi"}},
+	{name: "agent delta without text", in: `{"type":"delta","turn_id":"t1"}`, reason: ReasonMissingField, detail: "text"},
+	{name: "agent frame without turn", in: `{"type":"reasoning_end"}`, reason: ReasonMissingField, detail: "turn_id"},
+	{name: "agent tool call", in: `{"type":"tool_call","turn_id":"t1","call_id":"c","name":"grep","arguments":{"q":1}}`,
+		want: AgentFrame{Kind: AgentToolCall, TurnID: "t1", CallID: "c", Tool: "grep", Arguments: []byte(`{"q":1}`)}},
+	{name: "agent tool result default ok", in: `{"type":"tool_result","turn_id":"t1","call_id":"c","content":"x"}`,
+		want: AgentFrame{Kind: AgentToolResult, TurnID: "t1", CallID: "c", Content: "x", Status: ToolOK}},
+	{name: "agent tool result odd status", in: `{"type":"tool_result","turn_id":"t1","call_id":"c","status":"meh"}`, reason: ReasonInvalidField, detail: "status"},
+	{name: "agent turn end error", in: `{"type":"turn_end","turn_id":"t1","status":"error","error":"boom"}`,
+		want: AgentFrame{Kind: AgentTurnEnd, TurnID: "t1", Status: StatusError, Error: "boom"}},
+	{name: "agent turn end cancelled refused", in: `{"type":"turn_end","turn_id":"t1","status":"cancelled"}`, reason: ReasonInvalidField, detail: "status"},
+	{name: "new chat with agent", in: `{"type":"new_chat","agent":"echo-bot"}`, want: NewChat{Agent: "echo-bot"}},
+	{name: "new chat bad agent", in: `{"type":"new_chat","agent":"no such/agent"}`, reason: ReasonInvalidField, detail: "agent"},
+	{name: "update chat agent off", in: `{"type":"update_chat","chat_id":"c1","agent":""}`, want: UpdateChat{ChatID: "c1", Agent: sp("")}},
+
 	// --- tools ---
 	{name: "approve", in: `{"type":"approve","chat_id":"c1","call_id":"call_1","decision":"always","req_id":"a"}`, reqID: "a",
 		want: Approve{Base: Base{"a"}, ChatID: "c1", CallID: "call_1", Decision: DecisionAlways}},

@@ -31,6 +31,8 @@ type Chat struct {
 	Preset string
 	// ToolsOff names the MCP servers switched off for the chat.
 	ToolsOff []string
+	// Agent names the agent that answers the chat ("": the built-in model).
+	Agent string
 }
 
 // NewChat describes a chat to create; an empty ID is generated.
@@ -42,6 +44,8 @@ type NewChat struct {
 	Preset string
 	// ToolsOff: the MCP servers the chat starts with switched off.
 	ToolsOff []string
+	// Agent binds the chat to an agent.
+	Agent string
 }
 
 // ListChats is the page request of Store.ListChats. Before/BeforeID/
@@ -61,10 +65,11 @@ type ChatPatch struct {
 	Pinned, Archived             *bool
 	Params                       *protocol.Params
 	ToolsOff                     *[]string
+	Agent                        *string
 }
 
 const chatCols = `id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, message_count,
-	archived, coalesce(active_leaf, 0), branch_seq, params, preset, tools_off`
+	archived, coalesce(active_leaf, 0), branch_seq, params, preset, tools_off, agent`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -74,7 +79,7 @@ func scanChat(sc scanner) (Chat, error) {
 	var created, updated int64
 	var params, toolsOff string
 	err := sc.Scan(&c.ID, &c.Title, &c.Model, &c.System, &pinned, &created, &updated,
-		&c.LastSeq, &c.SeqHWM, &c.MessageCount, &archived, &c.ActiveLeaf, &c.BranchSeq, &params, &c.Preset, &toolsOff)
+		&c.LastSeq, &c.SeqHWM, &c.MessageCount, &archived, &c.ActiveLeaf, &c.BranchSeq, &params, &c.Preset, &toolsOff, &c.Agent)
 	if err != nil {
 		return Chat{}, err
 	}
@@ -146,11 +151,11 @@ func insertChat(ctx context.Context, tx *sql.Tx, nc NewChat, created, updated, l
 			return Chat{}, fmt.Errorf("encode tools_off: %w", err)
 		}
 		row := tx.QueryRowContext(ctx, `INSERT INTO chats
-			(id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, params, preset, tools_off)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			(id, title, model, system, pinned, created_at, updated_at, last_seq, seq_hwm, params, preset, tools_off, agent)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING
 			RETURNING `+chatCols,
-			id, nc.Title, nc.Model, nc.System, boolInt(pinned), created, updated, last, last, string(params), nc.Preset, string(off))
+			id, nc.Title, nc.Model, nc.System, boolInt(pinned), created, updated, last, last, string(params), nc.Preset, string(off), nc.Agent)
 		c, err := scanChat(row)
 		if err == nil {
 			// The live row carries the high-water mark from now on.
@@ -283,6 +288,9 @@ func (s *Store) UpdateChat(ctx context.Context, id string, p ChatPatch) (Chat, e
 			return Chat{}, fmt.Errorf("update chat: encode params: %w", err)
 		}
 		add("params", string(b))
+	}
+	if p.Agent != nil {
+		add("agent", *p.Agent)
 	}
 	if p.ToolsOff != nil {
 		b, err := json.Marshal(nonNil(*p.ToolsOff))

@@ -404,8 +404,8 @@ func (s *Store) ForkChat(ctx context.Context, chatID string, messageID int64, ti
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ?, params = ?, preset = ?, tools_off = ? WHERE id = ?`,
-			nullID(parent), string(params), src.Preset, string(off), chat.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE chats SET active_leaf = ?, params = ?, preset = ?, tools_off = ?, agent = ? WHERE id = ?`,
+			nullID(parent), string(params), src.Preset, string(off), src.Agent, chat.ID); err != nil {
 			return err
 		}
 		out, err = getChat(ctx, tx, chat.ID)

@@ -21,7 +21,7 @@ func Chat(c store.Chat, running bool) protocol.Chat {
 		ID: c.ID, Title: c.Title, Model: c.Model, System: c.System, Pinned: c.Pinned, Archived: c.Archived,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), LastSeq: c.LastSeq,
 		MessageCount: c.MessageCount, Running: running, Temporary: ids.IsTemporary(c.ID), LeafID: c.ActiveLeaf, Params: c.Params, Preset: c.Preset,
-		ToolsOff: c.ToolsOff,
+		ToolsOff: c.ToolsOff, Agent: c.Agent,
 	}
 }
 

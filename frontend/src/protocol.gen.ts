@@ -62,6 +62,8 @@ export interface Event {
   by?: string;
   content?: string;
   images?: ToolImage[];
+  messages?: TurnMessage[];
+  system?: string;
 }
 
 /** protocol.Chat, as the server writes it. */
@@ -83,6 +85,7 @@ export interface Chat {
   running: boolean;
   tools_off: string[] | null;
   awaiting_approval?: boolean;
+  agent?: string;
 }
 
 /** protocol.Message, as the server writes it. */
@@ -179,6 +182,13 @@ export interface MCPServer {
   tools: MCPTool[] | null;
 }
 
+/** protocol.Agent, as the server writes it. */
+export interface Agent {
+  name: string;
+  description: string;
+  online: boolean;
+}
+
 /** protocol.Frame, as the server reads it (the router says which fields a frame type needs). */
 export interface Frame {
   type?: string;
@@ -216,6 +226,13 @@ export interface Frame {
   server?: string;
   tool?: string;
   tools_off?: string[];
+  description?: string;
+  agent?: string;
+  text?: string;
+  arguments?: unknown;
+  status?: string;
+  error?: string;
+  usage?: UsageInput;
 }
 
 /** protocol.MediaItem, as the server reads it (the router says which fields a frame type needs). */
@@ -242,6 +259,13 @@ export interface ToolHints {
 export interface ToolImage {
   mime: string;
   url: string;
+}
+
+/** protocol.TurnMessage, as the server writes it. */
+export interface TurnMessage {
+  role: string;
+  content: string;
+  media?: TurnMedia[];
 }
 
 /** protocol.Params, as the server writes it. */
@@ -289,6 +313,20 @@ export interface ParamsInput {
   top_p?: number;
   context_length?: number;
   reasoning_effort?: string;
+}
+
+/** protocol.UsageInput, as the server reads it (the router says which fields a frame type needs). */
+export interface UsageInput {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+}
+
+/** protocol.TurnMedia, as the server writes it. */
+export interface TurnMedia {
+  mime: string;
+  name?: string;
+  url: string;
 }
 
 /** protocol.Approval, as the server writes it. */
@@ -346,6 +384,13 @@ export const EVENT_NAMES = [
   'tool_result',
   'tool_grants',
   'approve_accepted',
+  'agent_registered',
+  'agents',
+  'agent_online',
+  'agent_offline',
+  'turn_request',
+  'turn_cancel',
+  'frame_accepted',
   'mcp_servers',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
@@ -382,6 +427,15 @@ export const COMMAND_NAMES = [
   'list_tool_grants',
   'revoke_tool_grant',
   'list_mcp_servers',
+  'register_agent',
+  'list_agents',
+  'reasoning_delta',
+  'reasoning_end',
+  'delta',
+  'tool_call',
+  'tool_result',
+  'approval_request',
+  'turn_end',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -408,6 +462,9 @@ export const SERVER_REASONS = {
   invalid_setting: 'That setting cannot be used.',
   not_supported: 'The model server cannot do this.',
   already_resolved: 'This tool call was already answered.',
+  name_taken: 'Another connection is already that agent.',
+  agent_offline: 'The chat\'s agent is not connected.',
+  not_your_turn: 'That turn is not this agent\'s, or it has ended.',
   unsupported_type: 'This kind of file is not accepted (allowed: PNG, JPEG, WebP, GIF, MP4, WebM, QuickTime, PDF and text files).',
   svg_refused: 'SVG images are refused, as they can carry scripts.',
   too_many_images: 'Too many images for one message.',

@@ -124,6 +124,15 @@ export type ServerEvent =
   | (Ev<'approve_accepted', 'chat_id' | 'call_id'> & { decision: ApprovalDecision })
   // Answers list_tool_grants and revoke_tool_grant; broadcast when the grants change.
   | (Ev<'tool_grants'> & { items: ToolGrant[] })
+  // Agents (docs/agents.md): the list, and who comes and goes.
+  | (Ev<'agents'> & { items: wire.Agent[] })
+  | Ev<'agent_online', 'name'>
+  | Ev<'agent_offline', 'name'>
+  // Sent to agents only; a browser never receives them.
+  | Ev<'agent_registered', 'name'>
+  | Ev<'turn_request', 'chat_id' | 'turn_id', 'messages' | 'system' | 'model'>
+  | Ev<'turn_cancel', 'chat_id' | 'turn_id'>
+  | Ev<'frame_accepted', 'turn_id'>
   // Answers list_mcp_servers; broadcast when a server's state or tools, or the config file, change.
   | (Ev<'mcp_servers', never, 'config_path' | 'error'> & { items: McpServer[] })
   | (Ev<'chats', never, 'has_more' | 'next_before'> & { items: Chat[] })
@@ -176,7 +185,7 @@ type Cmd<N extends CommandName, Req extends keyof WireFrame = never, Opt extends
 } & { [P in Req]-?: NonNullable<WireFrame[P]> } & { [P in Opt]?: WireFrame[P] };
 
 export type ClientFrame =
-  | Cmd<'new_chat', never, 'title' | 'model' | 'system' | 'preset' | 'params' | 'temporary' | 'tools_off'>
+  | Cmd<'new_chat', never, 'title' | 'model' | 'system' | 'preset' | 'params' | 'temporary' | 'tools_off' | 'agent'>
   | Cmd<'attach', 'chat_id', 'since'>
   | Cmd<'detach', 'chat_id'>
   | (Cmd<'message', 'chat_id' | 'content', 'model' | 'reasoning_effort' | 'queue'> & { media?: MediaRef[] })
@@ -184,7 +193,7 @@ export type ClientFrame =
   | Cmd<'list_chats', never, 'limit' | 'before' | 'archived'>
   | Cmd<'history', 'chat_id', 'before_seq' | 'after_seq' | 'around_seq' | 'limit' | 'leaf_id'>
   | Cmd<'rename_chat', 'chat_id' | 'title'>
-  | Cmd<'update_chat', 'chat_id', 'title' | 'model' | 'system' | 'pinned' | 'archived' | 'params' | 'preset' | 'tools_off'>
+  | Cmd<'update_chat', 'chat_id', 'title' | 'model' | 'system' | 'pinned' | 'archived' | 'params' | 'preset' | 'tools_off' | 'agent'>
   | Cmd<'delete_chat', 'chat_id'>
   | Cmd<'list_models'>
   | Cmd<'pull_model', 'name'>
@@ -205,7 +214,15 @@ export type ClientFrame =
   | (Cmd<'approve', 'chat_id' | 'call_id'> & { decision: ApprovalDecision })
   | Cmd<'list_tool_grants'>
   | Cmd<'revoke_tool_grant', 'server' | 'tool'>
-  | Cmd<'list_mcp_servers'>;
+  | Cmd<'list_mcp_servers'>
+  | Cmd<'list_agents'>
+  // What an agent sends; the UI never does.
+  | Cmd<'register_agent', 'name', 'description'>
+  | Cmd<'reasoning_delta' | 'delta', 'turn_id' | 'text'>
+  | Cmd<'reasoning_end', 'turn_id'>
+  | Cmd<'tool_call' | 'approval_request', 'turn_id' | 'call_id' | 'name', 'arguments'>
+  | Cmd<'tool_result', 'turn_id' | 'call_id', 'status' | 'content'>
+  | Cmd<'turn_end', 'turn_id', 'status' | 'error' | 'usage'>;
 
 /** Every frame type the server accepts can be sent (fails to compile otherwise). */
 export type EveryCommandHasAShape = Assert<[Exclude<CommandName, ClientFrame['type']>] extends [never] ? true : false>;

@@ -40,6 +40,7 @@ var roots = []root{
 	{protocol.SearchHit{}, outbound},
 	{protocol.Limits{}, outbound},
 	{protocol.MCPServer{}, outbound},
+	{protocol.Agent{}, outbound},
 	{protocol.Frame{}, inbound},
 	{protocol.MediaItem{}, inbound},
 }
