@@ -71,14 +71,32 @@ describe('ToolCard', () => {
     unmount();
   });
 
-  it('leaves the focus in the composer when the user is typing', async () => {
+  it('leaves the focus where the user types or works', async () => {
     const ta = document.createElement('textarea');
-    document.body.appendChild(ta);
+    const side = document.createElement('button');
+    document.body.append(ta, side);
     ta.focus();
-    const { unmount } = await render(<ToolCard call={{ ...base, approval: { hints: { read_only: true, destructive: false }, expires_at: expires() } }} chatId="k" turnOver={false} />);
+    let r = await render(<ToolCard call={{ ...base, call_id: 'typing', approval: { hints: { read_only: true, destructive: false }, expires_at: expires() } }} chatId="k" turnOver={false} />);
     expect(document.activeElement).toBe(ta);
-    unmount();
+    r.unmount();
+    side.focus();
+    r = await render(<ToolCard call={{ ...base, call_id: 'in-list', approval: { hints: { read_only: true, destructive: false }, expires_at: expires() } }} chatId="k" turnOver={false} />);
+    expect(document.activeElement).toBe(side);
+    r.unmount();
     ta.remove();
+    side.remove();
+  });
+
+  it('takes the focus once per call, not again when the card is mounted again', async () => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    const call = { ...base, call_id: 'once', approval: { hints: { read_only: true, destructive: false }, expires_at: expires() } };
+    let r = await render(<ToolCard call={call} chatId="k" turnOver={false} />);
+    expect(document.activeElement?.textContent).toBe('Allow once');
+    r.unmount();
+    (document.activeElement as HTMLElement | null)?.blur();
+    r = await render(<ToolCard call={call} chatId="k" turnOver={false} />);
+    expect(document.activeElement).toBe(document.body);
+    r.unmount();
   });
 
   it('says briefly when another window answered first', async () => {

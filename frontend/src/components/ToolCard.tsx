@@ -160,12 +160,20 @@ const CHOICES: { decision: ApprovalDecision; label: string; title: string }[] = 
   { decision: 'deny', label: 'Deny', title: 'Do not run it; the model is told you declined' },
 ];
 
-/** The user is writing somewhere: a prompt appearing must not take their keys. */
-function typingElsewhere(): boolean {
+/** Calls whose prompt took the focus once: a virtual list remounts a card scrolled back into view. */
+const focused = new Set<string>();
+
+/**
+ * A prompt appearing takes the focus only from nowhere (the page itself) or
+ * from the transcript: never from someone typing (the composer, a field) or
+ * working elsewhere (the chat list, a menu), nor from another prompt.
+ */
+function mayTakeFocus(): boolean {
   const a = document.activeElement;
-  if (!(a instanceof HTMLElement)) return false;
-  if (a.closest('.tool-approval')) return true;
-  return a.isContentEditable || a instanceof HTMLTextAreaElement || a instanceof HTMLSelectElement || (a instanceof HTMLInputElement && a.type !== 'button' && a.type !== 'checkbox');
+  if (!(a instanceof HTMLElement) || a === document.body) return true;
+  if (a.closest('.tool-approval')) return false;
+  if (a.isContentEditable || a instanceof HTMLTextAreaElement || a instanceof HTMLInputElement || a instanceof HTMLSelectElement) return false;
+  return Boolean(a.closest('.message-list'));
 }
 
 function ApprovalPrompt({ chatId, call }: { chatId: string; call: ToolView }) {
@@ -176,8 +184,10 @@ function ApprovalPrompt({ chatId, call }: { chatId: string; call: ToolView }) {
   const headId = useId();
 
   useEffect(() => {
-    if (!typingElsewhere()) first.current?.focus({ preventScroll: true });
-  }, []);
+    if (focused.has(call.call_id)) return;
+    focused.add(call.call_id);
+    if (mayTakeFocus()) first.current?.focus({ preventScroll: true });
+  }, [call.call_id]);
 
   useEffect(() => {
     if (!err) return;
