@@ -171,6 +171,12 @@ func TestEveryCommandGetsExactlyOneReply(t *testing.T) {
 	no(protocol.CmdRevokeToolGrant, "r21", map[string]any{"server": "s", "tool": "t"}, protocol.ReasonNotFound)
 	ok(protocol.CmdListToolGrants, "r22", map[string]any{}, protocol.EvToolGrants)
 	ok(protocol.CmdListMCPServers, "r23", map[string]any{}, protocol.EvMCPServers)
+	ok(protocol.CmdListAgents, "r24", map[string]any{}, protocol.EvAgents)
+	no(protocol.CmdRegisterAgent, "r25", map[string]any{"name": "not a name"}, protocol.ReasonInvalidField)
+	for i, kind := range protocol.AgentFrameTypes() {
+		// No turn of this connection's: each kind is refused, with its req_id.
+		no(kind, fmt.Sprintf("r26-%d", i), map[string]any{"turn_id": "t-none", "text": "x", "call_id": "c", "name": "n"}, protocol.ReasonNotYourTurn)
+	}
 
 	// Whatever a handler sends after its reply comes before the reply to a
 	// later request on the same connection: a last ping closes the count.

@@ -151,6 +151,9 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 		DocumentChars: cfg.DocumentChars, Broadcast: broadcast, MediaURL: mediaURL,
 		Params: protocol.Params(cfg.Params),
 		Tools:  toolbox{b.mcp}, ToolSteps: cfg.ToolSteps, ToolResultChars: cfg.ToolResultChars, ApprovalTimeout: cfg.ApprovalTimeout,
+		// Agents fetch attachments over TCP, so their URLs are absolute (b.URL
+		// is known once the server listens, before any turn runs).
+		AgentMediaURL: func(id string) string { return b.URL + srv.MediaURL(id) },
 	})
 	cs := chats.New(chats.Options{
 		Store: b.store, Temp: b.temp, Files: files, Ingest: in, Turns: b.engine, Providers: watched,

@@ -197,7 +197,7 @@ func parseChatCursor(before string) (*time.Time, string, bool, error) {
 // UpdateChat changes metadata and tells everyone.
 func (s *Service) UpdateChat(ctx context.Context, cmd protocol.UpdateChat) (protocol.Chat, error) {
 	patch := store.ChatPatch{Title: cmd.Title, Model: cmd.Model, System: cmd.System, Pinned: cmd.Pinned,
-		Archived: cmd.Archived, ToolsOff: cmd.ToolsOff}
+		Archived: cmd.Archived, ToolsOff: cmd.ToolsOff, Agent: cmd.Agent}
 	if err := s.settingsPatch(ctx, cmd, &patch); err != nil {
 		return protocol.Chat{}, err
 	}

@@ -71,7 +71,7 @@ func (s *Service) preset(ctx context.Context, name string) (store.Preset, error)
 // from the preset it names whatever the frame leaves out (its system prompt,
 // model, and each parameter the frame's params do not set).
 func (s *Service) newChatSettings(ctx context.Context, cmd protocol.NewChat) (store.NewChat, error) {
-	nc := store.NewChat{Title: cmd.Title, Model: cmd.Model, System: cmd.System, ToolsOff: s.opts.ToolsOff}
+	nc := store.NewChat{Title: cmd.Title, Model: cmd.Model, System: cmd.System, ToolsOff: s.opts.ToolsOff, Agent: cmd.Agent}
 	if cmd.ToolsOff != nil {
 		nc.ToolsOff = *cmd.ToolsOff
 	}

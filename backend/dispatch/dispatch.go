@@ -80,6 +80,9 @@ func New(d Deps) *Dispatcher {
 	for name, h := range toolHandlers(d) {
 		t[name] = h
 	}
+	for name, h := range agentHandlers(d) {
+		t[name] = h
+	}
 	for name, h := range mcpHandlers(d) {
 		t[name] = h
 	}

@@ -12,6 +12,10 @@ import (
 func toolHandlers(d Deps) Table {
 	return Table{
 		protocol.CmdApprove: {Run: of(func(ctx context.Context, s Session, c protocol.Approve) ([]protocol.Event, error) {
+			if d.Turns.IsAgent(s.Sink) {
+				// An agent never approves a call, its own or another's.
+				return nil, protocol.Refuse(protocol.ReasonNotYourTurn, "an agent cannot answer approval requests; a person answers them in a client")
+			}
 			if err := d.Turns.Approve(ctx, c.ChatID, c.CallID, c.Decision, s.ClientID); err != nil {
 				return nil, err
 			}

@@ -30,6 +30,12 @@ type resolution struct{ decision, by string }
 // for the first answer, the timeout, or the end of the turn; it returns
 // the decision and who made it, after approval_resolved went out.
 func (e *Engine) askApproval(ctx context.Context, r *room, t *turn, p callPlace, pc protocol.ToolCall, tool Tool) (decision, by string) {
+	return e.askApprovalUntil(ctx, nil, r, t, p, pc, tool)
+}
+
+// askApprovalUntil is askApproval that also ends (by cancel) when stop
+// closes: an agent's turn ends its own requests with it.
+func (e *Engine) askApprovalUntil(ctx context.Context, stop <-chan struct{}, r *room, t *turn, p callPlace, pc protocol.ToolCall, tool Tool) (decision, by string) {
 	expires := time.Now().Add(e.opts.ApprovalTimeout)
 	pa := &pendingApproval{turn: t, server: tool.Server, tool: tool.Name, decided: make(chan resolution, 1)}
 	r.mu.Lock()
@@ -57,6 +63,8 @@ func (e *Engine) askApproval(ctx context.Context, r *room, t *turn, p callPlace,
 			by = protocol.ByShutdown
 		}
 		res = e.decideSelf(r, pc.CallID, pa, resolution{protocol.DecisionDeny, by})
+	case <-stop:
+		res = e.decideSelf(r, pc.CallID, pa, resolution{protocol.DecisionDeny, protocol.ByCancel})
 	}
 	e.toolEvent(ctx, r, t, store.EventApprovalResolved, pc.CallID, p,
 		protocol.ApprovalResolved(t.chatID, 0, t.id, pc.CallID, res.decision, res.by))

@@ -223,6 +223,7 @@ func (e *Engine) Detach(chatID string, sink Sink) {
 
 // DetachAll unsubscribes a closing connection everywhere. Its turns go on.
 func (e *Engine) DetachAll(sink Sink) {
+	e.agentGone(sink)
 	e.mu.Lock()
 	rooms := make([]*room, 0, len(e.rooms))
 	for _, r := range e.rooms {

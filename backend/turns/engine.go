@@ -59,6 +59,9 @@ type Options struct {
 	ToolSteps       int
 	ToolResultChars int
 	ApprovalTimeout time.Duration
+	// AgentMediaURL is an attachment's URL as an agent fetches it (an
+	// absolute, signed URL); nil uses MediaURL.
+	AgentMediaURL view.MediaURL
 }
 
 // defaultMaxTextBytes caps an answer and its reasoning when the caller sets no cap
@@ -92,6 +95,12 @@ type Engine struct {
 	// toolsMu guards noTools: the models that refused tools in this run.
 	toolsMu sync.Mutex
 	noTools map[string]bool
+	// agentsMu guards the agent registry (see agents.go): agents by name
+	// and by connection, and every agent known (name → description).
+	agentsMu    sync.Mutex
+	agents      map[string]*agentConn
+	agentBySink map[Sink]*agentConn
+	known       map[string]string
 }
 
 var (
@@ -139,8 +148,12 @@ func New(opts Options) *Engine {
 	if opts.ApprovalTimeout <= 0 {
 		opts.ApprovalTimeout = defaultApprovalTimeout
 	}
+	if opts.AgentMediaURL == nil {
+		opts.AgentMediaURL = opts.MediaURL
+	}
 	ctx, stop := context.WithCancelCause(context.Background())
-	return &Engine{opts: opts, log: opts.Logger, ctx: ctx, stop: stop, rooms: map[string]*room{}, noTools: map[string]bool{}}
+	return &Engine{opts: opts, log: opts.Logger, ctx: ctx, stop: stop, rooms: map[string]*room{}, noTools: map[string]bool{},
+		agents: map[string]*agentConn{}, agentBySink: map[Sink]*agentConn{}, known: map[string]string{}}
 }
 
 // Recover marks turns that were streaming when the last process died as

@@ -98,7 +98,7 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 		return protocol.StatusError, "could not load the chat: " + err.Error()
 	}
 	prov, _ := e.opts.Providers.Provider()
-	if model == "" {
+	if model == "" && chat.Agent == "" {
 		return protocol.StatusError, "No model is chosen. Pick one in the model menu, or start Hearth with --model NAME (see `hearth models`)."
 	}
 	// The model sees the active path only: other branches are other
@@ -108,6 +108,9 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 		return protocol.StatusError, "could not load the conversation: " + err.Error()
 	}
 	in := buildTranscript(chat.System, msgs, t.userMsgID)
+	if chat.Agent != "" {
+		return e.runAgent(ctx, r, t, chat, in)
+	}
 	if t.prefix != "" {
 		in = append(in, turnInput{Role: protocol.RoleAssistant, Content: t.prefix})
 	}
@@ -155,6 +158,10 @@ func (e *Engine) resolveModelLocked(ctx context.Context, t *turn) error {
 	}
 	_, defModel := e.opts.Providers.Provider()
 	t.resolvedModel = firstNonEmpty(t.model, chat.Model, defModel)
+	if chat.Agent != "" {
+		// An agent's turns carry its name where a model's carry the model.
+		t.resolvedModel = chat.Agent
+	}
 	return nil
 }
 
