@@ -142,6 +142,10 @@ type Config struct {
 	// switched off (each chat can switch them on).
 	ToolsOff []string
 
+	// Agents ([[agents]]): the agents Hearth starts itself (command) and
+	// the nanobot gateways it bridges to (nanobot_url).
+	Agents []AgentConfig
+
 	// sources records where each setting came from (see Source), so that
 	// the settings form and error messages follow the precedence Load
 	// applied instead of guessing it again.

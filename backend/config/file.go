@@ -36,6 +36,7 @@ type fileConfig struct {
 	Params              *fileParams   `toml:"params"`
 	AutoTitles          *bool         `toml:"auto_titles"`
 	fileTools
+	fileAgents
 }
 
 // fileDuration is a duration in the config file: a string such as "90s" or

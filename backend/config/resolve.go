@@ -146,6 +146,7 @@ func resolve(env Env, ov *Overrides, fc fileConfig, dirs baseDirs, cfgPath strin
 	c.Params = r.resolveParams(fc.Params)
 	c.AutoTitles = r.autoTitles(fc.AutoTitles)
 	r.tools(ov, fc, dirs, &c)
+	r.agents(fc, dirs, &c)
 	return c, nil
 }
 

@@ -72,6 +72,7 @@ var settingKeys = [...]string{
 	"params.temperature", "params.top_p", "params.context_length", "params.reasoning_effort",
 	"auto_titles",
 	"mcp_config", "tool_steps", "tool_result_chars", "approval_timeout", "tools_off",
+	"agents",
 }
 
 // sources is the record, one entry per settingKeys entry. It is an array,

@@ -73,6 +73,7 @@ func validate(c Config, goos string) error {
 	}
 	validateParams(c.Params, add)
 	validateTools(c, add)
+	validateAgents(c, add)
 	return errors.Join(errs...)
 }
 
