@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearth-app/hearth/backend/chats"
@@ -26,6 +27,7 @@ import (
 	"github.com/hearth-app/hearth/backend/instance"
 	"github.com/hearth-app/hearth/backend/mcp"
 	"github.com/hearth-app/hearth/backend/media"
+	"github.com/hearth-app/hearth/backend/nanobot"
 	"github.com/hearth-app/hearth/backend/protocol"
 	"github.com/hearth-app/hearth/backend/pulls"
 	"github.com/hearth-app/hearth/backend/server"
@@ -74,6 +76,8 @@ type Backend struct {
 	// connection when their statuses change (see mcpAnnouncer).
 	mcp          *mcp.Manager
 	mcpBroadcast *mcpAnnouncer
+	// nanobots are the bridges to nanobot gateways ([[agents]] nanobot_url).
+	nanobots []*nanobot.Bridge
 }
 
 // MediaGrace is how long an upload no message uses is kept: the composer
@@ -153,7 +157,7 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 		Tools:  toolbox{b.mcp}, ToolSteps: cfg.ToolSteps, ToolResultChars: cfg.ToolResultChars, ApprovalTimeout: cfg.ApprovalTimeout,
 		// Agents fetch attachments over TCP, so their URLs are absolute (b.URL
 		// is known once the server listens, before any turn runs).
-		AgentMediaURL: func(id string) string { return b.URL + srv.MediaURL(id) },
+		AgentMediaURL: func(id string) string { return strings.TrimSuffix(b.URL, "/") + srv.MediaURL(id) },
 	})
 	cs := chats.New(chats.Options{
 		Store: b.store, Temp: b.temp, Files: files, Ingest: in, Turns: b.engine, Providers: watched,
@@ -219,6 +223,10 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 	// background, and clients learn their states from mcp_servers.
 	b.mcpBroadcast.start(b.mcp)
 	b.mcp.Watch(0)
+	// Once the URL is known: the bridges fetch attachments from it.
+	if err := b.startNanobots(); err != nil {
+		return nil, err
+	}
 	log.Info("hearth listening", "socket", cfg.Socket, "url", b.URL, "data", cfg.DataDir, "provider", cfg.Provider, "provider_url", config.RedactURL(cfg.ProviderURL))
 	if cfg.APIKeyNote != "" {
 		log.Warn(cfg.APIKeyNote)
@@ -333,6 +341,7 @@ func (b *Backend) close(ctx context.Context) error {
 	if b.engine != nil {
 		errs = append(errs, b.engine.Shutdown(ctx))
 	}
+	b.closeNanobots()
 	// After the turns (none calls a tool any more), before the stores.
 	if b.mcp != nil {
 		errs = append(errs, b.mcp.Close(ctx))
