@@ -11,9 +11,10 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS := -X github.com/hearth-app/hearth/app.Version=$(VERSION) -X github.com/hearth-app/hearth/app.Commit=$(COMMIT)
 
 # System packages: the desktop build needs GTK/WebKit headers; tests need a
-# browser and a virtual display.
+# browser and a virtual display, and python3 with websockets for the Python
+# example agent (examples/agents/python).
 RUN_PKGS := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
-TEST_PKGS := $(RUN_PKGS) chromium xvfb xauth xdotool imagemagick fonts-dejavu-core bash-completion
+TEST_PKGS := $(RUN_PKGS) chromium xvfb xauth xdotool imagemagick fonts-dejavu-core bash-completion python3 python3-websockets
 
 .PHONY: run test deps-run deps-test ui ui-deps headless go-check go-test ui-test e2e bench chaos chaos-short chaos-bins clean help
 
