@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -83,6 +84,12 @@ func Start(opts Options) (*Bridge, error) {
 	dialURL, shown, err := gatewayURL(opts.URL, opts.Token)
 	if err != nil {
 		return nil, fmt.Errorf("nanobot bridge %s: %w", opts.Name, err)
+	}
+	if opts.Token == "" {
+		// A token written into the URL is redacted from logs all the same.
+		if u, err := url.Parse(opts.URL); err == nil {
+			opts.Token = u.Query().Get("token")
+		}
 	}
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = time.Second
@@ -162,6 +169,7 @@ func (b *Bridge) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		err = b.plain(err)
 		if connected {
 			wait = b.opts.MinBackoff
 			b.log.Warn(fmt.Sprintf("nanobot at %s closed the connection: %v; reconnecting in %s", b.shown, err, wait))
@@ -255,6 +263,21 @@ func (b *Bridge) session(ctx context.Context) (connected bool, err error) {
 			}
 		}
 	}
+}
+
+// plain is a connection error as the log shows it: the network's words
+// rather than the dialled URL, which carries the token.
+func (b *Bridge) plain(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		err = op
+	}
+	msg := err.Error()
+	if t := b.opts.Token; t != "" {
+		msg = strings.ReplaceAll(msg, url.QueryEscape(t), "[token]")
+		msg = strings.ReplaceAll(msg, t, "[token]")
+	}
+	return errors.New(msg)
 }
 
 func readEvent(ctx context.Context, ws *websocket.Conn, ev *gatewayEvent) error {

@@ -215,7 +215,12 @@ func (c *conn) fromGateway(ev gatewayEvent) error {
 	if t == nil {
 		return nil
 	}
-	t.heard = true
+	switch ev.Event {
+	case "delta", "reasoning_delta", "reasoning_end", "stream_end", "message", "turn_end":
+		// Heard: an error naming no chat is no longer this turn's. (The
+		// session_updated and goal events that follow new_chat are not.)
+		t.heard = true
+	}
 	switch ev.Event {
 	case "delta":
 		if ev.Text == "" {

@@ -6,7 +6,8 @@
 // tool_events, turn_end); /stop cancels a chat's running turn.
 //
 // What a message says picks the script: "hang" streams a little and waits
-// for /stop; "drop" streams a little and drops the connection; anything
+// for /stop; "drop" streams a little and drops the connection; "refuse"
+// is answered with an error naming no chat, as nanobot refuses an envelope; anything
 // else is answered at once with two tool calls (one ends, one fails).
 package nanobottest
 
@@ -261,6 +262,10 @@ func (g *Gateway) turn(connCtx context.Context, ws *websocket.Conn, m Message, s
 			ev("reasoning_delta", "text", "Thinking for a long time")
 			ev("delta", "text", "Working on it")
 			<-ctx.Done()
+			return
+		case "refuse":
+			// As nanobot refuses an envelope: an error naming no chat.
+			send(map[string]any{"event": "error", "detail": "workspace_scope_rejected", "reason": "outside the workspace"})
 			return
 		case "drop":
 			ev("delta", "text", "Half an ans")
