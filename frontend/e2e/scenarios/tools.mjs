@@ -60,7 +60,7 @@ scenario('Tool calls: asked in the card, answered from another window and by key
     await tools.getByRole('listitem').filter({ hasText: 'image' }).getByText('auto-approved').waitFor();
     await settings.getByText(/mcp\.json/).first().waitFor();
     await settings.getByText(/^None\. A call you answer with “Always allow”/).waitFor();
-    await screenshot(page, '40-mcp-settings');
+    await screenshot(page, '50-mcp-settings');
     await settings.getByRole('button', { name: 'Close' }).click();
 
     // A call that asks: the card holds the prompt, the composer keeps the focus
@@ -73,7 +73,7 @@ scenario('Tool calls: asked in the card, answered from another window and by key
     await first.getByRole('timer').filter({ hasText: /Denied in \d+:\d\d without an answer/ }).waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Message', 'the composer keeps the focus');
     await page.getByRole('navigation', { name: 'Chat list' }).getByRole('img', { name: 'waits for your approval' }).waitFor();
-    await screenshot(page, '41-tool-approval');
+    await screenshot(page, '51-tool-approval');
     const { id } = await openChat(page);
 
     // Another window on the same chat sees the same prompt and answers it.
@@ -96,7 +96,7 @@ scenario('Tool calls: asked in the card, answered from another window and by key
     assert.deepEqual(order, ['text', 'card', 'text'], 'the card stands between the text before and after the call');
     await first.getByRole('button', { name: /^▸?Result/ }).click();
     assert.match((await first.locator('pre').last().textContent()) ?? '', /hello from the tool/);
-    await screenshot(page, '42-tool-card');
+    await screenshot(page, '52-tool-card');
 
     // Allowed for this chat: the next call runs unasked and says why; image is
     // auto-approved by mcp.json and shows its picture.
