@@ -142,8 +142,20 @@ func TestNanobotBridgeAnswersAChat(t *testing.T) {
 		t.Errorf("the turn after a cancel: %v", se)
 	}
 
-	// A restarted Hearth continues the same nanobot chat.
+	// Quitting during an answer stops nanobot's task too; a restarted
+	// Hearth continues the same nanobot chat.
+	a.sendMessage(chat, "hang")
+	nextMessage(t, gw)
+	a.expect("delta")
 	h.stop(t)
+	select {
+	case c := <-gw.Stops:
+		if c != nbChat {
+			t.Errorf("/stop at quit for %s, want %s", c, nbChat)
+		}
+	case <-time.After(patience):
+		t.Fatal("quitting sent nanobot no /stop")
+	}
 	h2 := startWith(t, cfg, h.fake)
 	b := h2.dial(t)
 	waitOnline(t, b, "nano")

@@ -220,7 +220,9 @@ func (b *Bridge) session(ctx context.Context) (connected bool, err error) {
 	defer b.opts.Engine.DetachAll(s)
 	defer s.close()
 
-	sctx, stop := context.WithCancel(ctx)
+	// Not ctx's child: on Close, the cancels Hearth's shutdown just sent
+	// still reach nanobot as /stop.
+	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
 	c := &conn{b: b, ws: ws, sink: s, ctx: sctx, turns: map[string]*turn{}, byChat: map[string]*turn{},
 		draining: map[string]time.Time{}, prepared: make(chan prepared)}
@@ -243,6 +245,11 @@ func (b *Bridge) session(ctx context.Context) (connected bool, err error) {
 	for {
 		select {
 		case <-ctx.Done():
+			for _, f := range s.take() {
+				if c.fromHearth(f) != nil {
+					break
+				}
+			}
 			ws.Close(websocket.StatusGoingAway, "Hearth is stopping")
 			return true, ctx.Err()
 		case err := <-readErr:
