@@ -138,6 +138,18 @@ scenario('Tool calls: asked in the card, answered from another window and by key
     await eventually(async () => (await k.getAttribute('data-phase')) === 'denied', { message: 'the call denied' });
     await answerDone(page, 2, 'the denied call');
 
+    // Always allow: the grant is listed in Settings, and Revoke takes it away.
+    await send(page, call('echo', { text: 'always' }));
+    await card(page, 'echo').getByRole('button', { name: 'Always allow' }).click();
+    await card(page, 'echo').getByText('Always allowed by you').waitFor();
+    await answerDone(page, 4, 'the call allowed always');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const grants = settings.getByRole('list', { name: 'Always allowed tools' });
+    await grants.getByText('echo', { exact: true }).waitFor();
+    await grants.getByRole('button', { name: 'Revoke test · echo' }).click();
+    await settings.getByText(/^None\. A call you answer with “Always allow”/).waitFor();
+    await settings.getByRole('button', { name: 'Close' }).click();
+
     // The chat's Tools switch: off, kept by the server.
     const sliders = page.getByRole('button', { name: 'System prompt and parameters' });
     await sliders.click();
