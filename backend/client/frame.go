@@ -20,7 +20,7 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 		typ = protocol.CmdNewChat
 		f.Title, f.Model, f.System = opt(c.Title), opt(c.Model), opt(c.System)
 		f.Preset, f.Params = opt(c.Preset), (*protocol.ParamsInput)(c.Params)
-		f.ToolsOff = c.ToolsOff
+		f.ToolsOff, f.Agent = c.ToolsOff, opt(c.Agent)
 		if c.Temporary {
 			f.Temporary = &c.Temporary
 		}
@@ -61,7 +61,7 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 		f.Title, f.Model, f.System, f.Pinned = c.Title, c.Model, c.System, c.Pinned
 		f.Archived = c.Archived
 		f.Params, f.Preset = (*protocol.ParamsInput)(c.Params), c.Preset
-		f.ToolsOff = c.ToolsOff
+		f.ToolsOff, f.Agent = c.ToolsOff, c.Agent
 	case protocol.DeleteChat:
 		typ = protocol.CmdDeleteChat
 		f.ChatID = &c.ChatID
@@ -122,6 +122,19 @@ func frameOf(cmd protocol.Command) (protocol.Frame, error) {
 	case protocol.RevokeToolGrant:
 		typ = protocol.CmdRevokeToolGrant
 		f.Server, f.Tool = &c.Server, &c.Tool
+	case protocol.ListAgents:
+		typ = protocol.CmdListAgents
+	case protocol.RegisterAgent:
+		typ = protocol.CmdRegisterAgent
+		f.Name, f.Description = &c.AgentName, opt(c.Description)
+	case protocol.AgentFrame:
+		typ = c.Kind
+		f.TurnID, f.CallID, f.Name = &c.TurnID, opt(c.CallID), opt(c.Tool)
+		f.Arguments, f.Usage = c.Arguments, (*protocol.UsageInput)(c.Usage)
+		if c.Kind == protocol.AgentDelta || c.Kind == protocol.AgentReasoningDelta {
+			f.Text = &c.Text
+		}
+		f.Status, f.Content, f.Error = opt(c.Status), opt(c.Content), opt(c.Error)
 	default:
 		return protocol.Frame{}, fmt.Errorf("the client cannot send a %T", cmd)
 	}

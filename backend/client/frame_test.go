@@ -74,6 +74,18 @@ func TestFramesRoundTripThroughTheRouter(t *testing.T) {
 		protocol.Approve{Base: base, ChatID: "c1", CallID: "call_1", Decision: protocol.DecisionChat},
 		protocol.ListToolGrants{Base: base},
 		protocol.RevokeToolGrant{Base: base, Server: "fs", Tool: "write_file"},
+		protocol.ListAgents{Base: base},
+		protocol.RegisterAgent{Base: base, AgentName: "echo-go", Description: "says it back"},
+		protocol.AgentFrame{Base: base, Kind: protocol.AgentReasoningDelta, TurnID: "t1", Text: "hm"},
+		protocol.AgentFrame{Base: base, Kind: protocol.AgentReasoningEnd, TurnID: "t1"},
+		protocol.AgentFrame{Base: base, Kind: protocol.AgentDelta, TurnID: "t1", Text: ""},
+		protocol.AgentFrame{Base: base, Kind: protocol.AgentToolCall, TurnID: "t1", CallID: "c", Tool: "wc", Arguments: []byte(`{"a":1}`)},
+		protocol.AgentFrame{Base: base, Kind: protocol.AgentApprovalRequest, TurnID: "t1", CallID: "c", Tool: "rm"},
+		protocol.AgentFrame{Base: base, Kind: protocol.AgentToolResult, TurnID: "t1", CallID: "c", Status: protocol.ToolError, Content: "no"},
+		protocol.AgentFrame{Base: base, Kind: protocol.AgentTurnEnd, TurnID: "t1", Status: protocol.StatusError, Error: "boom",
+			Usage: &protocol.Usage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3}},
+		protocol.NewChat{Base: base, Agent: "echo-go"},
+		protocol.UpdateChat{Base: base, ChatID: "c1", Agent: new(string)},
 	}
 	sent := map[string]bool{}
 	for _, cmd := range cmds {
