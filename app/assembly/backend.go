@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearth-app/hearth/backend/agentproc"
 	"github.com/hearth-app/hearth/backend/chats"
 	"github.com/hearth-app/hearth/backend/client"
 	"github.com/hearth-app/hearth/backend/config"
@@ -78,6 +79,8 @@ type Backend struct {
 	mcpBroadcast *mcpAnnouncer
 	// nanobots are the bridges to nanobot gateways ([[agents]] nanobot_url).
 	nanobots []*nanobot.Bridge
+	// agents runs the [[agents]] of config.toml that have a command.
+	agents *agentproc.Runner
 }
 
 // MediaGrace is how long an upload no message uses is kept: the composer
@@ -159,6 +162,7 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 		// is known once the server listens, before any turn runs).
 		AgentMediaURL: func(id string) string { return strings.TrimSuffix(b.URL, "/") + srv.MediaURL(id) },
 	})
+	knowAgents(b.engine, cfg.Agents)
 	cs := chats.New(chats.Options{
 		Store: b.store, Temp: b.temp, Files: files, Ingest: in, Turns: b.engine, Providers: watched,
 		Broadcast: broadcast, MediaURL: mediaURL, Logger: log, ToolsOff: cfg.ToolsOff,
@@ -227,6 +231,8 @@ func Start(ctx context.Context, cfg config.Config, ui fs.FS, log *slog.Logger, o
 	if err := b.startNanobots(); err != nil {
 		return nil, err
 	}
+	// After listening, so each agent finds the socket at its first try.
+	b.agents = startAgents(cfg, log)
 	log.Info("hearth listening", "socket", cfg.Socket, "url", b.URL, "data", cfg.DataDir, "provider", cfg.Provider, "provider_url", config.RedactURL(cfg.ProviderURL))
 	if cfg.APIKeyNote != "" {
 		log.Warn(cfg.APIKeyNote)
@@ -342,6 +348,10 @@ func (b *Backend) close(ctx context.Context) error {
 		errs = append(errs, b.engine.Shutdown(ctx))
 	}
 	b.closeNanobots()
+	if b.agents != nil {
+		errs = append(errs, b.agents.Close(ctx))
+		b.agents = nil
+	}
 	// After the turns (none calls a tool any more), before the stores.
 	if b.mcp != nil {
 		errs = append(errs, b.mcp.Close(ctx))
