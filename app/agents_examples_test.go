@@ -31,6 +31,49 @@ func TestExampleAgentPython(t *testing.T) {
 	exerciseExampleAgent(t, "echo-py", pythonWithWebsockets(t), "../examples/agents/python/agent.py")
 }
 
+// TestDocsMinimalAgent runs the minimal agent of docs/agents.md, as it is
+// printed there: it answers in capitals and stops when cancelled.
+func TestDocsMinimalAgent(t *testing.T) {
+	py := pythonWithWebsockets(t)
+	doc, err := os.ReadFile("../docs/agents.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(doc), "\n## A minimal agent\n")
+	_, code, _ := strings.Cut(rest, "```python\n")
+	code, _, found := strings.Cut(code, "```")
+	if !found {
+		t.Fatal("docs/agents.md has no python block under '## A minimal agent'")
+	}
+	if n := strings.Count(code, "\n"); n > 40 {
+		t.Errorf("the minimal agent is %d lines", n)
+	}
+	script := filepath.Join(t.TempDir(), "minimal.py")
+	if err := os.WriteFile(script, []byte(code), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := startHearth(t)
+	a := h.dial(t)
+	startExampleAgent(t, h, "shouter", py, script)
+	waitOnline(t, a, "shouter")
+	chat := str(a.request(map[string]any{"type": "new_chat", "agent": "shouter"}), "chat_id")
+	a.sendMessage(chat, "hello there")
+	evs := a.collectTurn()
+	if got := answerOf(evs, "delta"); got != "HELLO THERE " || str(eventsOf(evs, "turn_end")[0], "status") != "done" {
+		t.Errorf("answer %q, %v", got, eventsOf(evs, "turn_end"))
+	}
+	a.sendMessage(chat, strings.Repeat("word ", 200))
+	a.expect("delta")
+	a.send(map[string]any{"type": "cancel", "chat_id": chat})
+	if end := a.expect("turn_end"); str(end, "status") != "cancelled" {
+		t.Errorf("cancelled turn %v", end)
+	}
+	a.sendMessage(chat, "still")
+	if got := answerOf(a.collectTurn(), "delta"); got != "STILL " {
+		t.Errorf("after the cancel: %q", got)
+	}
+}
+
 // pythonWithWebsockets finds a python3 that imports websockets: the one on
 // PATH, or the system's, where Debian's python3-websockets goes (a PATH
 // python3 may be another install, e.g. pyenv's).
@@ -122,12 +165,7 @@ func exerciseExampleAgent(t *testing.T, name string, argv ...string) {
 	h := startHearth(t)
 	a := h.dial(t)
 	ag := startExampleAgent(t, h, name, argv...)
-	for {
-		ev, _ := a.until("agent_online", patience)
-		if ev["name"] == name {
-			break
-		}
-	}
+	waitOnline(t, a, name)
 	list := a.request(map[string]any{"type": "list_agents"})
 	items, _ := list["items"].([]any)
 	if len(items) != 1 || items[0].(map[string]any)["name"] != name || items[0].(map[string]any)["online"] != true ||
