@@ -93,7 +93,8 @@ func answer(ctx context.Context, ws *websocket.Conn, req event, delay time.Durat
 }
 
 func main() {
-	name := cmp.Or(os.Getenv("AGENT_NAME"), "echo-go")
+	// HEARTH_AGENT_NAME is the name Hearth gives an agent it starts ([[agents]]).
+	name := cmp.Or(os.Getenv("AGENT_NAME"), os.Getenv("HEARTH_AGENT_NAME"), "echo-go")
 	delayMS, _ := strconv.Atoi(os.Getenv("AGENT_DELAY_MS")) // so an answer streams visibly
 	delay := time.Duration(delayMS) * time.Millisecond
 

@@ -62,7 +62,8 @@ async def answer(ws, req, delay):
 
 
 async def main():
-    name = os.environ.get("AGENT_NAME", "echo-py")
+    # HEARTH_AGENT_NAME is the name Hearth gives an agent it starts ([[agents]]).
+    name = os.environ.get("AGENT_NAME") or os.environ.get("HEARTH_AGENT_NAME") or "echo-py"
     # A pause before each word, so that an answer streams visibly.
     delay = int(os.environ.get("AGENT_DELAY_MS", "0")) / 1000
     path = socket_path()
