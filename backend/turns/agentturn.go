@@ -62,15 +62,8 @@ func (e *Engine) runAgent(ctx context.Context, r *room, t *turn, chat store.Chat
 	done := t.ctx.Done()
 	var grace <-chan time.Time
 	cancelled := func() (string, string) {
-		switch cause := context.Cause(t.ctx); {
-		case errors.Is(cause, errShutdown):
-			return protocol.StatusInterrupted, "Hearth was shut down during this answer."
-		case errors.Is(cause, errTooLong):
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			return protocol.StatusError, t.cut
-		}
-		return protocol.StatusCancelled, ""
+		status, errText, _ := stoppedStatus(r, t)
+		return status, errText
 	}
 	for {
 		select {

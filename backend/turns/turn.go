@@ -129,15 +129,8 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 	err = e.runSteps(ctx, r, t, prov, req, tools)
 	stopCP()
 
-	switch cause := context.Cause(t.ctx); {
-	case errors.Is(cause, errCancelled), errors.Is(cause, errDeleted):
-		return protocol.StatusCancelled, ""
-	case errors.Is(cause, errShutdown):
-		return protocol.StatusInterrupted, "Hearth was shut down during this answer."
-	case errors.Is(cause, errTooLong):
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return protocol.StatusError, t.cut
+	if status, errText, stopped := stoppedStatus(r, t); stopped {
+		return status, errText
 	}
 	if err != nil {
 		var le *llm.Error
@@ -147,6 +140,23 @@ func (e *Engine) stream(ctx context.Context, r *room, t *turn) (status, errText 
 		return protocol.StatusError, err.Error()
 	}
 	return protocol.StatusDone, ""
+}
+
+// stoppedStatus is how a turn ends that was stopped (its context ended):
+// cancelled by a client or a delete, interrupted by shutdown, or cut at a
+// size limit. stopped is false while the turn's context lives.
+func stoppedStatus(r *room, t *turn) (status, errText string, stopped bool) {
+	switch cause := context.Cause(t.ctx); {
+	case cause == nil:
+		return "", "", false
+	case errors.Is(cause, errShutdown):
+		return protocol.StatusInterrupted, "Hearth was shut down during this answer.", true
+	case errors.Is(cause, errTooLong):
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return protocol.StatusError, t.cut, true
+	}
+	return protocol.StatusCancelled, "", true
 }
 
 // resolveModelLocked picks the model of a turn: the message's, else the
