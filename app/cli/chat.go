@@ -36,12 +36,14 @@ type chatOptions struct {
 	regenerate bool
 	// temporary starts a chat kept in memory only, gone when chat exits.
 	temporary bool
+	// agent starts a new chat that this agent answers.
+	agent string
 }
 
 func (h *hearth) chatCmd() *cobra.Command {
 	var o chatOptions
 	cmd := &cobra.Command{
-		Use:   "chat [--chat ID | --continue | --new] [--model M] [PROMPT] [--system TEXT] [--preset NAME] [--regenerate] [--temporary]",
+		Use:   "chat [--chat ID | --continue | --new] [--model M] [PROMPT] [--system TEXT] [--preset NAME] [--regenerate] [--temporary] [--agent NAME]",
 		Short: "send a prompt and stream the answer",
 		Long: `Sends PROMPT (or, without one, stdin) to a chat and streams the turn: the
 answer to stdout, the model's reasoning dimmed to stderr. Exits 0 at the end of
@@ -60,6 +62,11 @@ another version of it.
 lives only while this command runs (and while another client, such as an open
 window, follows it). When the command exits, the chat is gone for everyone.
 
+--agent starts a new chat bound to an agent (hearth agents lists them): the
+agent answers it instead of the model, now and whenever the chat is continued.
+Its tool calls are printed like the model's. If the agent is offline, the
+turn ends with an error and the prompt stays in the chat.
+
 The words of PROMPT are joined with spaces. A prompt that starts with a dash
 goes after --.`,
 		Example: `  hearth chat "why is the sky blue?"
@@ -69,7 +76,8 @@ goes after --.`,
   hearth chat --system "Answer in French." "what is a hearth?"
   hearth chat -- "-3 is less than 0?"
   hearth chat --temporary "a question not to be kept"
-  hearth chat --continue --regenerate --model qwen3:8b`,
+  hearth chat --continue --regenerate --model qwen3:8b
+  hearth chat --agent coder "what changed in this repo today?"`,
 		GroupID:           groupChats,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: h.action(func(ctx context.Context, cfg config.Config, _ *slog.Logger, args []string) error {
@@ -86,6 +94,7 @@ goes after --.`,
 	f.StringVar(&o.preset, "preset", "", "start the new chat from the preset `NAME` (its system prompt, model and parameters)")
 	f.BoolVar(&o.regenerate, "regenerate", false, "send no prompt: answer the chat's last question again (with --chat or --continue)")
 	f.BoolVar(&o.temporary, "temporary", false, "start a temporary chat: never written to disk, gone when this command exits")
+	f.StringVar(&o.agent, "agent", "", "start a new chat that the agent `NAME` answers (hearth agents lists them)")
 	cmd.MarkFlagsMutuallyExclusive("chat", "continue", "new")
 	cmd.MarkFlagsMutuallyExclusive("regenerate", "new")
 	cmd.MarkFlagsMutuallyExclusive("regenerate", "queue")
@@ -93,9 +102,11 @@ goes after --.`,
 	// exclude each other: --chat ID --regenerate is one request).
 	for _, other := range []string{"chat", "continue", "regenerate"} {
 		cmd.MarkFlagsMutuallyExclusive("temporary", other)
+		cmd.MarkFlagsMutuallyExclusive("agent", other)
 	}
 	_ = cmd.RegisterFlagCompletionFunc("chat", h.completeChatIDs)
 	_ = cmd.RegisterFlagCompletionFunc("preset", h.completePresets)
+	_ = cmd.RegisterFlagCompletionFunc("agent", h.completeAgents)
 	_ = cmd.RegisterFlagCompletionFunc("effort", cobra.FixedCompletions([]string{"low", "medium", "high"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -166,8 +177,13 @@ func (h *hearth) runChat(ctx context.Context, cfg config.Config, o chatOptions, 
 		}
 		return h.runRegenerate(ctx, conn, c, chatID, model, o.effort)
 	}
+	if o.agent != "" {
+		if err := checkAgent(conn, c, o.agent); err != nil {
+			return err
+		}
+	}
 	if chatID == "" {
-		ev, err := c.Request(conn, protocol.NewChat{Model: model, System: o.system, Preset: o.preset, Temporary: o.temporary})
+		ev, err := c.Request(conn, protocol.NewChat{Model: model, System: o.system, Preset: o.preset, Temporary: o.temporary, Agent: o.agent})
 		var pe *protocol.Error
 		if o.preset != "" && errors.As(err, &pe) && pe.Reason == protocol.ReasonNotFound {
 			return exit{code: 1, msg: pe.Detail + " (the app's chat settings list the presets and save new ones)"}

@@ -260,6 +260,7 @@ an argument, so a prompt that starts with a dash goes after it:
 		h.importCmd(),
 		h.backupCmd(),
 		h.mcpCmd(),
+		h.agentsCmd(),
 		h.versionCmd(),
 	)
 	// cobra's own completion command, made runnable so that a shell it cannot

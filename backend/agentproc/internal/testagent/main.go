@@ -1,7 +1,8 @@
 // Command testagent is the agent the tests have Hearth start: it connects
 // to HEARTH_SOCKET, registers as HEARTH_AGENT_NAME (or -name), and answers
 // each turn with "pong: " and the last message. A message containing
-// "crash" makes it exit with status 1 before answering.
+// "crash" makes it exit with status 1 before answering. With -stay it
+// outlives its connection, as a careless agent would.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 func main() {
 	name := flag.String("name", os.Getenv("HEARTH_AGENT_NAME"), "agent name")
 	pidFile := flag.String("pidfile", "", "write the process id here")
+	stay := flag.Bool("stay", false, "keep running when the connection ends (until a signal)")
 	flag.Parse()
 	if *pidFile != "" {
 		if err := os.WriteFile(*pidFile, []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
@@ -51,6 +53,10 @@ func main() {
 	fmt.Println("registering as", *name)
 	for {
 		_, data, err := ws.Read(ctx)
+		if err != nil && *stay {
+			fmt.Println("connection lost; staying:", err)
+			select {}
+		}
 		if err != nil {
 			fail(err)
 		}
