@@ -267,3 +267,33 @@ func TestAgentApprovalQueueAndLateJoin(t *testing.T) {
 		t.Errorf("answers in order: %v", answersSeen)
 	}
 }
+
+// Regenerate asks the agent again; continue is refused in words (an agent
+// has no prefill).
+func TestAgentRegenerateAndContinue(t *testing.T) {
+	h := startHearth(t)
+	ag := h.agent(t, "again")
+	a := h.dial(t)
+	chat := str(a.request(map[string]any{"type": "new_chat", "agent": "again"}), "chat_id")
+	a.sendMessage(chat, "q")
+	turn := str(ag.expect("turn_request"), "turn_id")
+	ag.agentFrame("delta", turn, map[string]any{"text": "first"})
+	ag.agentFrame("turn_end", turn, nil)
+	evs := a.collectTurn()
+	answer := int64(eventsOf(evs, "turn_start")[0]["message_id"].(float64))
+	if ev := a.request(map[string]any{"type": "continue", "chat_id": chat, "message_id": answer}); ev["reason"] != "not_supported" || !strings.Contains(str(ev, "detail"), "agent") {
+		t.Errorf("continue: %v", ev)
+	}
+	a.send(map[string]any{"type": "regenerate", "chat_id": chat, "message_id": answer})
+	req := ag.expect("turn_request")
+	msgs, _ := req["messages"].([]any)
+	if len(msgs) != 1 || msgs[0].(map[string]any)["content"] != "q" {
+		t.Errorf("regenerate's history %v", msgs)
+	}
+	ag.agentFrame("delta", str(req, "turn_id"), map[string]any{"text": "second"})
+	ag.agentFrame("turn_end", str(req, "turn_id"), nil)
+	evs = a.collectTurn()
+	if se := eventsOf(evs, "stream_end"); str(se[0], "text") != "second" {
+		t.Errorf("regenerated %v", se)
+	}
+}

@@ -106,6 +106,10 @@ func (e *Engine) Regenerate(ctx context.Context, cmd protocol.Regenerate, sink S
 // Continue starts a new answer beside the answer messageID that goes on
 // from its text: the model gets that text as the start of its own reply.
 func (e *Engine) Continue(ctx context.Context, cmd protocol.Continue, sink Sink) (string, error) {
+	if c, err := e.st(cmd.ChatID).GetChat(ctx, cmd.ChatID); err == nil && c.Agent != "" {
+		// The agent protocol has no prefill: an agent answers anew.
+		return "", protocol.Refuse(protocol.ReasonNotSupported, "an agent cannot continue an answer; regenerate it instead")
+	}
 	if prov, _ := e.opts.Providers.Provider(); prov != nil {
 		if why := continueUnsupported(prov.Name(), prov.BaseURL()); why != "" {
 			return "", protocol.Refuse(protocol.ReasonNotSupported, "%s", why)
