@@ -166,6 +166,11 @@ export class HearthClient {
       case 'mcp_servers':
         this.dispatch({ type: 'tool_settings', patch: { servers: { config_path: ev.config_path ?? '', error: ev.error, items: ev.items ?? [] } } });
         return;
+      case 'agent_online':
+        // Its description comes with the list.
+        if (!this.state.agents?.some((a) => a.name === ev.name)) void this.refreshAgents();
+        this.enqueue({ type: 'server', ev, now: this.sched.now() });
+        return;
       case 'error':
         if (!ev.req_id) this.dispatch({ type: 'notice', kind: 'error', text: reasonText(ev.reason, ev.detail), critical: true });
         return;
@@ -183,6 +188,7 @@ export class HearthClient {
     void this.refreshPulls();
     void this.refreshPresets();
     void this.refreshTools();
+    void this.refreshAgents();
     const s = this.state;
     const ids = new Set(followedChats(s).map((v) => v.id));
     if (s.activeChatId) ids.add(s.activeChatId);
@@ -412,7 +418,7 @@ export class HearthClient {
     // The model picked for the draft; else the default, unless the server
     // does not offer it (a first run's "llama3.2"): then what the picker
     // shows instead.
-    const { settings, models, draftModel, draftPreset, draftTemporary } = this.state;
+    const { settings, models, draftModel, draftPreset, draftTemporary, draftAgent } = this.state;
     const def = settings?.model ?? '';
     const model = draftModel || pickModel(def, models.status === 'ok' ? models.items : [], def, true) || undefined;
     try {
@@ -421,11 +427,13 @@ export class HearthClient {
         ...(model ? { model } : {}),
         ...(draftPreset ? { preset: draftPreset } : {}),
         ...(draftTemporary ? { temporary: true } : {}),
+        ...(draftAgent ? { agent: draftAgent } : {}),
       });
       this.dispatch({ type: 'server', ev, now: this.sched.now() });
       this.dispatch({ type: 'open_chat', chatId: ev.chat_id });
       this.dispatch({ type: 'draft_model', model: null });
       this.dispatch({ type: 'draft_preset', name: null });
+      this.dispatch({ type: 'draft_agent', agent: null });
       return ev.chat_id;
     } catch (e) {
       this.report(e, 'Could not create a chat', true);
@@ -796,6 +804,29 @@ export class HearthClient {
   async updateChatSettings(id: string, patch: { system?: string; model?: string; params?: Params; preset?: string }): Promise<string | null> {
     try {
       const ev = await this.request<EventOf<'chat_updated'>>({ type: 'update_chat', chat_id: id, ...patch });
+      this.dispatch({ type: 'server', ev, now: this.sched.now() });
+      return null;
+    } catch (e) {
+      return e instanceof ProtocolError ? reasonText(e.reason, e.detail) : String(e);
+    }
+  }
+
+  // ------------------------------------------------------------ agents
+
+  /** The agents with their state; the reply lands in the store (an older server knows no agents: the list stays unknown). */
+  async refreshAgents(): Promise<void> {
+    await this.request({ type: 'list_agents' }).catch(() => undefined);
+  }
+
+  /** The agent the draft will be bound to; null: the built-in model. */
+  setDraftAgent(agent: string | null): void {
+    this.dispatch({ type: 'draft_agent', agent: agent || null });
+  }
+
+  /** Binds a chat to an agent, or back to the built-in model (''); returns an error sentence, or null. */
+  async setChatAgent(id: string, agent: string): Promise<string | null> {
+    try {
+      const ev = await this.request<EventOf<'chat_updated'>>({ type: 'update_chat', chat_id: id, agent });
       this.dispatch({ type: 'server', ev, now: this.sched.now() });
       return null;
     } catch (e) {

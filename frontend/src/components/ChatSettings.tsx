@@ -7,6 +7,7 @@ import { useClient, useHearth } from '../app/hooks';
 import type { Preset } from '../protocol';
 import { EFFORTS, describePreset, formFromParams, paramsFromForm, presetExists, presetName, type ParamsForm } from '../state/presets';
 import { ChatToolsSection } from './ToolSettings';
+import { ChatAgentSection } from './Agents';
 import './chatSettings.css';
 
 const IconSliders = (p: SVGProps<SVGSVGElement>) => (
@@ -68,6 +69,7 @@ function ChatSettingsDialog({ chatId, open, onClose }: { chatId: string; open: b
       setNewName('');
       setApply('');
       void client.refreshPresets();
+      void client.refreshAgents();
       d.showModal();
     } else if (!open && d.open) {
       d.close();
@@ -129,6 +131,7 @@ function ChatSettingsDialog({ chatId, open, onClose }: { chatId: string; open: b
           <span>System prompt</span>
           <textarea rows={5} value={f.system} onChange={set('system')} placeholder="None" aria-label="System prompt" autoFocus />
         </label>
+        <ChatAgentSection chatId={chatId} />
         <label>
           <span>Model</span>
           <input value={f.model} onChange={set('model')} list={`${ids}-models`} placeholder={defaultModel ? `Default (${defaultModel})` : 'Default'} aria-label="Chat model" />

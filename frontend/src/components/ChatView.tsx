@@ -13,6 +13,7 @@ import { OpenSettings } from './settingsLink';
 import { ProviderStatus } from './StatusBar';
 import { isTemporaryChat, isTemporaryId, TEMPORARY_DETAIL, TEMPORARY_NO_ATTACHMENTS } from '../state/temporary';
 import { DraftTemporaryToggle, TemporaryBadge, TemporaryNote } from './Temporary';
+import { AgentHeader, DraftAgentPicker, useAgentChat } from './Agents';
 
 interface Props {
   onOpenSidebar: () => void;
@@ -33,6 +34,8 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
   // written to disk), so none is taken: not picked, pasted or dropped.
   const attachments = temporary ? { ...allAttachments, add: () => client.notify('info', TEMPORARY_NO_ATTACHMENTS) } : allAttachments;
   const [dragging, setDragging] = useState(false);
+  // An agent answers with its own model: the model server's state and picker have no say here.
+  const agentChat = useAgentChat(chatId) && !view?.deleted;
 
   const running = Boolean(view?.runningTurnId);
   const title = chatId ? chatTitle(chat?.title ?? view?.deletedTitle) : '';
@@ -83,8 +86,10 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
         <h1 className="chat-title">{title || 'Hearth'}</h1>
         {temporary && chatId && !deleted && <TemporaryBadge />}
         {!chatId && <DraftTemporaryToggle />}
-        <ProviderStatus onSettings={onSettings} />
-        <ModelPicker chatId={deleted ? null : chatId} />
+        {!chatId && <DraftAgentPicker />}
+        {agentChat && <AgentHeader chatId={chatId} />}
+        {!agentChat && <ProviderStatus onSettings={onSettings} />}
+        {!agentChat && <ModelPicker chatId={deleted ? null : chatId} />}
         {chatId && !deleted && <ChatSettingsButton chatId={chatId} />}
         {chatId && !deleted && (
           <ChatExportMenu chatId={chatId} title={title} />
@@ -94,7 +99,7 @@ export function ChatView({ onOpenSidebar, onSettings, focusKey }: Props) {
         </button>
       </header>
 
-      <ProviderHelp onSettings={onSettings} />
+      {!agentChat && <ProviderHelp onSettings={onSettings} />}
 
       {deleted ? (
         <div className="center-note" role="status">

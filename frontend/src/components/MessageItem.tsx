@@ -15,6 +15,7 @@ import { AnswerText } from './AnswerText';
 import { ForkButton, RegenerateButton, ShortEndActions, VersionSwitcher, useBranchBlock } from './MessageActions';
 import { MessageEditor } from './MessageEditor';
 import { storedId } from '../state/branches';
+import { AnswerBy, useAnswerAgent } from './Agents';
 
 function MediaStrip({ media }: { media: Media[] }) {
   const client = useClient();
@@ -122,7 +123,7 @@ export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) 
       {!streaming && (
         <div className="msg-meta">
           <VersionSwitcher m={m} />
-          {m.model && <span>{m.model}</span>}
+          <AnswerBy m={m} />
           {answerMeta(m).map((part) => (
             <span key={part} className="msg-stat">
               {part}
@@ -145,9 +146,10 @@ export const MessageItem = memo(function MessageItem({ m }: { m: ViewMessage }) 
  */
 function AnswerError({ m }: { m: ViewMessage }) {
   const openSettings = useOpenSettings();
+  const agent = useAnswerAgent(m);
   return (
     <div className="msg-error" role="alert">
-      <strong>The model failed.</strong> {userWords(m.error || 'The model server returned an error.')}
+      <strong>{agent ? `The agent ${agent} did not answer.` : 'The model failed.'}</strong> {userWords(m.error || 'The model server returned an error.')}
       <span className="actions">
         <button type="button" className="link-btn" onClick={openSettings}>
           Settings

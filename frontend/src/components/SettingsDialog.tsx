@@ -3,6 +3,7 @@ import { useClient, useHearth } from '../app/hooks';
 import { saveTheme, savedTheme, type Theme } from '../app/theme';
 import { settingsErrorWords } from '../state/provider';
 import { McpSettingsSection } from './ToolSettings';
+import { AgentsSettingsSection } from './Agents';
 
 export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const client = useClient();
@@ -23,6 +24,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
     if (!d) return;
     if (open && !d.open) {
       void client.loadSettings();
+      void client.refreshAgents();
       setError(null);
       setSaved(false);
       setApiKey('');
@@ -140,6 +142,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
           </button>
         </div>
         <McpSettingsSection />
+        <AgentsSettingsSection />
       </form>
     </dialog>
   );

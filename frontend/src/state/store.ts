@@ -23,6 +23,7 @@ import type { Reason } from '../reasons';
 import type { Reach } from '../net/reach';
 import { followPath } from './branches';
 import { isTemporaryId } from './temporary';
+import { type Agent, type AgentEvent, reduceAgents } from './agents';
 import { type ToolEvent, type ToolSettings, type ToolView, foldToolEvent, initialToolSettings, mergeTools } from './tools';
 
 // ---------------------------------------------------------------- types
@@ -185,6 +186,10 @@ export interface State {
   clientId: string | null;
   /** The MCP servers and the "always" tool grants, as the server last sent them. */
   tools: ToolSettings;
+  /** The agents the server knows, with their state; null until it has said. */
+  agents: Agent[] | null;
+  /** The agent the draft will be bound to (new_chat {agent}); null: the built-in model. */
+  draftAgent: string | null;
 }
 
 /** around: the page around a search hit; newer: the next page down; latest: back to the newest page. */
@@ -221,7 +226,8 @@ export type Action =
   | { type: 'delete_committed'; chatId: string }
   | { type: 'notice'; kind: Notice['kind']; text: string; critical?: boolean }
   | { type: 'notice_dismiss'; id: number }
-  | { type: 'tool_settings'; patch: Partial<ToolSettings> };
+  | { type: 'tool_settings'; patch: Partial<ToolSettings> }
+  | { type: 'draft_agent'; agent: string | null };
 
 /** Large base so that pages prepended above can take lower indices. */
 export const FIRST_INDEX = 1_000_000_000;
@@ -258,6 +264,8 @@ export function initialState(): State {
     draftTemporary: false,
     clientId: null,
     tools: initialToolSettings(),
+    agents: null,
+    draftAgent: null,
   };
 }
 
@@ -424,6 +432,8 @@ export function reduce(state: State, action: Action): State {
       return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };
     case 'tool_settings':
       return { ...state, tools: { ...state.tools, ...action.patch } };
+    case 'draft_agent':
+      return { ...state, draftAgent: action.agent };
   }
 }
 
@@ -543,6 +553,10 @@ function onServer(state: State, ev: ServerEvent, now: number): State {
     }
     case 'presets':
       return { ...state, presets: ev.items ?? [] };
+    case 'agents':
+    case 'agent_online':
+    case 'agent_offline':
+      return { ...state, agents: reduceAgents(state.agents, ev as AgentEvent) };
     case 'pulls': {
       // After a reconnect: what runs now; ended ones stay until dismissed.
       const pulls: Record<string, PullView> = {};
