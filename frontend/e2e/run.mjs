@@ -52,6 +52,7 @@ import temporary from './scenarios/temporary.mjs';
 import turns from './scenarios/turns.mjs';
 import transfer from './scenarios/transfer.mjs';
 import tools from './scenarios/tools.mjs';
+import agents from './scenarios/agents.mjs';
 import { S, newContext, startServerAt } from './suite.mjs';
 
 /** Safety net of one scenario. */
@@ -94,7 +95,7 @@ after(async () => {
  * order (E2E_ONLY, E2E_SHUFFLE). On failure the page is saved as
  * screenshots/FAILED-<n>.png for a look.
  */
-const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, branches, branchsearch, transfer, organise, presets, temporary, tools]
+const scenarios = [connection, rendering, attachments, turns, chatlist, scrolling, models, provider, otherClients, navigation, links, polish, desktop, branches, branchsearch, transfer, organise, presets, temporary, tools, agents]
   .flat()
   .map((sc, i) => ({ n: i + 1, ...sc }));
 

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
-import { useMedia } from '../app/hooks';
+import { useHearth, useMedia } from '../app/hooks';
+import { chatAgent } from '../state/agents';
 import { describeAttachment, type useAttachments } from './attachments';
 import { IconClip, IconFile, IconSend, IconStop, IconX } from './Icons';
 
@@ -33,6 +34,9 @@ export function Composer({ chatId, running, stopping, online, attachments, onSen
   const ta = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const narrow = useMedia('(max-width: 760px)');
+  // Who the message goes to: the chat's agent, else the model.
+  const agent = useHearth((s) => (chatId ? chatAgent(s.chats[chatId]) : (s.draftAgent ?? '')));
+  const to = agent ? `Message ${agent}` : 'Message the model';
 
   useEffect(() => {
     setText(drafts.get(draftKey) ?? '');
@@ -149,7 +153,7 @@ export function Composer({ chatId, running, stopping, online, attachments, onSen
           value={text}
           aria-label="Message"
           placeholder={
-            running ? 'Type to queue a message…' : narrow ? 'Message the model' : 'Message the model — Enter to send, Shift+Enter for a new line'
+            running ? 'Type to queue a message…' : narrow ? to : `${to} — Enter to send, Shift+Enter for a new line`
           }
           onChange={(e) => change(e.target.value)}
           onKeyDown={onKeyDown}

@@ -60,6 +60,11 @@ describe('agents reducer', () => {
     expect(chatAgent(s.chats.c1)).toBe('echo-go');
     s = reduce(s, srv({ event: 'chat_updated', chat: { ...chat, agent: '' } }));
     expect(chatAgent(s.chats.c1)).toBe('');
+    // The server leaves an empty agent out: absent unbinds the chat too.
+    s = reduce(s, srv({ event: 'chat_updated', chat }));
+    const { agent: _, ...unbound } = chat;
+    s = reduce(s, srv({ event: 'chat_updated', chat: unbound as Chat }));
+    expect(chatAgent(s.chats.c1)).toBe('');
   });
 });
 

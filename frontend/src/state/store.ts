@@ -923,7 +923,10 @@ function pageState(ev: EventOf<'chats'>): Pick<State, 'chatsMore' | 'chatsNext' 
 
 function upsertChat(state: State, chat: Chat): State {
   // The server leaves awaiting_approval out when false: absent ends an earlier true.
-  return { ...state, chats: { ...state.chats, [chat.id]: { ...state.chats[chat.id], ...chat, awaiting_approval: Boolean(chat.awaiting_approval) } } };
+  const next: Chat = { ...state.chats[chat.id], ...chat, awaiting_approval: Boolean(chat.awaiting_approval) };
+  // Likewise agent: absent is the built-in model, ending an earlier agent.
+  if (!chat.agent) delete next.agent;
+  return { ...state, chats: { ...state.chats, [chat.id]: next } };
 }
 
 function patchChat(state: State, id: string, patch: Partial<Chat>): State {
