@@ -2,9 +2,12 @@ package app
 
 import (
 	"fmt"
+
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-app/hearth/backend/config"
 )
 
 // agentConn is a test agent on the socket: a raw connection that registers
@@ -295,5 +298,24 @@ func TestAgentRegenerateAndContinue(t *testing.T) {
 	evs = a.collectTurn()
 	if se := eventsOf(evs, "stream_end"); str(se[0], "text") != "second" {
 		t.Errorf("regenerated %v", se)
+	}
+}
+
+// An agent that registers without a description keeps the one Hearth
+// knew (from the config).
+func TestAgentKeepsItsConfiguredDescription(t *testing.T) {
+	fake := llmtestNew(t)
+	cfg := testConfig(t, fake)
+	// A nanobot bridge that never reaches its gateway: known, offline.
+	cfg.Agents = []config.AgentConfig{{Name: "quiet", Description: "configured words", NanobotURL: "ws://127.0.0.1:1/"}}
+	h := startWith(t, cfg, fake)
+	ag := h.dial(t)
+	if ev := ag.request(map[string]any{"type": "register_agent", "name": "quiet"}); ev["event"] != "agent_registered" {
+		t.Fatalf("register %v", ev)
+	}
+	list := ag.request(map[string]any{"type": "list_agents"})
+	items, _ := list["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["description"] != "configured words" || items[0].(map[string]any)["online"] != true {
+		t.Errorf("agents %v", list)
 	}
 }

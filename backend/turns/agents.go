@@ -53,6 +53,10 @@ func (e *Engine) RegisterAgent(sink Sink, name, description string) error {
 		e.agents[name] = ac
 		e.agentBySink[sink] = ac
 	}
+	// An agent that says nothing of itself keeps what the config says.
+	if description == "" {
+		description = e.known[name]
+	}
 	ac.description = description
 	e.known[name] = description
 	e.agentsMu.Unlock()
