@@ -28,6 +28,9 @@ type agentTurn struct {
 	chatID string
 	frames chan protocol.AgentFrame
 	gone   chan struct{}
+	// ended closes when the engine is done with the turn: a frame still
+	// waiting for room in frames is refused instead of waiting forever.
+	ended chan struct{}
 }
 
 // agentFrameBuffer bounds the frames of one turn waiting for the engine; a
@@ -141,6 +144,8 @@ func (e *Engine) AgentFrame(ctx context.Context, sink Sink, f protocol.AgentFram
 		return nil
 	case <-at.gone:
 		return protocol.Refuse(protocol.ReasonNotYourTurn, "turn %s has ended", f.TurnID)
+	case <-at.ended:
+		return protocol.Refuse(protocol.ReasonNotYourTurn, "turn %s has ended", f.TurnID)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -155,7 +160,7 @@ func (e *Engine) startAgentTurn(name string, t *turn, req protocol.Event) (*agen
 	if !ok {
 		return nil, nil
 	}
-	at := &agentTurn{chatID: t.chatID, frames: make(chan protocol.AgentFrame, agentFrameBuffer), gone: make(chan struct{})}
+	at := &agentTurn{chatID: t.chatID, frames: make(chan protocol.AgentFrame, agentFrameBuffer), gone: make(chan struct{}), ended: make(chan struct{})}
 	ac.turns[t.id] = at
 	ac.sink.Send(encode(req))
 	return at, ac.sink
@@ -165,6 +170,7 @@ func (e *Engine) startAgentTurn(name string, t *turn, req protocol.Event) (*agen
 func (e *Engine) endAgentTurn(name, turnID string, at *agentTurn) {
 	e.agentsMu.Lock()
 	defer e.agentsMu.Unlock()
+	close(at.ended)
 	if ac, ok := e.agents[name]; ok && ac.turns[turnID] == at {
 		delete(ac.turns, turnID)
 	}
