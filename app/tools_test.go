@@ -750,3 +750,37 @@ func TestToolResultCapForTheModel(t *testing.T) {
 		t.Errorf("the model read %+v", res)
 	}
 }
+
+// A continued answer that calls a tool: the kept text and the calls are one
+// assistant message in the model's next request.
+func TestContinueThenCallATool(t *testing.T) {
+	h, fake := toolHearth(t, "openai", nil, "echo")
+	fake.Use(func(r llmtest.RecordedRequest) (llmtest.Script, bool) {
+		switch {
+		case len(toolResults(r)) > 0:
+			return textScript("done"), true
+		case r.LastRole() == "assistant":
+			return callStep(echoCall("call_c", "on")), true
+		}
+		return llmtest.Script{Steps: []llmtest.Step{{Content: "Let me "}, {Content: "never", Delay: time.Hour}}}, true
+	})
+	a := h.dial(t)
+	a.waitServerReady("t")
+	chat := a.newChat()
+	a.sendMessage(chat, "start")
+	_, seen := a.until("delta", 20*time.Second)
+	a.send(map[string]any{"type": "cancel", "chat_id": chat})
+	a.collectTurn()
+	answer := int64(eventsOf(seen, "turn_start")[0]["message_id"].(float64))
+	a.send(map[string]any{"type": "continue", "chat_id": chat, "message_id": answer})
+	evs := a.collectTurn()
+	if se := str(eventsOf(evs, "stream_end")[0], "text"); se != "Let me done" {
+		t.Errorf("continued answer %q", se)
+	}
+	reqs := fake.Requests()
+	msgs := reqs[len(reqs)-1].Messages
+	call := msgs[len(msgs)-2]
+	if call.Role != "assistant" || call.Content != "Let me " || len(call.ToolCalls) != 1 || msgs[len(msgs)-3].Role != "user" {
+		t.Errorf("the model's last request ends with %+v", msgs[len(msgs)-3:])
+	}
+}

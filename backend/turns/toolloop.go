@@ -62,6 +62,13 @@ func (e *Engine) runSteps(ctx context.Context, r *room, t *turn, prov llm.Provid
 		}
 		r.mu.Unlock()
 		results := e.runCalls(ctx, r, t, step, at, calls, tools)
+		if req.Continue {
+			// A continued answer's kept text was the trailing assistant
+			// message; with the calls it becomes one message.
+			last := len(req.Messages) - 1
+			said = req.Messages[last].Content + said
+			req.Messages = req.Messages[:last]
+		}
 		req.Continue = false
 		req.Messages = append(req.Messages, llm.Message{Role: protocol.RoleAssistant, Content: said, ToolCalls: calls})
 		for i, c := range calls {
