@@ -178,6 +178,8 @@ function mayTakeFocus(): boolean {
 
 function ApprovalPrompt({ chatId, call }: { chatId: string; call: ToolView }) {
   const client = useClient();
+  // An agent's calls name the agent as their server.
+  const fromAgent = useHearth((s) => !!s.chats[chatId]?.agent && s.chats[chatId]?.agent === call.server);
   const first = useRef<HTMLButtonElement>(null);
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<string | null>(null);
@@ -207,7 +209,7 @@ function ApprovalPrompt({ chatId, call }: { chatId: string; call: ToolView }) {
       <p id={headId} className="tool-ask">
         Allow <strong>{call.server}</strong> to run <code>{call.name}</code>?
       </p>
-      <p className="tool-hint">{hintWords(call.approval?.hints)}</p>
+      <p className="tool-hint">{hintWords(call.approval?.hints, fromAgent)}</p>
       <div className="tool-choices">
         {CHOICES.map((c, i) => (
           <button

@@ -260,7 +260,10 @@ describe('splitAnswer', () => {
 describe('words', () => {
   it('says the hints plainly', () => {
     expect(hintWords({ read_only: true, destructive: false })).toBe('The server says this tool only reads.');
-    expect(hintWords({ read_only: false, destructive: false })).toBe('The server does not say what this tool changes.');
+    expect(hintWords({ read_only: false, destructive: false })).toBe('The server says this tool can change things, but not delete them.');
+    expect(hintWords({ read_only: false, destructive: true })).toBe('The server says this tool can change or delete things.');
+    expect(hintWords(undefined)).toBe('The server does not say what this tool changes.');
+    expect(hintWords({ read_only: false, destructive: false }, true)).toBe('The agent does not say what this tool changes.');
   });
 
   it('says who decided when no one did', () => {

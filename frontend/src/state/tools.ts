@@ -189,11 +189,16 @@ export function resolutionWords(decision: string | undefined, by: string | undef
   return `${what} ${by === myClientId ? 'by you' : 'in another window'}`;
 }
 
-/** What the server says a tool does, for the approval prompt. */
-export function hintWords(h: { read_only: boolean; destructive: boolean } | undefined): string {
-  if (h?.read_only) return 'The server says this tool only reads.';
-  if (h?.destructive) return 'The server says this tool can change or delete things.';
-  return 'The server does not say what this tool changes.';
+/**
+ * What the server says a tool does, for the approval prompt. An agent's
+ * calls carry no hints (the agent protocol has none): it is said so.
+ */
+export function hintWords(h: { read_only: boolean; destructive: boolean } | undefined, fromAgent = false): string {
+  if (fromAgent) return 'The agent does not say what this tool changes.';
+  if (!h) return 'The server does not say what this tool changes.';
+  if (h.read_only) return 'The server says this tool only reads.';
+  if (h.destructive) return 'The server says this tool can change or delete things.';
+  return 'The server says this tool can change things, but not delete them.';
 }
 
 /** The status line of an ended call beyond its phase: why it failed, how long it ran. */
