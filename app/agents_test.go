@@ -210,7 +210,6 @@ func TestAgentCancelAndDisconnect(t *testing.T) {
 	if str(end, "status") != "interrupted" || !strings.Contains(str(end, "error"), "slowpoke disconnected") || str(eventsOf(evs, "stream_end")[0], "text") != "half an ans" {
 		t.Errorf("disconnect: %v %v", end, eventsOf(evs, "stream_end"))
 	}
-	_ = fmt.Sprint
 }
 
 // An agent asks for approval; a client answers; the agent hears the answer.

@@ -355,11 +355,10 @@ func TestApprovalDecisions(t *testing.T) {
 	})
 	a := h.dial(t)
 	a.waitServerReady("t")
-	ask := func(chat string) (first map[string]any, evs []map[string]any) {
+	ask := func(chat string) (first map[string]any, seen []map[string]any) {
 		t.Helper()
 		a.sendMessage(chat, "echo x")
-		first, _ = a.until("tool_call", 20*time.Second)
-		return first, nil
+		return a.until("tool_call", 20*time.Second)
 	}
 
 	t.Run("deny", func(t *testing.T) {
@@ -529,7 +528,7 @@ func TestModelWithoutTools(t *testing.T) {
 // An MCP server that crashes mid-call: the call fails in words, the
 // server is started again, and the next call works.
 func TestToolServerCrashMidCall(t *testing.T) {
-	h, fake := toolHearth(t, "openai", func(c *config.Config) {}, "crash", "echo")
+	h, fake := toolHearth(t, "openai", nil, "crash", "echo")
 	fake.Use(func(r llmtest.RecordedRequest) (llmtest.Script, bool) {
 		if res := toolResults(r); len(res) > 0 {
 			return textScript("Told: " + res[0].Content), true

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,18 +29,7 @@ func parseDecision(line string) (string, bool) {
 // callLine is how a call is shown on stderr: server.tool(arguments), the
 // arguments compact and cut. Pure.
 func callLine(server, name string, args json.RawMessage) string {
-	var b bytes.Buffer
-	a := string(args)
-	if json.Compact(&b, args) == nil {
-		a = b.String()
-	}
-	if len(a) > 200 {
-		a = a[:197] + "…"
-	}
-	if server == "" {
-		return fmt.Sprintf("%s(%s)", name, a)
-	}
-	return fmt.Sprintf("%s.%s(%s)", server, name, a)
+	return protocol.CallText(server, name, args, 200)
 }
 
 // hintWords says in words what the server says of a tool. Pure.

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"time"
@@ -225,4 +226,26 @@ func checkToolsOff(reqID string, off *[]string) *Decision {
 		}
 	}
 	return nil
+}
+
+// CallText is a call as one line of text, the way every client without
+// cards shows it: server.tool(arguments), the arguments compacted (none
+// for an empty object) and cut to max runes with "…". Pure.
+func CallText(server, name string, args json.RawMessage, max int) string {
+	a := ""
+	if t := strings.TrimSpace(string(args)); t != "" && t != "null" && t != "{}" {
+		var b bytes.Buffer
+		if json.Compact(&b, args) == nil {
+			a = b.String()
+		} else {
+			a = string(args)
+		}
+	}
+	if r := []rune(a); max > 0 && len(r) > max {
+		a = string(r[:max-1]) + "…"
+	}
+	if server != "" {
+		name = server + "." + name
+	}
+	return name + "(" + a + ")"
 }

@@ -225,7 +225,7 @@ func (n *nanobotShape) lookup(key callKey, ev protocol.Event) *callInfo {
 // hintText is the one line a nanobot client shows for a call:
 // server.tool(arguments), cut.
 func hintText(server, name string, args json.RawMessage) string {
-	return qualified(server, name) + "(" + cut(compactArgs(args), nanobotTextRunes) + ")"
+	return protocol.CallText(server, name, args, nanobotTextRunes)
 }
 
 func qualified(server, name string) string {
@@ -240,17 +240,6 @@ func label(c *callInfo, callID string) string {
 		return "tool call " + callID
 	}
 	return qualified(c.server, c.name)
-}
-
-func compactArgs(args json.RawMessage) string {
-	if len(args) == 0 || string(args) == "null" || string(args) == "{}" {
-		return ""
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, args); err != nil {
-		return string(args)
-	}
-	return b.String()
 }
 
 // argsObject is the arguments as nanobot carries them, an object. Hearth

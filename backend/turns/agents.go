@@ -3,7 +3,6 @@ package turns
 import (
 	"context"
 	"sort"
-	"strings"
 
 	"github.com/hearth-app/hearth/backend/protocol"
 )
@@ -180,6 +179,3 @@ func (e *Engine) endAgentTurn(name, turnID string, at *agentTurn) {
 func offlineWords(name string) string {
 	return "The agent " + name + " is not connected, so nothing answered. Start it (hearth agents lists the agents), then send the message again: it is kept."
 }
-
-// agentName trims what a client sent as an agent's name.
-func agentName(s string) string { return strings.TrimSpace(s) }

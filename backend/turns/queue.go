@@ -41,20 +41,6 @@ func queueSetting(chatID string, q []*turn) store.SettingWrite {
 	return w
 }
 
-// persistQueueLocked writes the chat's queue as it is now. Caller holds r.mu.
-func (e *Engine) persistQueueLocked(ctx context.Context, r *room) {
-	w := queueSetting(r.id, r.queue)
-	var err error
-	if w.Value == "" {
-		err = e.st(r.id).DeleteSetting(ctx, w.Key)
-	} else {
-		err = e.st(r.id).SetSetting(ctx, w.Key, w.Value)
-	}
-	if err != nil {
-		e.log.Warn("could not save the queue", "chat", r.id, "err", err)
-	}
-}
-
 // resumeQueues starts the turns that were queued when Hearth last stopped.
 func (e *Engine) resumeQueues(ctx context.Context) error {
 	queues, err := e.opts.Store.SettingsWithPrefix(ctx, queueKeyPrefix)

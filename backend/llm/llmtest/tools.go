@@ -78,16 +78,6 @@ func recordCalls(in []wireCall) ([]RecordedToolCall, error) {
 	return out, nil
 }
 
-// hasCalls says whether any step calls a tool.
-func hasCalls(steps []Step) bool {
-	for _, s := range steps {
-		if len(s.ToolCalls) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // withoutCalls is what a model without tools says: the text alone.
 func withoutCalls(steps []Step) []Step {
 	out := make([]Step, 0, len(steps))
